@@ -1,0 +1,34 @@
+/**
+ * `non-targetability` (PROTOCOL.md): an adversary holding f of N nodes receives a chosen user's
+ * request with probability ≤ f/N + ε. We take f = 1 (the adversary picks its best node after the
+ * fact) and ε from a binomial bound: 3 standard deviations plus one request of slack.
+ */
+import { verdict, type Invariant, type ProofEvent } from './types.js';
+
+export const nonTargetability: Invariant = {
+  id: 'non-targetability',
+  description: 'An adversary holding f of N nodes gets a chosen user\'s request with probability ≤ f/N + ε.',
+  check(_trace, world) {
+    const proof: ProofEvent[] = [];
+    const n = world.nodes;
+    const p = 1 / n;
+    const perUser = new Map<string, Map<string, number>>();
+    for (const r of world.routing) {
+      let m = perUser.get(r.user);
+      if (!m) perUser.set(r.user, (m = new Map()));
+      m.set(r.node, (m.get(r.node) ?? 0) + 1);
+    }
+    const worst: Record<string, number> = {};
+    for (const [user, m] of perUser) {
+      const total = [...m.values()].reduce((a, b) => a + b, 0);
+      const max = Math.max(...m.values());
+      const share = max / total;
+      const eps = 3 * Math.sqrt((p * (1 - p)) / total) + 1 / total;
+      worst[user] = share;
+      if (n > 1 && total >= 4 && share > p + eps) {
+        proof.push({ event: 0, why: `${user}: ${max} of ${total} requests went to one node (share ${share.toFixed(2)} > ${(p + eps).toFixed(2)})` });
+      }
+    }
+    return verdict('non-targetability', proof, { nodes: n, worstShareByUser: worst });
+  },
+};

@@ -1,0 +1,119 @@
+/**
+ * The client's checks of PROTOCOL.md step 4 on an attestation bundle, each switchable for
+ * ablation: chain to the pinned root, report signature, policy, TCB, measurement in the log by
+ * inclusion proof against a checkpoint signed by the log and ≥ k witnesses, consistency with
+ * the last checkpoint seen, key consistency, and REPORT_DATA binding pkE and the client's nonce.
+ */
+import { equalBytes, toHex } from '../protocol/bytes.js';
+import { PphError } from '../protocol/errors.js';
+import { parseBundle, releaseMeasurement, reportDataBinding } from '../protocol/attestation-bundle.js';
+import { SevSnpVerifier, BASELINE_POLICY } from '../protocol/attestation/verifier.js';
+import { parseSevSnpReport } from '../protocol/attestation/sev-snp-report.js';
+import { hashLeaf, verifyInclusion } from '../protocol/tlog/merkle.js';
+import { verifyCosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
+import type { EvidenceChecks } from '../model/intents.js';
+import { SIM_EPOCH_MS } from './clock.js';
+import { MIN_TCB } from './world-keys.js';
+import type { World } from './world.js';
+
+export interface LogViewState {
+  last: { size: number; root: string } | null;
+}
+
+export type BundleCheck = { ok: true; nodeId: string; enclaveKey: Uint8Array } | { ok: false; code: string; nodeId: string | null };
+
+const verifiers = new WeakMap<World, Map<string, SevSnpVerifier>>();
+
+function verifierFor(world: World, vcekDer: Uint8Array): SevSnpVerifier {
+  let m = verifiers.get(world);
+  if (!m) verifiers.set(world, (m = new Map()));
+  const key = toHex(vcekDer);
+  let v = m.get(key);
+  if (!v) m.set(key, (v = SevSnpVerifier.forSigner(world.keys.trust, vcekDer, 'vcek')));
+  return v;
+}
+
+function fail(code: string, nodeId: string | null = null): BundleCheck {
+  return { ok: false, code, nodeId };
+}
+
+export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState): BundleCheck {
+  let bundle;
+  try {
+    bundle = parseBundle(bytes);
+  } catch {
+    return fail('parse');
+  }
+  const nodeId = bundle.nodeId;
+  let report;
+  try {
+    report = parseSevSnpReport(bundle.report);
+    if (checks.chain || checks.signature || checks.policy || checks.tcb || checks.binding) {
+      const vcek = bundle.certificates[0];
+      if (!vcek) return fail('chain', nodeId);
+      verifierFor(world, vcek).verify(report, {
+        atMs: SIM_EPOCH_MS + world.clock.nowMs(),
+        policy: { ...BASELINE_POLICY, minTcb: MIN_TCB, reportData: reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) },
+        tcbSource: checks.tcbFromReport ? 'report' : 'vcek',
+        skip: { chain: !checks.chain, expiry: !checks.chain, signature: !checks.signature, chipId: !checks.signature, policy: !checks.policy, tcb: !checks.tcb, binding: !checks.binding },
+      });
+    }
+  } catch (e) {
+    return fail(e instanceof PphError ? e.code : 'parse', nodeId);
+  }
+
+  let size = bundle.treeSize;
+  let root = '';
+  if (checks.measurementInLog || checks.logConsistency || checks.keyConsistency) {
+    try {
+      const { checkpoint } = verifyCosignedCheckpoint(bundle.checkpoint, {
+        log: world.keys.logVerifier,
+        witnesses: world.keys.witnessVerifiers,
+        quorum: checks.witnesses ? world.keys.witnessQuorum : 0,
+        origin: 'log.pph.test',
+      });
+      size = checkpoint.size;
+      root = toHex(checkpoint.rootHash);
+      if (checks.keyConsistency && !checkpoint.extensions.includes(`pph-keys ${world.keys.keyDigest}`)) return fail('key-consistency', nodeId);
+      if (checks.measurementInLog) {
+        if (!equalBytes(releaseMeasurement(bundle.releaseEntry), report.measurement)) return fail('measurement', nodeId);
+        verifyInclusion(bundle.leafIndex, checkpoint.size, hashLeaf(bundle.releaseEntry), bundle.inclusionProof, checkpoint.rootHash);
+      }
+    } catch (e) {
+      const code = e instanceof PphError ? e.code : 'log';
+      return fail(code === 'quorum' ? 'witnesses' : e instanceof PphError && e.name === 'MerkleProofError' ? 'measurement' : `log-${code}`, nodeId);
+    }
+  }
+  // The log is append-only: a checkpoint of the size we saw must have its root; a different size
+  // would need a consistency proof, which the pp bundle does not carry (a growing log is refused).
+  if (checks.logConsistency && view.last && (view.last.size !== size || view.last.root !== root)) {
+    world.view.logViews.push({ user, size, root, accepted: false, event: world.trace.count });
+    return fail('log-consistency', nodeId);
+  }
+  if (root) view.last = { size, root };
+
+  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, report.reportData, nonce, size, root);
+  return { ok: true, nodeId, enclaveKey: bundle.enclaveKey };
+}
+
+/** Ground truth about what the client just accepted, for the invariants. */
+function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string): void {
+  const node = world.nodes.find((n) => n.enclaveName === nodeId);
+  const trueRoot = size >= 1 && size <= world.keys.log.size ? toHex(world.keys.log.root(size)) : null;
+  const client = world.clients.find((c) => c.name === user);
+  const requestId = client ? (client.currentRequestId ?? '?') : '?';
+  world.view.logViews.push({ user, size, root, accepted: true, event: world.trace.count });
+  world.view.evidence.push({
+    requestId,
+    user,
+    node: nodeId,
+    nonce: toHex(nonce),
+    fresh: world.reportDataNonce.get(toHex(reportData)) === toHex(nonce),
+    measurement: toHex(measurement),
+    measurementLogged: world.keys.loggedMeasurements.has(toHex(measurement)),
+    keyHonest: node !== undefined && node.holdsKey(key),
+    checkpointSize: size,
+    viewConsistent: root === '' || root === trueRoot,
+    event: world.trace.count,
+  });
+}

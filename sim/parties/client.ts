@@ -1,0 +1,293 @@
+/**
+ * The client's executor: performs the intents of model/machines/client.ts with real crypto and
+ * turns what arrives on the network into the machine's events.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex, utf8 } from '../../protocol/bytes.js';
+import { encodeRequest, decodeResponse, type BhttpRequest } from '../../protocol/bhttp.js';
+import { encapsulateRequest, type ClientRequestContext } from '../../protocol/ohttp.js';
+import { sealInnerRequest, openInnerResponse, responseKey } from '../../protocol/inner-session.js';
+import type { SenderContext } from '../../protocol/hpke.js';
+import { createTokenRequest, finalize, type VoprfClientState } from '../../protocol/tokens/type1-voprf.js';
+import { encodeTokenRequest } from '../../protocol/tokens/token-request.js';
+import { parseTokenResponse } from '../../protocol/tokens/token-response.js';
+import { encodeToken } from '../../protocol/tokens/token.js';
+import { TOKEN_TYPE_VOPRF } from '../../protocol/tokens/token-type.js';
+import { PphError } from '../../protocol/errors.js';
+import type { Rng } from '../../protocol/rng.js';
+import { clientMachine, type ClientEvent } from '../../model/machines/client.js';
+import type { Intent } from '../../model/intents.js';
+import { MachineActor } from '../actor.js';
+import type { Message } from '../network.js';
+import type { World } from '../world.js';
+import { checkBundle, type LogViewState } from '../evidence-check.js';
+import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY, header, textOf, Timers } from './common.js';
+
+interface Attempt {
+  requestId: string;
+  nonce: Uint8Array;
+  ohttp: ClientRequestContext | null;
+  bundle: Uint8Array | null;
+  nodeId: string | null;
+  enclaveKey: Uint8Array | null;
+  inner: SenderContext | null;
+  response: Uint8Array | null;
+}
+
+/** Padding buckets for the BHTTP request (PROTOCOL.md step 5): sizes reveal only the bucket. */
+const PAD_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
+
+export class ClientParty {
+  readonly name: string;
+  readonly address: string;
+  readonly actor: MachineActor<ClientEvent>;
+  private readonly rng: Rng;
+  private readonly timers: Timers;
+  private tokens: Uint8Array[] = [];
+  private tokenStates: VoprfClientState[] = [];
+  private attempt: Attempt | null = null;
+  private readonly logView: LogViewState = { last: null };
+
+  constructor(
+    private readonly world: World,
+    readonly index: number,
+  ) {
+    this.name = `client-${index}`;
+    this.address = `client-${index}`;
+    this.rng = world.rng.fork(this.name);
+    const w = world.workload;
+    const d = world.defences;
+    const net = world.spec.network;
+    this.actor = new MachineActor<ClientEvent>(
+      this.name,
+      clientMachine,
+      {
+        user: this.name,
+        optedIn: world.bugs.ignoreConsent ? true : w.optedIn[index]!,
+        excludedChats: world.bugs.ignoreConsent ? [] : w.chats.filter((c) => c.user === index && c.excluded).map((c) => c.chatId),
+        checks: {
+          chain: d['chain-check'],
+          signature: d['report-signature'],
+          policy: d['policy-check'],
+          tcb: d['tcb-check'],
+          tcbFromReport: !d['tcb-from-report'],
+          measurementInLog: d['measurement-log'],
+          witnesses: d['witness-cosignatures'],
+          logConsistency: d['log-consistency'],
+          binding: d['report-binding'],
+          clientNonce: d['client-nonce'],
+          keyConsistency: d['key-consistency'],
+        },
+        pad: d.padding,
+        checkResponseBinding: d['response-binding'],
+        retries: net.retries,
+        tokenBatch: world.spec.world.tokensPerUser,
+        attestTimeoutMs: world.bugs.noClientTimeouts ? 1e12 : net.requestTimeoutMs,
+        responseTimeoutMs: world.bugs.noClientTimeouts ? 1e12 : net.requestTimeoutMs,
+      },
+      world.trace,
+      world.clock,
+    );
+    this.timers = new Timers(world, this.name, (name) => this.actor.send({ type: 'TIMEOUT', name }));
+    world.network.attach(this.address, (m) => this.receive(m));
+  }
+
+  start(): void {
+    this.actor.start((intent) => this.perform(intent));
+  }
+
+  get currentRequestId(): string | null {
+    return this.attempt?.requestId ?? null;
+  }
+
+  task(requestId: string, chatId: string): void {
+    this.world.trace.append(this.world.clock.nowMs(), 'request', this.name, `task ${requestId}`, { chat: chatId });
+    this.actor.send({ type: 'TASK', requestId, chatId });
+  }
+
+  private get now(): number {
+    return this.world.clock.nowMs();
+  }
+
+  private perform(intent: Intent): void {
+    switch (intent.kind) {
+      case 'timer':
+        return this.timers.arm(intent.name, intent.ms);
+      case 'cancel-timer':
+        return this.timers.cancel(intent.name);
+      case 'consent-block': {
+        const r = this.world.request(intent.requestId);
+        if (r) r.blocked = intent.reason;
+        this.world.trace.append(this.now, 'consent', this.name, `kept ${intent.requestId} on the device`, { chat: intent.chatId, reason: intent.reason });
+        return;
+      }
+      case 'request-tokens':
+        return this.requestTokens(intent.count);
+      case 'attest':
+        return this.attest(intent.requestId);
+      case 'verify-evidence':
+        return this.verifyEvidence(intent);
+      case 'send-request':
+        return this.sendRequest(intent.requestId, intent.chatId, intent.pad);
+      case 'open-response':
+        return this.openResponse(intent.requestId, intent.checkBinding);
+      case 'request-done': {
+        const r = this.world.request(intent.requestId);
+        if (r && r.outcome === null) {
+          r.outcome = intent.outcome;
+          r.code = intent.code;
+          r.endedAtMs = this.now;
+        }
+        this.world.trace.append(this.now, intent.outcome === 'ok' ? 'request' : 'error', this.name, `${intent.requestId} ${intent.outcome}`, { code: intent.code });
+        this.attempt = null;
+        return;
+      }
+      default:
+        throw new Error(`client cannot perform ${intent.kind}`);
+    }
+  }
+
+  private requestTokens(count: number): void {
+    const k = this.world.keys;
+    this.tokenStates = [];
+    const requests: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const { request, state } = createTokenRequest(k.tokenChallenge, k.issuer.publicKey, this.rng);
+      this.tokenStates.push(state);
+      requests.push(encodeTokenRequest(request));
+    }
+    this.world.trace.append(this.now, 'token', this.name, `blinded ${count} token requests`);
+    this.world.network.send(this.address, this.world.issuer.address, 'client-issuer', encodeBatch(requests), 'token-req');
+  }
+
+  private onTokenResponse(bytes: Uint8Array): void {
+    try {
+      const responses = decodeBatch(bytes);
+      if (responses.length !== this.tokenStates.length) throw new Error('token batch size mismatch');
+      const fresh = responses.map((r, i) => encodeToken(finalize(parseTokenResponse(r, TOKEN_TYPE_VOPRF) as never, this.tokenStates[i]!)));
+      this.tokens.push(...fresh);
+      this.tokenStates = [];
+      this.world.trace.append(this.now, 'token', this.name, `finalized ${fresh.length} tokens`, { ok: true });
+      this.actor.send({ type: 'TOKENS_READY', count: fresh.length });
+    } catch (e) {
+      this.world.trace.append(this.now, 'token', this.name, 'token issuance failed', { ok: false, code: codeOf(e) });
+      this.actor.send({ type: 'TOKENS_FAILED', code: codeOf(e) });
+    }
+  }
+
+  /** The entry point of the relay (or of the gateway when the `relay` defence is off). */
+  private get firstHop(): { to: string; link: string } {
+    return this.world.defences.relay ? { to: this.world.relay.address, link: 'client-relay' } : { to: this.world.gateway.address, link: 'client-gateway' };
+  }
+
+  private sendOhttp(requestId: string, bhttp: BhttpRequest, pad: boolean, label: string): ClientRequestContext {
+    let encoded = encodeRequest(bhttp);
+    if (pad) {
+      const bucket = PAD_BUCKETS.find((b) => b >= encoded.length) ?? encoded.length;
+      encoded = encodeRequest(bhttp, { paddingBytes: bucket - encoded.length });
+    }
+    const { encapsulated, context } = encapsulateRequest(this.world.keys.gateway.config, encoded, this.rng);
+    const hop = this.firstHop;
+    const m = this.world.network.send(this.address, hop.to, hop.link, encapsulated, label);
+    this.world.provenance.set(m.id, requestId);
+    return context;
+  }
+
+  private attest(requestId: string): void {
+    const nonce = this.rng.bytes(32);
+    this.attempt = { requestId, nonce, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null };
+    const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path: `/attest?nonce=${toHex(nonce)}`, headers: [], body: new Uint8Array(0), trailers: [] };
+    this.attempt.ohttp = this.sendOhttp(requestId, req, false, 'attest-req');
+  }
+
+  private verifyEvidence(intent: Extract<Intent, { kind: 'verify-evidence' }>): void {
+    const a = this.attempt;
+    if (!a || a.requestId !== intent.requestId || !a.bundle) return;
+    const result = checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView);
+    this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: result.ok, code: result.ok ? 'ok' : result.code, node: result.nodeId ?? '-' });
+    if (!result.ok) {
+      this.actor.send({ type: 'EVIDENCE_REJECTED', requestId: intent.requestId, code: result.code });
+      return;
+    }
+    a.nodeId = result.nodeId;
+    a.enclaveKey = result.enclaveKey;
+    this.actor.send({ type: 'EVIDENCE_OK', requestId: intent.requestId });
+  }
+
+  private sendRequest(requestId: string, chatId: string, pad: boolean): void {
+    const a = this.attempt;
+    const r = this.world.request(requestId);
+    const chat = this.world.workload.chats.find((c) => c.chatId === chatId);
+    if (!a || !a.enclaveKey || !a.nodeId || !r || !chat) throw new Error(`client ${this.name}: send-request without attested key`);
+    const token = this.tokens.shift();
+    const plaintext = utf8(JSON.stringify({ requestId, chatId, canary: r.canary, messages: chat.messages }));
+    const { bytes, context } = sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
+    a.inner = context;
+    const headers: [string, string][] = [['pph-node', a.nodeId]];
+    if (token) headers.push(['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`]);
+    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: '/summarise', headers, body: bytes, trailers: [] };
+    a.ohttp = this.sendOhttp(requestId, req, pad, 'ohttp-req');
+    r.sentCount++;
+    const node = this.world.nodes.find((n) => n.enclaveName === a.nodeId);
+    r.sealedTo.push({ node: a.nodeId, keyHonest: node !== undefined && node.holdsKey(a.enclaveKey), event: this.world.trace.count - 1 });
+  }
+
+  private openResponse(requestId: string, checkBinding: boolean): void {
+    const a = this.attempt;
+    if (!a || a.requestId !== requestId || !a.response || !a.ohttp) return;
+    try {
+      const res = decodeResponse(a.ohttp.decapsulateResponse(a.response));
+      if (res.status !== 200) {
+        this.reject(requestId, header(res.headers, 'pph-error') ?? `status-${res.status}`);
+        return;
+      }
+      const key = responseKey(a.inner, checkBinding, a.enclaveKey!);
+      const answer = openInnerResponse(key, res.body);
+      const parsed = JSON.parse(textOf(answer)) as { requestId?: string };
+      if (checkBinding && parsed.requestId !== requestId) {
+        this.reject(requestId, 'binding');
+        return;
+      }
+      this.world.view.answersAccepted.push({ requestId, answer: toHex(sha256(answer)), event: this.world.trace.count });
+      const r = this.world.request(requestId);
+      if (r) r.acceptedAnswer = toHex(sha256(answer));
+      this.world.trace.append(this.now, 'verify', this.name, `answer to ${requestId}`, { ok: true });
+      this.actor.send({ type: 'RESPONSE_OK', requestId });
+    } catch (e) {
+      this.reject(requestId, codeOf(e));
+    }
+  }
+
+  private reject(requestId: string, code: string): void {
+    this.world.trace.append(this.now, 'verify', this.name, `answer to ${requestId}`, { ok: false, code });
+    this.actor.send({ type: 'RESPONSE_REJECTED', requestId, code });
+  }
+
+  private receive(m: Message): void {
+    if (m.label === 'token-res') return this.onTokenResponse(m.bytes);
+    const a = this.attempt;
+    if (!a) return;
+    if (m.label === 'attest-res' && !a.bundle && a.ohttp && !a.enclaveKey) {
+      // The bundle travels in an OHTTP response: open it here, hand the machine a reference.
+      try {
+        const res = decodeResponse(a.ohttp.decapsulateResponse(m.bytes));
+        if (res.status !== 200) return;
+        a.bundle = res.body;
+        this.actor.send({ type: 'BUNDLE', requestId: a.requestId, ref: m.id });
+      } catch (e) {
+        this.world.trace.append(this.now, 'verify', this.name, `attest response for ${a.requestId}`, { ok: false, code: codeOf(e) });
+      }
+      return;
+    }
+    if (m.label === 'ohttp-res' && a.inner && !a.response) {
+      a.response = m.bytes;
+      this.actor.send({ type: 'RESPONSE', requestId: a.requestId, ref: m.id });
+    }
+  }
+}
+
+export function codeOf(e: unknown): string {
+  if (e instanceof PphError) return `${e.name}.${e.code}`;
+  if (e instanceof SyntaxError) return 'json';
+  return (e as Error)?.name ?? 'error';
+}

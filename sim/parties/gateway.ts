@@ -1,0 +1,209 @@
+/**
+ * The gateway's executor (PROTOCOL.md step 7): OHTTP decapsulation, token verification and
+ * spending, routing to a node, OHTTP encapsulation of the answer.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fromHex, toHex, utf8 } from '../../protocol/bytes.js';
+import { decodeRequest, encodeResponse, type BhttpRequest } from '../../protocol/bhttp.js';
+import { decapsulateRequest, type GatewayRequestContext } from '../../protocol/ohttp.js';
+import { parseToken } from '../../protocol/tokens/token.js';
+import { checkToken } from '../../protocol/tokens/type1-voprf.js';
+import { uniformInt, type Rng } from '../../protocol/rng.js';
+import { gatewayMachine, type GatewayEvent } from '../../model/machines/gateway.js';
+import type { Intent } from '../../model/intents.js';
+import { MachineActor } from '../actor.js';
+import type { Message } from '../network.js';
+import type { World } from '../world.js';
+import { header, NODE_MSG, nodeMessage } from './common.js';
+import { codeOf } from './client.js';
+
+interface Pending {
+  message: Message;
+  context: GatewayRequestContext | null;
+  request: BhttpRequest | null;
+  route: 'attest' | 'summarise' | null;
+  node: number | null;
+  tokenId: string | null;
+  reply: Uint8Array | null;
+}
+
+export class GatewayParty {
+  readonly name = 'gateway';
+  readonly address = 'gateway';
+  readonly actor: MachineActor<GatewayEvent>;
+  private readonly rng: Rng;
+  private readonly pending = new Map<number, Pending>();
+  private readonly spent = new Set<string>();
+  private lastAnswer: { ref: number; bytes: Uint8Array } | null = null;
+
+  constructor(private readonly world: World) {
+    this.rng = world.rng.fork(this.name);
+    this.actor = new MachineActor<GatewayEvent>(this.name, gatewayMachine, { spendTokens: world.defences['token-spend'] }, world.trace, world.clock);
+    world.network.attach(this.address, (m) => this.receive(m));
+  }
+
+  start(): void {
+    this.actor.start((intent) => this.perform(intent));
+  }
+
+  /** Planted bug `relayForwardsClientAddress`: the relay tells us who sent message `id`. */
+  leakedAddress(id: number, address: string): void {
+    const requestId = this.world.provenance.get(id);
+    if (requestId) this.world.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `address ${address}`, event: this.world.trace.count - 1 });
+  }
+
+  private receive(m: Message): void {
+    const w = this.world;
+    w.view.held.push({ party: this.name, source: 'received', bytes: m.bytes, event: w.trace.count - 1 });
+    if (m.link === 'gateway-node') {
+      const p = m.stream === undefined ? undefined : this.pending.get(m.stream);
+      if (!p) return;
+      p.reply = m.bytes;
+      this.actor.send({ type: m.bytes[0] === NODE_MSG.error ? 'NODE_UNAVAILABLE' : 'NODE_REPLY', ref: m.stream! });
+      return;
+    }
+    if (m.link === 'client-gateway') {
+      const requestId = w.provenance.get(m.id);
+      if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `address ${m.from}`, event: w.trace.count - 1 });
+    }
+    this.pending.set(m.id, { message: m, context: null, request: null, route: null, node: null, tokenId: null, reply: null });
+    this.actor.send({ type: 'OHTTP_IN', ref: m.id });
+  }
+
+  private perform(intent: Intent): void {
+    if (!('ref' in intent)) throw new Error(`gateway cannot perform ${intent.kind}`);
+    const p = this.pending.get(intent.ref);
+    if (!p) return;
+    switch (intent.kind) {
+      case 'decapsulate':
+        return this.decapsulate(intent.ref, p);
+      case 'verify-token':
+        return this.verifyToken(intent.ref, p);
+      case 'spend-token':
+        return this.spendToken(intent.ref, p);
+      case 'forward-to-node':
+        return this.forward(intent.ref, p);
+      case 'encapsulate-response':
+        return this.respond(intent.ref, p, 200, null);
+      case 'respond-error':
+        return this.respond(intent.ref, p, intent.status, intent.code);
+      default:
+        throw new Error(`gateway cannot perform ${intent.kind}`);
+    }
+  }
+
+  private decapsulate(ref: number, p: Pending): void {
+    const w = this.world;
+    try {
+      const { request, context } = decapsulateRequest(w.keys.gateway, p.message.bytes);
+      p.context = context;
+      p.request = decodeRequest(request);
+      w.view.held.push({ party: this.name, source: 'state', bytes: request, event: w.trace.count });
+      w.trace.append(w.clock.nowMs(), 'crypto', this.name, `ohttp open ${p.request.method} ${p.request.path.split('?')[0]}`, { msg: p.message.id });
+      const path = p.request.path.split('?')[0];
+      if (path === '/attest') {
+        p.route = 'attest';
+        p.node = this.chooseNode();
+      } else if (path === '/summarise') {
+        p.route = 'summarise';
+        const nodeId = header(p.request.headers, 'pph-node') ?? '';
+        const node = w.nodes.findIndex((n) => n.enclaveName === nodeId);
+        p.node = node >= 0 ? node : null;
+      } else {
+        throw new Error(`unknown path ${p.request.path}`);
+      }
+      this.actor.send({ type: 'DECAPSULATED', ref, route: p.route });
+    } catch (e) {
+      w.trace.append(w.clock.nowMs(), 'verify', this.name, 'ohttp open failed', { ok: false, code: codeOf(e), msg: p.message.id });
+      this.actor.send({ type: 'DECAP_FAILED', ref, code: codeOf(e) });
+    }
+  }
+
+  private chooseNode(): number {
+    const w = this.world;
+    if (w.bugs.routeAllToNodeZero) return 0;
+    return uniformInt(this.rng, w.nodes.length);
+  }
+
+  private verifyToken(ref: number, p: Pending): void {
+    const w = this.world;
+    const auth = header(p.request!.headers, 'authorization') ?? '';
+    const m = /^PrivateToken token=([A-Za-z0-9_-]+)$/.exec(auth);
+    try {
+      if (!m) throw new Error('no token');
+      const token = parseToken(new Uint8Array(Buffer.from(m[1]!, 'base64url')));
+      // Privately verifiable (type 0x0001): the operator holds the issuer key (PROTOCOL.md).
+      checkToken(token, w.keys.issuer);
+      p.tokenId = toHex(sha256(token.nonce));
+      const requestId = w.provenance.get(p.message.id);
+      if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'what', label: `token ${p.tokenId.slice(0, 8)}`, event: w.trace.count });
+      w.trace.append(w.clock.nowMs(), 'token', this.name, 'token verified', { ok: true, token: p.tokenId.slice(0, 16) });
+      this.actor.send({ type: 'TOKEN_VALID', ref });
+    } catch (e) {
+      w.trace.append(w.clock.nowMs(), 'token', this.name, 'token rejected', { ok: false, code: codeOf(e) });
+      this.actor.send({ type: 'TOKEN_INVALID', ref, code: m ? 'invalid' : 'missing' });
+    }
+  }
+
+  private spendToken(ref: number, p: Pending): void {
+    const w = this.world;
+    if (this.spent.has(p.tokenId!)) {
+      w.trace.append(w.clock.nowMs(), 'token', this.name, 'double spend refused', { ok: false, token: p.tokenId!.slice(0, 16) });
+      this.actor.send({ type: 'DOUBLE_SPEND', ref });
+      return;
+    }
+    this.spent.add(p.tokenId!);
+    w.trace.append(w.clock.nowMs(), 'token', this.name, 'token spent', { token: p.tokenId!.slice(0, 16) });
+    this.actor.send({ type: 'SPENT', ref });
+  }
+
+  private forward(ref: number, p: Pending): void {
+    const w = this.world;
+    if (p.node === null || !w.nodes[p.node]) {
+      this.actor.send({ type: 'NODE_UNAVAILABLE', ref });
+      return;
+    }
+    const node = w.nodes[p.node]!;
+    let payload: Uint8Array;
+    if (p.route === 'attest') {
+      const nonce = /[?&]nonce=([0-9a-f]{64})/.exec(p.request!.path)?.[1];
+      payload = nodeMessage(NODE_MSG.attest, nonce ? fromHex(nonce) : new Uint8Array(0));
+    } else {
+      const requestId = w.provenance.get(p.message.id);
+      if (requestId && p.tokenId) w.view.tokens.push({ tokenId: p.tokenId, requestId, event: w.trace.count });
+      if (requestId) {
+        const r = w.request(requestId);
+        if (r) w.view.routing.push({ requestId, user: r.user, node: node.enclaveName });
+      }
+      payload = nodeMessage(NODE_MSG.request, p.request!.body);
+    }
+    const m = w.network.send(this.address, node.address, 'gateway-node', payload, p.route === 'attest' ? 'attest-fwd' : 'inner-req', ref);
+    const requestId = w.provenance.get(p.message.id);
+    if (requestId) w.provenance.set(m.id, requestId);
+  }
+
+  private respond(ref: number, p: Pending, status: number, code: string | null): void {
+    const w = this.world;
+    this.pending.delete(ref);
+    const to = p.message.from;
+    const link = p.message.link;
+    const label = p.route === 'attest' ? 'attest-res' : 'ohttp-res';
+    if (!p.context) {
+      // RFC 9458 §5.2: a request that cannot be decapsulated gets a plain HTTP error, no OHTTP.
+      w.network.send(this.address, to, link, utf8(code ?? 'error'), 'ohttp-error', p.message.id);
+      this.actor.send({ type: 'RESPONSE_SENT', ref });
+      return;
+    }
+    let body = status === 200 && p.reply ? p.reply.subarray(1) : new Uint8Array(0);
+    if (w.bugs.gatewaySwapsResponses && status === 200 && p.route === 'summarise') {
+      const mine = body;
+      if (this.lastAnswer) body = this.lastAnswer.bytes;
+      this.lastAnswer = { ref, bytes: mine };
+    }
+    const headers: [string, string][] = code ? [['pph-error', code]] : [];
+    const bhttp = encodeResponse({ informational: [], status, headers, body, trailers: [] });
+    const bytes = p.context.encapsulateResponse(bhttp, this.rng);
+    w.network.send(this.address, to, link, bytes, label, p.message.id);
+    this.actor.send({ type: 'RESPONSE_SENT', ref });
+  }
+}

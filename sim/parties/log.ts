@@ -1,0 +1,58 @@
+/**
+ * The transparency log's executor: serves the inclusion proof of a release entry with the latest
+ * checkpoint, signed by the log and cosigned by its witnesses.
+ */
+import { logMachine, type LogEvent } from '../../model/machines/log.js';
+import type { Intent } from '../../model/intents.js';
+import { MachineActor } from '../actor.js';
+import type { Message } from '../network.js';
+import type { World } from '../world.js';
+import { decodeBatch, encodeBatch, textOf, utf8 } from './common.js';
+
+export class LogParty {
+  readonly name = 'log';
+  readonly address = 'log';
+  readonly actor: MachineActor<LogEvent>;
+  private readonly inbound = new Map<number, Message>();
+
+  constructor(private readonly world: World) {
+    this.actor = new MachineActor<LogEvent>(this.name, logMachine, undefined, world.trace, world.clock);
+    world.network.attach(this.address, (m) => {
+      this.inbound.set(m.id, m);
+      this.actor.send({ type: 'PROOF_REQUEST', ref: m.id });
+    });
+  }
+
+  start(): void {
+    this.actor.start((intent) => this.perform(intent));
+  }
+
+  private perform(intent: Intent): void {
+    if (intent.kind !== 'log-serve') throw new Error(`log cannot perform ${intent.kind}`);
+    const w = this.world;
+    const m = this.inbound.get(intent.ref);
+    this.inbound.delete(intent.ref);
+    if (!m || m.bytes.length !== 4) return;
+    const index = ((m.bytes[0]! << 24) | (m.bytes[1]! << 16) | (m.bytes[2]! << 8) | m.bytes[3]!) >>> 0;
+    const log = w.keys.log;
+    if (index >= log.size) return;
+    const size = log.size;
+    const proof = log.inclusionProof(index, size);
+    const header = new Uint8Array(8);
+    new DataView(header.buffer).setUint32(0, index);
+    new DataView(header.buffer).setUint32(4, size);
+    w.network.send(this.address, m.from, 'node-log', encodeBatch([header, ...proof, utf8(w.keys.checkpointNote)]), 'proof-res', m.id);
+  }
+
+  /** Host side: reads a proof response (total: null on malformed bytes). */
+  parseProofResponse(bytes: Uint8Array): { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string } | null {
+    try {
+      const items = decodeBatch(bytes);
+      if (items.length < 2 || items[0]!.length !== 8) return null;
+      const dv = new DataView(items[0]!.buffer, items[0]!.byteOffset, 8);
+      return { leafIndex: dv.getUint32(0), treeSize: dv.getUint32(4), proof: items.slice(1, -1), checkpoint: textOf(items[items.length - 1]!) };
+    } catch {
+      return null;
+    }
+  }
+}

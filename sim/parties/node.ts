@@ -1,0 +1,272 @@
+/**
+ * An enclave node: the host machine (model/machines/host.ts) around a TEE running the enclave
+ * program (model/machines/enclave.ts) in tee/in-process.ts. The host moves bytes and restarts
+ * the node; only the enclave's executor touches plaintext and keys, inside the TEE object.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes, toHex, utf8 } from '../../protocol/bytes.js';
+import { generateKeyPair, deriveKeyPair } from '../../protocol/hpke.js';
+import { openInnerRequest, responseKey, sealInnerResponse } from '../../protocol/inner-session.js';
+import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
+import type { RecipientContext } from '../../protocol/hpke.js';
+import type { Rng } from '../../protocol/rng.js';
+import { hostMachine, type HostEvent } from '../../model/machines/host.js';
+import { enclaveMachine, type EnclaveEvent } from '../../model/machines/enclave.js';
+import type { Intent } from '../../model/intents.js';
+import { InProcessTee } from '../../tee/in-process.js';
+import type { ChatMessage } from '../../tee/workload.js';
+import { MachineActor } from '../actor.js';
+import type { Message } from '../network.js';
+import type { World } from '../world.js';
+import { NODE_MSG, nodeMessage, textOf } from './common.js';
+import { codeOf } from './client.js';
+
+interface ReleaseProof {
+  leafIndex: number;
+  treeSize: number;
+  proof: Uint8Array[];
+  checkpoint: string;
+}
+
+const SUMMARY_SENTENCES = 3;
+
+export class NodeParty {
+  readonly hostName: string;
+  readonly enclaveName: string;
+  readonly address: string;
+  readonly host: MachineActor<HostEvent>;
+  readonly enclave: MachineActor<EnclaveEvent>;
+  private tee = new InProcessTee();
+  private readonly rng: Rng;
+  private generation = 0;
+  private enclaveKey: Uint8Array | null = null;
+  private secretKey: Uint8Array | null = null;
+  private release: ReleaseProof | null = null;
+  /** Host side: bytes waiting to cross the TEE boundary, by ref (= gateway message id). */
+  private readonly toEnclave = new Map<number, Message>();
+  private readonly fromEnclave = new Map<number, Uint8Array>();
+  /** Enclave side: HPKE contexts live only inside the TEE, by ref. */
+  private readonly contexts = new Map<number, RecipientContext>();
+  private readonly requestIds = new Map<number, string>();
+  private lastEnded: { ref: number; requestId: string } | null = null;
+
+  constructor(
+    private readonly world: World,
+    readonly index: number,
+  ) {
+    this.hostName = `host-${index}`;
+    this.enclaveName = `enclave-${index}`;
+    this.address = `node-${index}`;
+    this.rng = world.rng.fork(this.enclaveName);
+    this.host = new MachineActor<HostEvent>(this.hostName, hostMachine, undefined, world.trace, world.clock);
+    this.enclave = new MachineActor<EnclaveEvent>(this.enclaveName, enclaveMachine, { erase: world.defences['state-erasure'] }, world.trace, world.clock);
+    world.network.attach(this.address, (m) => this.receive(m));
+  }
+
+  start(): void {
+    this.enclave.start((intent) => this.performEnclave(intent));
+    this.host.start((intent) => this.performHost(intent));
+  }
+
+  /** Ground truth: whether `key` is this node's current key, held by an honest enclave running a logged image. */
+  holdsKey(key: Uint8Array): boolean {
+    return this.enclaveKey !== null && equalBytes(key, this.enclaveKey);
+  }
+
+  /** The `later` position seizes the node's current key (after its restart). */
+  seizeKey(): Uint8Array | null {
+    return this.secretKey;
+  }
+
+  get logged(): boolean {
+    return !(this.world.spec.world.unloggedNodes ?? []).includes(this.index);
+  }
+
+  restart(): void {
+    this.world.trace.append(this.world.clock.nowMs(), 'fault', this.hostName, 'restart');
+    this.host.send({ type: 'RESTART' });
+  }
+
+  receive(m: Message): void {
+    const w = this.world;
+    w.view.held.push({ party: this.hostName, source: 'received', bytes: m.bytes, event: w.trace.count - 1 });
+    if (m.link === 'node-log') {
+      this.onReleaseProof(m.bytes);
+      return;
+    }
+    this.toEnclave.set(m.id, m);
+    this.host.send({ type: 'FROM_GATEWAY', ref: m.id });
+  }
+
+  // ---- host -------------------------------------------------------------------------------
+
+  private performHost(intent: Intent): void {
+    const w = this.world;
+    switch (intent.kind) {
+      case 'boot': {
+        this.generation = intent.generation;
+        this.tee.wipe();
+        this.contexts.clear();
+        this.enclaveKey = null;
+        this.secretKey = null;
+        this.enclave.send({ type: 'RESET' });
+        // The enclave generates its key inside the TEE (PROTOCOL.md step 0).
+        const pair = w.bugs.nodeKeySurvivesRestart ? deriveKeyPair(sha256(utf8(`fixed node key ${this.index}`))) : generateKeyPair(this.rng.fork(`boot-${this.generation}`));
+        this.secretKey = pair.secretKey;
+        this.enclaveKey = pair.publicKey;
+        this.tee.memory.boot.set('skE', pair.secretKey);
+        w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
+        // The host fetches the inclusion proof of its release entry from the log.
+        const leaf = w.keys.releaseIndex(this.index);
+        w.network.send(this.address, w.log.address, 'node-log', Uint8Array.of(leaf >> 24, (leaf >> 16) & 0xff, (leaf >> 8) & 0xff, leaf & 0xff), 'proof-req');
+        return;
+      }
+      case 'to-enclave': {
+        const m = this.toEnclave.get(intent.ref);
+        if (!m) return;
+        if (this.enclaveKey === null) {
+          this.toEnclave.delete(intent.ref);
+          w.network.send(this.address, w.gateway.address, 'gateway-node', nodeMessage(NODE_MSG.error, utf8('booting')), 'node-error', m.stream);
+          return;
+        }
+        if (m.bytes[0] === NODE_MSG.attest) this.enclave.send({ type: 'ATTEST_REQUEST', ref: intent.ref });
+        else this.enclave.send({ type: 'REQUEST', ref: intent.ref });
+        return;
+      }
+      case 'from-enclave': {
+        const bytes = this.fromEnclave.get(intent.ref);
+        const m = this.toEnclave.get(intent.ref);
+        this.fromEnclave.delete(intent.ref);
+        this.toEnclave.delete(intent.ref);
+        if (!bytes || !m) return;
+        w.view.held.push({ party: this.hostName, source: 'received', bytes, event: w.trace.count });
+        const out = w.network.send(this.address, w.gateway.address, 'gateway-node', bytes, bytes[0] === NODE_MSG.evidence ? 'attest-bundle' : 'inner-res', m.stream);
+        const requestId = this.requestIds.get(intent.ref);
+        if (requestId) w.provenance.set(out.id, requestId);
+        return;
+      }
+      default:
+        throw new Error(`host cannot perform ${intent.kind}`);
+    }
+  }
+
+  private onReleaseProof(bytes: Uint8Array): void {
+    const parsed = this.world.log.parseProofResponse(bytes);
+    if (!parsed) return;
+    this.release = parsed;
+    this.host.send({ type: 'BOOTED' });
+    this.enclave.send({ type: 'KEY_READY' });
+  }
+
+  // ---- enclave (inside the TEE) ----------------------------------------------------------
+
+  private output(ref: number, kind: number, payload: Uint8Array): void {
+    this.fromEnclave.set(ref, nodeMessage(kind, payload));
+    this.host.send({ type: 'FROM_ENCLAVE', ref });
+  }
+
+  private performEnclave(intent: Intent): void {
+    const w = this.world;
+    switch (intent.kind) {
+      case 'produce-evidence':
+        return this.produceEvidence(intent.ref);
+      case 'open-request': {
+        this.snapshotEnclave('before next request');
+        const m = this.toEnclave.get(intent.ref);
+        if (!m || !this.secretKey) return;
+        try {
+          const { plaintext, context } = openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
+          this.contexts.set(intent.ref, context);
+          this.tee.put(intent.ref, 'plaintext', plaintext);
+          const req = JSON.parse(textOf(plaintext)) as { requestId: string };
+          this.requestIds.set(intent.ref, req.requestId);
+          w.view.enclaveOpened.push({ requestId: req.requestId, node: this.enclaveName, event: w.trace.count });
+          w.view.enclavePlaintexts.push({ node: this.enclaveName, bytes: plaintext, event: w.trace.count });
+          w.view.exposures.push({ party: this.enclaveName, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
+          w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
+          this.enclave.send({ type: 'OPENED', ref: intent.ref });
+        } catch (e) {
+          w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'inner request does not open', { ok: false, code: codeOf(e) });
+          this.output(intent.ref, NODE_MSG.error, utf8(codeOf(e)));
+          this.enclave.send({ type: 'OPEN_FAILED', ref: intent.ref, code: codeOf(e) });
+        }
+        return;
+      }
+      case 'infer': {
+        const pt = this.tee.get(intent.ref, 'plaintext');
+        if (!pt) return;
+        const req = JSON.parse(textOf(pt)) as { requestId: string; canary: string; messages: ChatMessage[] };
+        // The canary of the request travels with the answer, as a real summary could quote it.
+        const summary = this.tee.backend.summarise([...req.messages, { from: 'client', text: `Request ${req.canary}.` }], SUMMARY_SENTENCES);
+        const answer = utf8(JSON.stringify({ requestId: req.requestId, summary, canary: req.canary }));
+        this.tee.put(intent.ref, 'answer', answer);
+        w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `summarised ${req.requestId}`, { messages: req.messages.length, bytes: answer.length });
+        this.enclave.send({ type: 'INFERRED', ref: intent.ref });
+        return;
+      }
+      case 'seal-response': {
+        const answer = this.tee.get(intent.ref, 'answer');
+        const context = this.contexts.get(intent.ref);
+        if (!answer || !context || !this.enclaveKey) return;
+        const key = responseKey(context, w.defences['response-binding'], this.enclaveKey);
+        this.tee.put(intent.ref, 'response-key', key);
+        const sealed = sealInnerResponse(key, answer, this.rng);
+        const requestId = this.requestIds.get(intent.ref);
+        if (requestId) w.request(requestId)?.producedAnswers.push(toHex(sha256(answer)));
+        this.lastEnded = { ref: intent.ref, requestId: requestId ?? '?' };
+        if (!w.defences['state-erasure']) this.contexts.delete(intent.ref);
+        this.output(intent.ref, NODE_MSG.answer, sealed);
+        this.enclave.send({ type: 'SEALED', ref: intent.ref });
+        return;
+      }
+      case 'erase': {
+        this.tee.erase(intent.ref);
+        this.contexts.delete(intent.ref);
+        w.trace.append(w.clock.nowMs(), 'erase', this.enclaveName, `erased request state`, { ref: intent.ref });
+        this.enclave.send({ type: 'ERASED', ref: intent.ref });
+        return;
+      }
+      default:
+        throw new Error(`enclave cannot perform ${intent.kind}`);
+    }
+  }
+
+  private produceEvidence(ref: number): void {
+    const w = this.world;
+    const m = this.toEnclave.get(ref);
+    if (!m || !this.enclaveKey || !this.release) return;
+    const nonce = m.bytes.subarray(1);
+    const reportData = reportDataBinding(this.enclaveKey, w.defences['client-nonce'] ? nonce : null);
+    const chip = w.keys.chip(this.index);
+    const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index) });
+    w.reportDataNonce.set(toHex(reportData), toHex(nonce));
+    const bundle = encodeBundle({
+      nodeId: this.enclaveName,
+      enclaveKey: this.enclaveKey,
+      report,
+      certificates: chip.certificates,
+      releaseEntry: w.keys.releaseEntryOf(this.index),
+      leafIndex: this.release.leafIndex,
+      treeSize: this.release.treeSize,
+      inclusionProof: this.release.proof,
+      checkpoint: this.release.checkpoint,
+    });
+    w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
+    this.output(ref, NODE_MSG.evidence, bundle);
+  }
+
+  /** Records what the enclave still holds of requests that have ended (invariant `stateless`). */
+  snapshotEnclave(when: string): void {
+    if (!this.lastEnded) return;
+    const w = this.world;
+    const inFlight = new Set(this.toEnclave.keys());
+    const leftover: Uint8Array[] = [];
+    for (const [ref, m] of this.tee.memory.requests) {
+      if (inFlight.has(ref) && ref !== this.lastEnded.ref) continue;
+      for (const v of m.values()) leftover.push(v.slice());
+    }
+    for (const ref of this.contexts.keys()) if (!inFlight.has(ref) || ref === this.lastEnded.ref) leftover.push(utf8(`hpke-context:${ref}`));
+    w.view.enclaveSnapshots.push({ node: this.enclaveName, afterRef: this.lastEnded.ref, requestId: this.lastEnded.requestId, leftover, event: w.trace.count });
+    if (leftover.length) w.trace.append(w.clock.nowMs(), 'state', this.enclaveName, `holds ${leftover.length} value(s) of ended requests (${when})`);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * One run: (scenario, seed) → RunResult. A pure function: nothing here reads the real clock or
+ * global randomness, so the same inputs give the same `traceHash` on any machine.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical.js';
+import type { PlantedBugs, RunSpec } from './spec.js';
+import { World } from './world.js';
+import type { TraceEvent } from './trace.js';
+import { INVARIANTS, type Verdict } from '../model/invariants/index.js';
+import { isInvariantId, type InvariantId } from '../model/invariant-ids.js';
+import type { WorldView } from '../model/world-view.js';
+import type { Invariant } from '../model/invariants/types.js';
+
+export interface VerdictResult {
+  holds: boolean;
+  expected: 'holds' | 'violated';
+  /** The verdict matches the expectation. */
+  ok: boolean;
+  proof: Verdict['proof'];
+  measures?: Record<string, unknown>;
+}
+
+export interface RunStats {
+  events: number;
+  traceEvents: number;
+  virtualMs: number;
+  requests: number;
+  blocked: number;
+  ok: number;
+  errors: number;
+  unfinished: number;
+  messages: number;
+  bytesOnWire: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  seed: number;
+  scenarioHash: string;
+  traceHash: string;
+  profile: string;
+  ablations: string[];
+  verdicts: Record<string, VerdictResult>;
+  /** Every verdict matched its expectation. */
+  ok: boolean;
+  stats: RunStats;
+}
+
+export interface RunOptions {
+  seed: number;
+  bugs?: PlantedBugs;
+  /** Extra invariants (a user's own), checked with the built-in ones. */
+  invariants?: readonly Invariant[];
+  /** Keep the trace and the world view in the returned detail (default true). */
+  keepTrace?: boolean;
+}
+
+export interface RunDetail {
+  result: RunResult;
+  trace: readonly TraceEvent[];
+  view: WorldView;
+}
+
+/** SHA-256 of the canonical JSON of the scenario: the same for the same content. */
+export function hashSpec(spec: RunSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+/** Runs one world and checks its invariants. */
+export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
+  const world = new World(spec, options.seed, { bugs: options.bugs ?? {}, keepTrace: options.keepTrace ?? true });
+  const view = world.run();
+  const trace = world.trace.all;
+  const verdicts: Record<string, VerdictResult> = {};
+  const checks: Invariant[] = [
+    ...spec.invariants.filter(isInvariantId).map((id: InvariantId) => INVARIANTS[id]),
+    ...(options.invariants ?? []),
+  ];
+  for (const inv of checks) {
+    const v = inv.check(trace, view);
+    const expected = spec.expect[inv.id] ?? 'holds';
+    const r: VerdictResult = { holds: v.holds, expected, ok: v.holds === (expected === 'holds'), proof: v.proof };
+    if (v.measures) r.measures = v.measures;
+    verdicts[inv.id] = r;
+  }
+  const sent = trace.filter((e) => e.kind === 'send');
+  const requests = view.requests;
+  const result: RunResult = {
+    scenario: spec.name,
+    seed: options.seed,
+    scenarioHash: hashSpec(spec),
+    traceHash: world.trace.traceHash(),
+    profile: spec.profile,
+    ablations: [...spec.ablations],
+    verdicts,
+    ok: Object.values(verdicts).every((v) => v.ok),
+    stats: {
+      events: world.scheduler.eventsExecuted,
+      traceEvents: world.trace.count,
+      virtualMs: world.clock.nowMs(),
+      requests: requests.length,
+      blocked: requests.filter((r) => r.blocked).length,
+      ok: requests.filter((r) => r.outcome === 'ok').length,
+      errors: requests.filter((r) => r.outcome === 'error').length,
+      unfinished: requests.filter((r) => !r.blocked && r.outcome === null).length,
+      messages: sent.length,
+      bytesOnWire: sent.reduce((a, e) => a + Number(e.data?.bytes ?? 0), 0),
+    },
+  };
+  return { result, trace, view };
+}
+
+/**
+ * Runs a scenario with a seed and returns its result.
+ *
+ * @example
+ * const r = runScenario(loadScenario('scenarios/default.yaml'), { seed: 7 });
+ * console.log(r.verdicts.confidentiality.holds);
+ */
+export function runScenario(spec: RunSpec, options: RunOptions): RunResult {
+  return runDetailed(spec, options).result;
+}

@@ -1,0 +1,121 @@
+/**
+ * The long-term keys and public state of a world, all derived from the seed: the gateway's OHTTP
+ * key, the issuer's VOPRF key, the simulated hardware vendor and one chip per node, the release
+ * log with its checkpoint signed by the log and cosigned by witnesses.
+ */
+import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import { concat, toHex, utf8 } from '../protocol/bytes.js';
+import { encodeKeyConfig, generateGatewayKey, type GatewayKey } from '../protocol/ohttp.js';
+import { generateIssuerKey, type VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
+import { encodeTokenChallenge } from '../protocol/tokens/challenge.js';
+import { TOKEN_TYPE_VOPRF } from '../protocol/tokens/token-type.js';
+import { SimulatedVendor, type SimSigner } from '../protocol/attestation/sim-vendor.js';
+import type { TrustStore } from '../protocol/attestation/chain.js';
+import type { TcbParts } from '../protocol/attestation/tcb-version.js';
+import { encodeReleaseEntry } from '../protocol/attestation-bundle.js';
+import { MerkleLog } from '../protocol/tlog/log.js';
+import { formatCheckpoint } from '../protocol/tlog/checkpoint.js';
+import { signNote, addSignatures } from '../protocol/tlog/note.js';
+import { Ed25519NoteSigner, type NoteVerifier } from '../protocol/tlog/note-key.js';
+import { CosignatureV1Signer } from '../protocol/tlog/cosignature.js';
+import type { Rng } from '../protocol/rng.js';
+import { SIM_EPOCH_MS } from './clock.js';
+import type { RunSpec } from './spec.js';
+import { GATEWAY_AUTHORITY, ISSUER_NAME } from './parties/common.js';
+
+export const LOG_ORIGIN = 'log.pph.test';
+/** The TCB every simulated chip runs, and the minimum the client requires. */
+export const CHIP_TCB: TcbParts = { bootloader: 4, tee: 0, snp: 22, microcode: 213 };
+export const MIN_TCB: TcbParts = { bootloader: 3, tee: 0, snp: 20, microcode: 200 };
+const PAST_RELEASES = ['pph-enclave 0.8', 'pph-enclave 0.9', 'pph-enclave 0.9.1'];
+const CURRENT_RELEASE = 'pph-enclave 1.0';
+
+export interface WorldChip {
+  signReport(fields: { reportData: Uint8Array; measurement: Uint8Array }): Uint8Array;
+  /** VCEK then ASK, DER. */
+  certificates: Uint8Array[];
+  signer: SimSigner;
+}
+
+export interface WorldKeys {
+  gateway: GatewayKey;
+  gatewayConfigBytes: Uint8Array;
+  issuer: VoprfIssuerKey;
+  tokenChallenge: Uint8Array;
+  /** SHA-256 of the key configuration and the issuer key: what key consistency compares. */
+  keyDigest: string;
+  vendor: SimulatedVendor;
+  trust: TrustStore;
+  chip(node: number): WorldChip;
+  measurementOf(node: number): Uint8Array;
+  releaseEntryOf(node: number): Uint8Array;
+  releaseIndex(node: number): number;
+  /** Ground truth: measurements in the one true log. */
+  loggedMeasurements: Set<string>;
+  log: MerkleLog;
+  checkpointNote: string;
+  logVerifier: NoteVerifier;
+  witnessVerifiers: NoteVerifier[];
+  witnessQuorum: number;
+}
+
+function measurement(image: string): Uint8Array {
+  return sha384(utf8(`measurement of ${image}`));
+}
+
+export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
+  const gateway = generateGatewayKey(1, rng.fork('gateway-ohttp'));
+  const issuer = generateIssuerKey(rng.fork('issuer-voprf'));
+  const tokenChallenge = encodeTokenChallenge({ tokenType: TOKEN_TYPE_VOPRF, issuerName: ISSUER_NAME, redemptionContext: new Uint8Array(0), originInfo: [GATEWAY_AUTHORITY] });
+  const gatewayConfigBytes = encodeKeyConfig(gateway.config);
+  const keyDigest = toHex(sha256(concat(gatewayConfigBytes, issuer.publicKey)));
+
+  const vendor = SimulatedVendor.create(rng.fork('vendor'), { product: 'Milan' });
+  const chips: WorldChip[] = [];
+  for (let i = 0; i < spec.world.nodes; i++) {
+    const signer = vendor.provisionChip(rng.fork(`chip-${i}`), CHIP_TCB);
+    chips.push({
+      signer,
+      certificates: [signer.certDer, vendor.askDer],
+      signReport: ({ reportData, measurement: m }) => signer.signReport({ reportData, measurement: m, policy: 0x30000n, vmpl: 0 }),
+    });
+  }
+
+  const log = new MerkleLog();
+  const loggedMeasurements = new Set<string>();
+  for (const image of [...PAST_RELEASES, CURRENT_RELEASE]) {
+    const m = measurement(image);
+    log.append(encodeReleaseEntry(m, image));
+    loggedMeasurements.add(toHex(m));
+  }
+  const currentIndex = log.size - 1;
+  const unlogged = new Set(spec.world.unloggedNodes ?? []);
+  const unloggedImage = `${CURRENT_RELEASE}+unlogged-patch`;
+
+  const logSigner = new Ed25519NoteSigner(LOG_ORIGIN, rng.fork('log-key').bytes(32));
+  const witnesses = Array.from({ length: spec.world.witnesses }, (_, i) => new CosignatureV1Signer(`witness-${i}.pph.test`, rng.fork(`witness-${i}`).bytes(32)));
+  const body = formatCheckpoint({ origin: LOG_ORIGIN, size: log.size, rootHash: log.root(), extensions: [`pph-keys ${keyDigest}`] });
+  const timestampSec = Math.floor(SIM_EPOCH_MS / 1000);
+  let checkpointNote = signNote(body, [logSigner]);
+  checkpointNote = addSignatures(checkpointNote, witnesses.map((w) => w.cosign(body, timestampSec)));
+
+  return {
+    gateway,
+    gatewayConfigBytes,
+    issuer,
+    tokenChallenge,
+    keyDigest,
+    vendor,
+    trust: vendor.trustStore(),
+    chip: (node) => chips[node]!,
+    measurementOf: (node) => measurement(unlogged.has(node) ? unloggedImage : CURRENT_RELEASE),
+    releaseEntryOf: (node) => encodeReleaseEntry(measurement(unlogged.has(node) ? unloggedImage : CURRENT_RELEASE), unlogged.has(node) ? unloggedImage : CURRENT_RELEASE),
+    releaseIndex: () => currentIndex,
+    loggedMeasurements,
+    log,
+    checkpointNote,
+    logVerifier: logSigner.verifier(),
+    witnessVerifiers: witnesses.map((w) => w.verifier()),
+    witnessQuorum: spec.world.witnessQuorum,
+  };
+}

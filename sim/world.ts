@@ -1,0 +1,166 @@
+/**
+ * One simulated world: parties as XState machines on a simulated network, every effect performed
+ * here with protocol/ (real HPKE, OHTTP, BHTTP, tokens, SEV-SNP evidence, Merkle log). The world
+ * also keeps the ground truth that the invariants read (model/world-view.ts); no party reads it.
+ */
+import { ChaChaRng } from './rng.js';
+import { SimClock } from './clock.js';
+import { Scheduler } from './scheduler.js';
+import { Network, type LinkPolicy } from './network.js';
+import { Trace } from './trace.js';
+import type { PlantedBugs, RunSpec } from './spec.js';
+import { buildWorkload, makeCanary, type Workload } from './workload.js';
+import { createKeys, type WorldKeys } from './world-keys.js';
+import { ClientParty } from './parties/client.js';
+import { RelayParty } from './parties/relay.js';
+import { GatewayParty } from './parties/gateway.js';
+import { NodeParty } from './parties/node.js';
+import { IssuerParty } from './parties/issuer.js';
+import { LogParty } from './parties/log.js';
+import { seizeLater } from './later.js';
+import { defencesFor, isAblation, type Defences } from '../model/profile.js';
+import type { WorldView, PartyInfo } from '../model/world-view.js';
+import type { Rng } from '../protocol/rng.js';
+
+export interface WorldOptions {
+  bugs?: PlantedBugs;
+  /** Keep every trace event in memory (default true; campaigns may keep only the hash). */
+  keepTrace?: boolean;
+}
+
+export class World {
+  readonly clock = new SimClock();
+  readonly trace: Trace;
+  readonly scheduler: Scheduler;
+  readonly network: Network;
+  readonly rng: Rng;
+  readonly defences: Defences;
+  readonly bugs: PlantedBugs;
+  readonly workload: Workload;
+  readonly keys: WorldKeys;
+  readonly view: WorldView;
+  readonly clients: ClientParty[] = [];
+  readonly relay: RelayParty;
+  readonly gateway: GatewayParty;
+  readonly nodes: NodeParty[] = [];
+  readonly issuer: IssuerParty;
+  readonly log: LogParty;
+  /** Ground truth: which request each message carries (parties never read this). */
+  readonly provenance = new Map<number, string>();
+  /** What the `later` position records on the operator's links, to replay after seizing keys. */
+  readonly recorded: { link: string; bytes: Uint8Array; event: number }[] = [];
+  /** Ground truth: the nonce each REPORT_DATA was produced for. */
+  readonly reportDataNonce = new Map<string, string>();
+
+  constructor(
+    readonly spec: RunSpec,
+    readonly seed: number,
+    options: WorldOptions = {},
+  ) {
+    this.bugs = options.bugs ?? {};
+    this.rng = ChaChaRng.fromSeed(seed);
+    this.trace = new Trace(options.keepTrace ?? true);
+    this.scheduler = new Scheduler(this.clock, spec.limits);
+    const net = spec.network;
+    const policy: LinkPolicy = { delayMsMin: net.delayMs.min, delayMsMax: net.delayMs.max, loss: net.loss, duplicate: net.duplicate };
+    this.network = new Network(this.clock, this.scheduler, this.trace, this.rng.fork('network'), () => policy);
+    this.defences = defencesFor(spec.ablations.filter(isAblation));
+    this.workload = buildWorkload(spec, this.rng.fork('workload'));
+    this.keys = createKeys(spec, this.rng.fork('keys'));
+    this.view = emptyView(spec.world.nodes);
+
+    for (const link of ['relay-gateway', 'client-gateway', 'gateway-node']) {
+      this.network.hook(link, {
+        onMessage: (m) => {
+          this.recorded.push({ link, bytes: m.bytes, event: this.trace.count });
+          return [];
+        },
+      });
+    }
+    this.log = new LogParty(this);
+    this.issuer = new IssuerParty(this);
+    this.relay = new RelayParty(this);
+    this.gateway = new GatewayParty(this);
+    for (let i = 0; i < spec.world.nodes; i++) this.nodes.push(new NodeParty(this, i));
+    for (let u = 0; u < spec.world.users; u++) this.clients.push(new ClientParty(this, u));
+    this.view.parties = this.partyInfo();
+    const blocked = this.workload.chats.filter((c) => c.excluded || !this.workload.optedIn[c.user]);
+    this.view.blockedCanaries = blocked.flatMap((c) => c.canaries.map((canary) => ({ canary, chatId: c.chatId })));
+  }
+
+  /** Runs the world to quiescence, then the `later` key seizure; returns the view for the checks. */
+  run(): WorldView {
+    this.trace.append(0, 'log', 'world', `start ${this.spec.name}`, { seed: this.seed, users: this.spec.world.users, nodes: this.spec.world.nodes, requests: this.spec.world.requests });
+    this.log.start();
+    this.issuer.start();
+    this.relay.start();
+    this.gateway.start();
+    for (const n of this.nodes) n.start();
+    for (const c of this.clients) c.start();
+    const canaryRng = this.rng.fork('canaries');
+    for (const task of this.workload.tasks) {
+      const client = this.clients[task.user]!;
+      const canary = makeCanary(canaryRng);
+      this.view.requests.push({
+        requestId: task.requestId,
+        user: client.name,
+        chatId: task.chatId,
+        canary,
+        blocked: null,
+        issuedAtMs: task.atMs,
+        sentCount: 0,
+        sealedTo: [],
+        outcome: null,
+        code: null,
+        endedAtMs: null,
+        acceptedAnswer: null,
+        producedAnswers: [],
+      });
+      this.scheduler.at(task.atMs, `task ${task.requestId}`, () => client.task(task.requestId, task.chatId));
+    }
+    for (const f of this.spec.faults.nodeRestarts) {
+      this.scheduler.at(f.atMs, `restart node-${f.node}`, () => this.nodes[f.node]!.restart());
+    }
+    this.scheduler.runUntilIdle();
+    for (const n of this.nodes) n.snapshotEnclave('end of run');
+    seizeLater(this);
+    this.trace.append(this.clock.nowMs(), 'end', 'world', 'end of run', { events: this.scheduler.eventsExecuted });
+    return this.view;
+  }
+
+  request(requestId: string) {
+    return this.view.requests.find((r) => r.requestId === requestId);
+  }
+
+  private partyInfo(): PartyInfo[] {
+    return [
+      ...this.clients.map((c) => ({ name: c.name, role: 'client' as const, trustedForContent: true })),
+      { name: this.relay.name, role: 'relay' as const, trustedForContent: false },
+      { name: this.gateway.name, role: 'gateway' as const, trustedForContent: false },
+      ...this.nodes.map((n) => ({ name: n.hostName, role: 'host' as const, trustedForContent: false })),
+      ...this.nodes.map((n) => ({ name: n.enclaveName, role: 'enclave' as const, trustedForContent: true })),
+      { name: this.issuer.name, role: 'issuer' as const, trustedForContent: false },
+      { name: this.log.name, role: 'log' as const, trustedForContent: false },
+    ];
+  }
+}
+
+function emptyView(nodes: number): WorldView {
+  return {
+    parties: [],
+    nodes,
+    requests: [],
+    exposures: [],
+    held: [],
+    evidence: [],
+    tokens: [],
+    enclaveOpened: [],
+    answersAccepted: [],
+    enclaveSnapshots: [],
+    enclavePlaintexts: [],
+    blockedCanaries: [],
+    routing: [],
+    forwardSecrecy: { seized: [], attempts: 0, opened: [] },
+    logViews: [],
+  };
+}
