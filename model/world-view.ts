@@ -109,8 +109,11 @@ export interface WorldView {
   held: HeldBytes[];
   evidence: EvidenceAcceptance[];
   tokens: TokenAcceptance[];
-  /** Requests the enclave opened, with the event: a request opened twice was replayed. */
-  enclaveOpened: { requestId: string; node: string; event: number }[];
+  /**
+   * Inner requests the enclave opened, by digest of their ciphertext: the same ciphertext opened
+   * twice was replayed (a client's retry is a new ciphertext).
+   */
+  enclaveOpened: { requestId: string; ciphertext: string; node: string; event: number }[];
   /** Answers the client accepted, by request. */
   answersAccepted: { requestId: string; answer: string; event: number }[];
   enclaveSnapshots: EnclaveSnapshot[];

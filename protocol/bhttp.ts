@@ -591,9 +591,9 @@ function resolveLimits(limits: BhttpLimits | undefined): Readonly<Required<Bhttp
 class Reader {
   readonly bytes: Uint8Array;
   /**
-   * The same memory as a Buffer, for its native latin1 decoding (each byte b becomes U+00bb
-   * exactly; `TextDecoder('latin1')` would be windows-1252). One view per message costs less
-   * than `String.fromCharCode.apply` on each short string.
+   * The same memory as a Buffer, for its native latin1 decoding: each byte becomes the char with
+   * the same code (`TextDecoder('latin1')` would be windows-1252 and remap 0x80..0x9f). One view
+   * per message costs less than `String.fromCharCode.apply` on each short string (~40 vs ~100 ns).
    */
   private readonly text: Buffer;
   readonly end: number;

@@ -22,6 +22,8 @@ import { defencesFor, isAblation, type Defences } from '../model/profile.js';
 import type { WorldView, PartyInfo } from '../model/world-view.js';
 import type { Rng } from '../protocol/rng.js';
 
+const INTERNAL_LINKS = new Set(['gateway-node', 'node-log']);
+
 export interface WorldOptions {
   bugs?: PlantedBugs;
   /** Keep every trace event in memory (default true; campaigns may keep only the hash). */
@@ -63,7 +65,10 @@ export class World {
     this.scheduler = new Scheduler(this.clock, spec.limits);
     const net = spec.network;
     const policy: LinkPolicy = { delayMsMin: net.delayMs.min, delayMsMax: net.delayMs.max, loss: net.loss, duplicate: net.duplicate };
-    this.network = new Network(this.clock, this.scheduler, this.trace, this.rng.fork('network'), () => policy);
+    // The operator's own links (gateway to node, node to log) are streams inside one data centre:
+    // they may lose a message (a node restarts mid-request) but never duplicate one.
+    const internal: LinkPolicy = { ...policy, duplicate: 0 };
+    this.network = new Network(this.clock, this.scheduler, this.trace, this.rng.fork('network'), (link) => (INTERNAL_LINKS.has(link) ? internal : policy));
     this.defences = defencesFor(spec.ablations.filter(isAblation));
     this.workload = buildWorkload(spec, this.rng.fork('workload'));
     this.keys = createKeys(spec, this.rng.fork('keys'));

@@ -29,8 +29,8 @@ const USAGE = `pph evidence verify --chain <pem> (--vcek|--vlek) <der|pem> [--at
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function parseAt(value: string | undefined): number {
-  // determinism-ok: the CLI is a user tool; protocol/ never reads the clock, it receives atMs.
-  if (value === undefined) return Date.now();
+  // The CLI is a user tool: without --at it verifies "now". protocol/ never reads the clock.
+  if (value === undefined) return Date.now(); // determinism-ok
   const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) throw new UsageError(`--at expects an RFC 3339 time such as 2025-06-01T00:00:00Z, got '${value}'`);
   return ms;

@@ -21,7 +21,7 @@ export const freshness: Invariant = {
   check(_trace, world) {
     const proof: ProofEvent[] = [];
     for (const t of duplicates(world.tokens, (t) => t.tokenId)) proof.push({ event: t.event, why: `token ${t.tokenId.slice(0, 12)}… accepted again (${t.requestId})` });
-    for (const o of duplicates(world.enclaveOpened, (o) => o.requestId)) proof.push({ event: o.event, why: `request ${o.requestId} processed again by ${o.node}` });
+    for (const o of duplicates(world.enclaveOpened, (o) => o.ciphertext)) proof.push({ event: o.event, why: `request ${o.requestId} replayed: the same ciphertext opened again by ${o.node}` });
     for (const a of duplicates(world.answersAccepted, (a) => a.requestId)) proof.push({ event: a.event, why: `response to ${a.requestId} accepted twice` });
     for (const e of duplicates(world.evidence, (e) => e.nonce)) proof.push({ event: e.event, why: `evidence for nonce ${e.nonce.slice(0, 12)}… accepted twice (${e.requestId})` });
     for (const e of world.evidence) {

@@ -20,7 +20,7 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { fromHex, toHex } from '../bytes.js';
 import { AttestationError } from '../errors.js';
-import { certificateDers, parseCertificateDer, type AmdCertificate } from './amd-cert.js';
+import { certificateDers, parseAmdCertificate, parseCertificateDer, type AmdCertificate } from './amd-cert.js';
 import { isoFromMs as iso } from './der.js';
 
 export type SignerKind = 'vcek' | 'vlek';
@@ -179,7 +179,7 @@ export class TrustStore {
    */
   endorse(leaf: Uint8Array | string | AmdCertificate, kind: SignerKind): EndorsedKey {
     if (kind !== 'vcek' && kind !== 'vlek') throw new TypeError(`kind expected 'vcek' or 'vlek', got ${String(kind)}`);
-    const cert = isCertificate(leaf) ? leaf : parseCertificateDer(certificateDers(leaf)[0]!);
+    const cert = isCertificate(leaf) ? leaf : parseAmdCertificate(leaf);
     const id = `${kind}:${Buffer.from(cert.der).toString('base64')}`;
     const cached = this.endorsed.get(id);
     if (cached) return cached;

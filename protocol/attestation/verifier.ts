@@ -87,7 +87,10 @@ export class SevSnpVerifier {
 
   /** Runs every check in order; returns the parsed report or throws `AttestationError`. */
   verify(report: Uint8Array | SevSnpReport, options: SevSnpVerifyOptions): SevSnpVerified {
-    const r = report instanceof Uint8Array ? parseSevSnpReport(report) : report;
+    if (typeof options !== 'object' || options === null || typeof options.atMs !== 'number' || !Number.isFinite(options.atMs)) {
+      throw new TypeError('options.atMs expected a finite number of milliseconds');
+    }
+    const r = report instanceof Uint8Array ? parseSevSnpReport(report) : asParsed(report);
     const skip = options.skip ?? {};
     const policy = options.policy ?? {};
     if (!skip.chain) this.checkChain(r);
@@ -141,6 +144,13 @@ export class SevSnpVerifier {
     if (diff.length > 0 && !skipped) throw new AttestationError('tcb', `REPORTED_TCB differs from the ${this.signer.kind.toUpperCase()}: ${diff.join(', ')}`);
     return vcekTcb;
   }
+}
+
+function asParsed(report: unknown): SevSnpReport {
+  if (typeof report !== 'object' || report === null || !((report as SevSnpReport).signedBytes instanceof Uint8Array)) {
+    throw new TypeError('report expected Uint8Array or a parsed SevSnpReport');
+  }
+  return report as SevSnpReport;
 }
 
 function stripLayout(t: TcbParts, withFmc: boolean): TcbParts {

@@ -113,7 +113,7 @@ export function rootFromInclusionProof(index: number, size: number, leafHash: Ui
   }
   // Step 5: sn must be 0 (guaranteed by the length check).
   if (sn !== 0) throw new MerkleProofError('proof-length', 'inclusion proof is shorter than the path');
-  return r;
+  return r === leafHash ? leafHash.slice() : r; // never hand back the caller's own array
 }
 
 /**

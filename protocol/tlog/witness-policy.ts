@@ -7,7 +7,7 @@
 import { aint } from '../bytes.js';
 import { NoteError } from '../errors.js';
 import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
-import { CosignatureV1Verifier } from './cosignature.js';
+import { CosignatureV1Verifier, decodeCosignatureV1 } from './cosignature.js';
 import { verifyNote, type NoteSignature } from './note.js';
 import type { NoteVerifier } from './note-key.js';
 
@@ -53,7 +53,8 @@ export function verifyCosignedCheckpoint(note: string | Uint8Array, policy: Witn
     const sig = verified.verified.find((s) => matches(witness, s));
     // The log's own key never counts as a witness, and each witness counts once.
     if (!sig || matches(policy.log, sig) || cosigners.some((c) => c.name === witness.name && c.keyId === witness.keyId)) continue;
-    const timestampSec = witness instanceof CosignatureV1Verifier ? witness.timestampOf(verified.textBytes, sig.signature) : undefined;
+    // verifyNote already checked this line; read the timestamp without verifying twice.
+    const timestampSec = witness instanceof CosignatureV1Verifier ? decodeCosignatureV1(sig.signature)?.timestampSec : undefined;
     cosigners.push({ name: witness.name, keyId: witness.keyId, timestampSec });
   }
   if (cosigners.length < policy.quorum) {

@@ -2,7 +2,7 @@
  * Deterministic RSA key generation from an injected `Rng`, so a simulated issuer's key is a pure
  * function of the seed. Shape after FIPS 186-5 App. A.1.3 (random probable primes): top two bits
  * set so n has exactly `bits` bits, e = 65537, |p - q| > 2^(bits/2 - 100), d = e⁻¹ mod λ(n).
- * Measured: ~0.3–1.5 s for 2048 bits in BigInt on this machine (varies with the seed); when that is
+ * Measured: 50–510 ms (median 250 ms) for 2048 bits on this machine, varying with the seed; when that is
  * too slow, cache the key as PKCS#8 (rsa-keys.ts `exportRsaPrivateKeyPkcs8` / `importRsaPrivateKey`).
  */
 import { aint, os2ip } from '../bytes.js';

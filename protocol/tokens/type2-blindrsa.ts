@@ -72,7 +72,7 @@ export function issuerKeyFromRsa(rsa: RsaPrivateKey): BlindRsaIssuerKey {
 }
 
 /**
- * A deterministic issuer key from `rng` (Miller-Rabin keygen in BigInt: ~0.3–1.5 s; cache it with
+ * A deterministic issuer key from `rng` (Miller-Rabin keygen in BigInt: 50–510 ms; cache it with
  * `exportRsaPrivateKeyPkcs8` and {@link importIssuerKey} when that matters).
  */
 export function deriveIssuerKey(rng: Rng): BlindRsaIssuerKey {

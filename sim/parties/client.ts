@@ -161,6 +161,7 @@ export class ClientParty {
   }
 
   private onTokenResponse(bytes: Uint8Array): void {
+    if (this.tokenStates.length === 0) return; // a duplicate or late response: nothing awaits it
     try {
       const responses = decodeBatch(bytes);
       if (responses.length !== this.tokenStates.length) throw new Error('token batch size mismatch');

@@ -35,6 +35,7 @@ export class GatewayParty {
   private readonly pending = new Map<number, Pending>();
   private readonly spent = new Set<string>();
   private lastAnswer: { ref: number; bytes: Uint8Array } | null = null;
+  private nextRef = 1;
 
   constructor(private readonly world: World) {
     this.rng = world.rng.fork(this.name);
@@ -66,8 +67,10 @@ export class GatewayParty {
       const requestId = w.provenance.get(m.id);
       if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `address ${m.from}`, event: w.trace.count - 1 });
     }
-    this.pending.set(m.id, { message: m, context: null, request: null, route: null, node: null, tokenId: null, reply: null });
-    this.actor.send({ type: 'OHTTP_IN', ref: m.id });
+    // A local ref per arrival: a duplicated message is a second request, not the same one.
+    const ref = this.nextRef++;
+    this.pending.set(ref, { message: m, context: null, request: null, route: null, node: null, tokenId: null, reply: null });
+    this.actor.send({ type: 'OHTTP_IN', ref });
   }
 
   private perform(intent: Intent): void {

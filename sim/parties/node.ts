@@ -29,6 +29,8 @@ interface ReleaseProof {
 }
 
 const SUMMARY_SENTENCES = 3;
+const BOOT_FETCH_RETRY_MS = 500;
+const BOOT_FETCH_ATTEMPTS_MAX = 20;
 
 export class NodeParty {
   readonly hostName: string;
@@ -116,9 +118,8 @@ export class NodeParty {
         this.enclaveKey = pair.publicKey;
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
-        // The host fetches the inclusion proof of its release entry from the log.
-        const leaf = w.keys.releaseIndex(this.index);
-        w.network.send(this.address, w.log.address, 'node-log', Uint8Array.of(leaf >> 24, (leaf >> 16) & 0xff, (leaf >> 8) & 0xff, leaf & 0xff), 'proof-req');
+        this.release = null;
+        this.fetchReleaseProof(this.generation, 0);
         return;
       }
       case 'to-enclave': {
@@ -150,9 +151,22 @@ export class NodeParty {
     }
   }
 
+  /** The host fetches the inclusion proof of its release entry from the log, retrying on loss. */
+  private fetchReleaseProof(generation: number, attempt: number): void {
+    const w = this.world;
+    if (this.release !== null || generation !== this.generation) return;
+    if (attempt >= BOOT_FETCH_ATTEMPTS_MAX) {
+      w.trace.append(w.clock.nowMs(), 'error', this.hostName, 'no release proof from the log: node stays down', { attempts: attempt });
+      return;
+    }
+    const leaf = w.keys.releaseIndex(this.index);
+    w.network.send(this.address, w.log.address, 'node-log', Uint8Array.of(leaf >>> 24, (leaf >> 16) & 0xff, (leaf >> 8) & 0xff, leaf & 0xff), 'proof-req');
+    w.scheduler.after(BOOT_FETCH_RETRY_MS, `${this.hostName} proof retry`, () => this.fetchReleaseProof(generation, attempt + 1));
+  }
+
   private onReleaseProof(bytes: Uint8Array): void {
     const parsed = this.world.log.parseProofResponse(bytes);
-    if (!parsed) return;
+    if (!parsed || this.release !== null || this.enclaveKey === null) return;
     this.release = parsed;
     this.host.send({ type: 'BOOTED' });
     this.enclave.send({ type: 'KEY_READY' });
@@ -180,7 +194,7 @@ export class NodeParty {
           this.tee.put(intent.ref, 'plaintext', plaintext);
           const req = JSON.parse(textOf(plaintext)) as { requestId: string };
           this.requestIds.set(intent.ref, req.requestId);
-          w.view.enclaveOpened.push({ requestId: req.requestId, node: this.enclaveName, event: w.trace.count });
+          w.view.enclaveOpened.push({ requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)), node: this.enclaveName, event: w.trace.count });
           w.view.enclavePlaintexts.push({ node: this.enclaveName, bytes: plaintext, event: w.trace.count });
           w.view.exposures.push({ party: this.enclaveName, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
           w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });

@@ -1,0 +1,165 @@
+/** `pph evidence verify` in-process on the real SEV-SNP vectors. */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { command } from '../../cli/commands/evidence.js';
+import { EXIT_USAGE, UsageError, memoryIo } from '../../cli/io.js';
+import { describeVectors, readVector, vectorPath } from '../helpers/vectors.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'pph-evidence-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the command as cli/main.ts does: a UsageError becomes exit 2. */
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const io = memoryIo();
+  let code: number;
+  try {
+    code = await command.run(argv, io);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(e.message);
+    code = EXIT_USAGE;
+  }
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+interface JsonLine {
+  file: string;
+  ok: boolean;
+  code: string | null;
+  fields: Record<string, string | number> | null;
+}
+
+const sev = (...p: string[]): string => vectorPath('sev-snp', ...p);
+
+describeVectors('pph evidence verify', () => {
+  const milan = ['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', sev('go-sev-guest', 'vcek-milan.der')];
+  const vlek = ['verify', '--chain', sev('trustee', 'milan_ask_ark_asvk.pem'), '--vlek', sev('trustee', 'test-vlek-milan.der')];
+
+  it('go-sev-guest report with its VCEK: exit 0, one readable line', async () => {
+    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toHaveLength(1);
+    expect(r.out[0]).toMatch(/attestation\.bin: OK v2 vmpl 0 policy 0xb0000 tcb 0200000000000544 measurement b07af962/);
+  });
+
+  it('--json prints the fields of expected.json, with code null', async () => {
+    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', '--json', sev('go-sev-guest', 'attestation.bin')]);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.out[0]!) as JsonLine;
+    expect(line).toEqual({
+      file: sev('go-sev-guest', 'attestation.bin'),
+      ok: true,
+      code: null,
+      fields: {
+        version: 2,
+        policy: '0xb0000',
+        vmpl: 0,
+        reported_tcb: '0200000000000544',
+        measurement: 'b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01',
+        report_data: '0102030405' + '0'.repeat(118),
+        chip_id: '3ac3fe21e13fb0990eb28a802e3fb6a29483a6b0753590c951bdd3b8e53786184ca39e359669a2b76a1936776b564ea464cdce40c05f63c9b610c5068b006b5d',
+      },
+    });
+  });
+
+  it('a hex report file (virtee) is read as hex', async () => {
+    const r = await run(['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', sev('virtee', 'vcek_milan.der'), '--at', '2026-07-01T00:00:00Z', sev('virtee', 'report_milan.hex')]);
+    expect(r.code).toBe(0);
+  });
+
+  it('VLEK: --at inside its window → 0; without --at (now, after 2025-12-10) → 1 expired', async () => {
+    const report = sev('trustee', 'test-vlek-report-milan.bin');
+    expect((await run([...vlek, '--at', '2025-06-01T00:00:00Z', report])).code).toBe(0);
+    const now = await run([...vlek, '--json', report]);
+    expect(now.code).toBe(1);
+    expect((JSON.parse(now.out[0]!) as JsonLine).code).toBe('expired');
+  });
+
+  it('a tampered copy → 1 with code signature; the fields are still shown', async () => {
+    const bytes = readVector('sev-snp', 'go-sev-guest', 'attestation.bin').slice();
+    bytes[0x90]! ^= 1;
+    const tampered = join(tmp, 'tampered.bin');
+    writeFileSync(tampered, bytes);
+    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', '--json', sev('go-sev-guest', 'attestation.bin'), tampered]);
+    expect(r.code).toBe(1);
+    const lines = r.out.map((l) => JSON.parse(l) as JsonLine);
+    expect(lines.map((l) => [l.ok, l.code])).toEqual([[true, null], [false, 'signature']]);
+    expect(lines[1]!.fields!.version).toBe(2);
+    const human = await run([...milan, '--at', '2026-07-01T00:00:00Z', tampered]);
+    expect(human.out[0]).toMatch(/tampered\.bin: REJECTED \[signature\]/);
+  });
+
+  it('an unparsable report → 1 with code parse and fields null', async () => {
+    const short = join(tmp, 'short.bin');
+    writeFileSync(short, new Uint8Array(100).fill(7));
+    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', '--json', short]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out[0]!)).toMatchObject({ ok: false, code: 'parse', fields: null });
+  });
+
+  it('a non-AMD VCEK → 1 chain', async () => {
+    const r = await run(['verify', '--chain', sev('trustee', 'milan_ask_ark_asvk.pem'), '--vcek', sev('trustee', 'test-vcek-invalid-new.der'), '--at', '2026-07-01T00:00:00Z', '--json', sev('trustee', 'test-report-milan.bin')]);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.out[0]!) as JsonLine).code).toBe('chain');
+  });
+
+  it('a missing report file → 2 naming the file (the other reports are still checked)', async () => {
+    const missing = join(tmp, 'does-not-exist.bin');
+    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin'), missing]);
+    expect(r.code).toBe(2);
+    expect(r.out).toHaveLength(1);
+    expect(r.err.join('\n')).toContain(missing);
+  });
+
+  it('bad usage → 2: no subcommand, no chain, both or neither key, no report, bad --at, unreadable chain or VCEK', async () => {
+    const report = sev('go-sev-guest', 'attestation.bin');
+    const cases: string[][] = [
+      [],
+      ['check', report],
+      ['verify', '--vcek', sev('go-sev-guest', 'vcek-milan.der'), report],
+      [...milan, '--vlek', sev('trustee', 'test-vlek-milan.der'), report],
+      ['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), report],
+      [...milan],
+      [...milan, '--at', 'yesterday', report],
+      [...milan, '--at', '2026-13-01T00:00:00Z', report],
+      [...milan, '--unknown', report],
+      ['verify', '--chain', join(tmp, 'nope.pem'), '--vcek', sev('go-sev-guest', 'vcek-milan.der'), report],
+      ['verify', '--chain', sev('go-sev-guest', 'vcek-milan.der'), '--vcek', sev('go-sev-guest', 'vcek-milan.der'), report],
+      ['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', report, report],
+    ];
+    for (const argv of cases) expect((await run(argv)).code, argv.join(' ')).toBe(2);
+    const unreadableChain = await run(cases[9]!);
+    expect(unreadableChain.err.join('\n')).toContain('nope.pem');
+  });
+
+  it('verifies ~2000 copies of a report in one call (a few tampered among them)', async () => {
+    const dir = join(tmp, 'many');
+    mkdirSync(dir);
+    const source = readVector('sev-snp', 'trustee', 'test-report-milan.bin');
+    const files: string[] = [];
+    const tamperedIndexes = new Set([17, 999, 1998]);
+    for (let i = 0; i < 2000; i++) {
+      const file = join(dir, `r${i}.bin`);
+      if (tamperedIndexes.has(i)) {
+        const b = source.slice();
+        b[42]! ^= 1;
+        writeFileSync(file, b);
+      } else copyFileSync(sev('trustee', 'test-report-milan.bin'), file);
+      files.push(file);
+    }
+    const r = await run(['verify', '--chain', sev('trustee', 'milan_ask_ark_asvk.pem'), '--vcek', sev('trustee', 'test-vcek-milan.der'), '--at', '2026-07-01T00:00:00Z', '--json', ...files]);
+    expect(r.code).toBe(1);
+    const lines = r.out.map((l) => JSON.parse(l) as JsonLine);
+    expect(lines).toHaveLength(2000);
+    lines.forEach((line, i) => {
+      expect(line.file).toBe(files[i]);
+      expect(line.ok).toBe(!tamperedIndexes.has(i));
+      expect(line.code).toBe(tamperedIndexes.has(i) ? 'signature' : null);
+    });
+    const allGood = await run(['verify', '--chain', sev('trustee', 'milan_ask_ark_asvk.pem'), '--vcek', sev('trustee', 'test-vcek-milan.der'), '--at', '2026-07-01T00:00:00Z', ...files.filter((_, i) => !tamperedIndexes.has(i))]);
+    expect(allGood.code).toBe(0);
+    expect(allGood.out).toHaveLength(1997);
+  });
+});
