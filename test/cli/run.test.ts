@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/main.js';
+import { memoryIo } from '../../cli/io.js';
+import { hashEvents, parseTraceJsonl } from '../../sim/trace.js';
+
+const TINY = `name: tiny-cli
+world: { users: 1, chats: 2, excludedChats: 0, optedOutUsers: 0, messagesPerChat: 3, nodes: 2, requests: 2, tokensPerUser: 2, witnesses: 1, witnessQuorum: 1 }
+network: { loss: 0 }
+`;
+
+function scenarioFile(text = TINY): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pph-run-'));
+  const file = join(dir, 'tiny.yaml');
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+describe('pph run', () => {
+  it('prints the seed and scenario hash first, a line per invariant, the reproduce line last; exit 0', async () => {
+    const { file } = scenarioFile();
+    const io = memoryIo();
+    const code = await runCli(['run', file, '--seed', '7'], io);
+    expect(code).toBe(0);
+    expect(io.stdout[0]).toMatch(/^pph run tiny-cli {2}seed=7 {2}scenario=[0-9a-f]{16}/);
+    expect(io.stdout[1]).toContain('profile=pp');
+    for (const id of ['confidentiality', 'attestation', 'liveness', 'non-targetability']) expect(io.stdout.some((l) => l.includes(id) && l.includes('holds'))).toBe(true);
+    expect(io.stdout[io.stdout.length - 1]).toBe(`reproduce: pph run ${file} --seed 7`);
+  });
+
+  it('--json prints the RunResult; the same seed gives the same traceHash', async () => {
+    const { file } = scenarioFile();
+    const a = memoryIo();
+    const b = memoryIo();
+    expect(await runCli(['run', file, '--seed', '3', '--json'], a)).toBe(0);
+    await runCli(['run', file, '--seed', '3', '--json'], b);
+    const ra = JSON.parse(a.stdout.join('\n'));
+    expect(ra.traceHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(ra.verdicts.confidentiality).toMatchObject({ holds: true, expected: 'holds' });
+    expect(Object.keys(ra.verdicts)).toHaveLength(11);
+    expect(JSON.parse(b.stdout.join('\n')).traceHash).toBe(ra.traceHash);
+  });
+
+  it('--out writes result.json, trace.jsonl and summary.md; the trace file hashes to traceHash', async () => {
+    const { dir, file } = scenarioFile();
+    const out = join(dir, 'out');
+    expect(await runCli(['run', file, '--seed', '2', '--out', out], memoryIo())).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    const trace = parseTraceJsonl(readFileSync(join(out, 'trace.jsonl'), 'utf8'));
+    expect(hashEvents(trace)).toBe(result.traceHash);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('| confidentiality | holds | holds | yes |');
+    const show = memoryIo();
+    expect(await runCli(['trace', 'show', join(out, 'trace.jsonl'), '--kind', 'verify'], show)).toBe(0);
+    expect(show.stdout[show.stdout.length - 1]).toBe(`${trace.length} events, trace hash ${result.traceHash}`);
+  });
+
+  it('exits 1 when a verdict does not match its expectation', async () => {
+    const { file } = scenarioFile(TINY + 'expect: { liveness: violated }\n');
+    const io = memoryIo();
+    expect(await runCli(['run', file, '--seed', '1'], io)).toBe(1);
+    expect(io.stdout.some((l) => l.includes('FAIL') && l.includes('liveness'))).toBe(true);
+  });
+
+  it('exits 2 with file, line and field on a bad scenario', async () => {
+    const { file } = scenarioFile('name: bad\nworld:\n  nodes: 1000\n');
+    const io = memoryIo();
+    expect(await runCli(['run', file], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/ScenarioError \[schema\]: .*tiny\.yaml:3: world\.nodes/);
+  });
+
+  it('exits 2 on a missing file, an unknown flag or a bad seed', async () => {
+    expect(await runCli(['run', '/nonexistent/x.yaml'], memoryIo())).toBe(2);
+    expect(await runCli(['run', '--frobnicate'], memoryIo())).toBe(2);
+    expect(await runCli(['run', 'default', '--seed', 'abc'], memoryIo())).toBe(2);
+  });
+});
+
+describe('pph trace show / fuzz / help', () => {
+  it('trace show refuses a file that is not a trace (exit 2, names the line)', async () => {
+    const { dir } = scenarioFile();
+    const f = join(dir, 'bad.jsonl');
+    writeFileSync(f, '{"i":0,"t":0,"kind":"send","party":"a","what":"x"}\nnot json\n');
+    const io = memoryIo();
+    expect(await runCli(['trace', 'show', f], io)).toBe(2);
+    expect(io.stderr.join('\n')).toContain('bad.jsonl:2');
+  });
+
+  it('fuzz runs a parser and reports only typed errors', async () => {
+    const io = memoryIo();
+    expect(await runCli(['fuzz', 'bhttp-request', '--runs', '500'], io)).toBe(0);
+    expect(io.stdout[0]).toBe('bhttp-request: 500 runs, only typed errors (seed 1)');
+    expect(await runCli(['fuzz', 'nope'], memoryIo())).toBe(2);
+  });
+
+  it('--help lists every command; each command has its own --help', async () => {
+    const io = memoryIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    for (const c of ['run', 'start', 'trace', 'evidence', 'ohttp', 'tlog', 'fuzz']) {
+      expect(io.stdout.some((l) => l.trimStart().startsWith(c))).toBe(true);
+      const h = memoryIo();
+      expect(await runCli([c, '--help'], h)).toBe(0);
+      expect(h.stdout.join('\n')).toContain(`pph ${c}`);
+    }
+    expect(await runCli([], memoryIo())).toBe(2);
+    expect(await runCli(['nope'], memoryIo())).toBe(2);
+  });
+
+  it('start writes the default run under the given folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pph-start-'));
+    const io = memoryIo();
+    expect(await runCli(['start', '--out', join(dir, 'r')], io)).toBe(0);
+    expect(existsSync(join(dir, 'r', 'result.json'))).toBe(true);
+    expect(io.stdout[io.stdout.length - 1]).toMatch(/^results written to .*r\/ \(result\.json, trace\.jsonl, summary\.md\)$/);
+  });
+});
