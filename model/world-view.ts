@@ -90,6 +90,7 @@ export interface RoutingRecord {
   requestId: string;
   user: string;
   node: string;
+  event: number;
 }
 
 export interface ForwardSecrecyRecord {

@@ -46,7 +46,7 @@ export interface PlantedBugs {
   nodeKeySurvivesRestart?: boolean;
   /** liveness: the client never times out, so a lost message leaves its request hanging. */
   noClientTimeouts?: boolean;
-  /** confidentiality: the gateway logs the opened inner request body in plaintext form. */
+  /** confidentiality: the enclave writes the opened request to a log the host can read. */
   enclaveLogsPlaintextToHost?: boolean;
   /** integrity: the gateway swaps the answers of consecutive requests. */
   gatewaySwapsResponses?: boolean;

@@ -11,9 +11,12 @@ export const consent: Invariant = {
     }
     const clients = new Set(world.parties.filter((p) => p.role === 'client').map((p) => p.name));
     const outside = [...world.held.filter((h) => !clients.has(h.party)), ...world.enclavePlaintexts.map((p) => ({ party: p.node, bytes: p.bytes, event: p.event }))];
+    const reported = new Set<string>();
     for (const b of world.blockedCanaries) {
       for (const h of outside) {
-        if (containsAscii(h.bytes, b.canary)) {
+        const key = `${b.chatId}@${h.party}#${h.event}`;
+        if (!reported.has(key) && containsAscii(h.bytes, b.canary)) {
+          reported.add(key);
           proof.push({ event: h.event, why: `a message of ${b.chatId} reached ${h.party}` });
           break;
         }

@@ -13,20 +13,23 @@ export const nonTargetability: Invariant = {
     const n = world.nodes;
     const p = 1 / n;
     const perUser = new Map<string, Map<string, number>>();
+    const lastEvent = new Map<string, number>();
     for (const r of world.routing) {
       let m = perUser.get(r.user);
       if (!m) perUser.set(r.user, (m = new Map()));
       m.set(r.node, (m.get(r.node) ?? 0) + 1);
+      lastEvent.set(`${r.user}/${r.node}`, r.event);
     }
     const worst: Record<string, number> = {};
     for (const [user, m] of perUser) {
       const total = [...m.values()].reduce((a, b) => a + b, 0);
       const max = Math.max(...m.values());
+      const busiest = [...m.entries()].find(([, c]) => c === max)![0];
       const share = max / total;
       const eps = 3 * Math.sqrt((p * (1 - p)) / total) + 1 / total;
       worst[user] = share;
       if (n > 1 && total >= 4 && share > p + eps) {
-        proof.push({ event: 0, why: `${user}: ${max} of ${total} requests went to one node (share ${share.toFixed(2)} > ${(p + eps).toFixed(2)})` });
+        proof.push({ event: lastEvent.get(`${user}/${busiest}`) ?? 0, why: `${user}: ${max} of ${total} requests went to ${busiest} (share ${share.toFixed(2)} > ${(p + eps).toFixed(2)})` });
       }
     }
     return verdict('non-targetability', proof, { nodes: n, worstShareByUser: worst });

@@ -10,6 +10,8 @@ import { emit, intentAction } from './emit.js';
 export interface ClientTask {
   requestId: string;
   chatId: string;
+  /** Attempts already made (a retry goes back to the head of the queue with attempt + 1). */
+  attempt?: number;
 }
 
 export interface ClientInput {
@@ -105,7 +107,7 @@ export const clientMachine = setup({
           guard: 'hasWork',
           target: 'attesting',
           actions: assign({
-            current: ({ context }) => ({ ...context.queue[0]!, attempt: 0 }),
+            current: ({ context }) => ({ requestId: context.queue[0]!.requestId, chatId: context.queue[0]!.chatId, attempt: context.queue[0]!.attempt ?? 0 }),
             queue: ({ context }) => context.queue.slice(1),
           }),
         },
@@ -218,9 +220,13 @@ export const clientMachine = setup({
     retrying: {
       always: [
         {
+          // A retry starts over from idle, so it gets fresh tokens first if it has none left.
           guard: 'canRetry',
-          target: 'attesting',
-          actions: assign({ current: ({ context }) => ({ ...context.current!, attempt: context.current!.attempt + 1 }) }),
+          target: 'idle',
+          actions: assign({
+            queue: ({ context }) => [{ requestId: context.current!.requestId, chatId: context.current!.chatId, attempt: context.current!.attempt + 1 }, ...context.queue],
+            current: null,
+          }),
         },
         {
           target: 'idle',

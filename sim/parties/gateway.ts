@@ -176,7 +176,7 @@ export class GatewayParty {
       if (requestId && p.tokenId) w.view.tokens.push({ tokenId: p.tokenId, requestId, event: w.trace.count });
       if (requestId) {
         const r = w.request(requestId);
-        if (r) w.view.routing.push({ requestId, user: r.user, node: node.enclaveName });
+        if (r) w.view.routing.push({ requestId, user: r.user, node: node.enclaveName, event: w.trace.count });
       }
       payload = nodeMessage(NODE_MSG.request, p.request!.body);
     }

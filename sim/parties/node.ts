@@ -195,7 +195,8 @@ export class NodeParty {
           const req = JSON.parse(textOf(plaintext)) as { requestId: string };
           this.requestIds.set(intent.ref, req.requestId);
           w.view.enclaveOpened.push({ requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)), node: this.enclaveName, event: w.trace.count });
-          w.view.enclavePlaintexts.push({ node: this.enclaveName, bytes: plaintext, event: w.trace.count });
+          w.view.enclavePlaintexts.push({ node: this.enclaveName, bytes: plaintext.slice(), event: w.trace.count });
+          if (w.bugs.enclaveLogsPlaintextToHost) w.view.held.push({ party: this.hostName, source: 'log', bytes: plaintext.slice(), event: w.trace.count });
           w.view.exposures.push({ party: this.enclaveName, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
           w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
           this.enclave.send({ type: 'OPENED', ref: intent.ref });

@@ -46,9 +46,9 @@ export class RelayParty {
       if (!m) return;
       this.inbound.delete(intent.ref);
       const fwd = w.network.send(this.address, w.gateway.address, 'relay-gateway', m.bytes, m.label);
-      if (w.bugs.relayForwardsClientAddress) w.gateway.leakedAddress(fwd.id, m.from);
       const requestId = w.provenance.get(m.id);
       if (requestId) w.provenance.set(fwd.id, requestId);
+      if (w.bugs.relayForwardsClientAddress) w.gateway.leakedAddress(fwd.id, m.from);
       this.streams.set(fwd.id, m);
       return;
     }

@@ -64,7 +64,7 @@ describe('confidentiality', () => {
     expect(v.proof).toEqual([]);
   });
 
-  it.skip('BUG: bugs.enclaveLogsPlaintextToHost changes nothing: sim/spec.ts:50 declares it but no code in sim/ reads it', () => {
+  it('is violated when the enclave logs the opened request where the host reads it (bugs.enclaveLogsPlaintextToHost)', () => {
     // Expected once the planted bug is implemented: the host (or gateway) holds the opened body.
     const d = run(smallWorld('conf-logs-plaintext'), { enclaveLogsPlaintextToHost: true });
     const v = expectViolated(d, 'confidentiality');

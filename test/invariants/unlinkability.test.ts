@@ -43,7 +43,7 @@ describe('unlinkability', () => {
     expect(d.trace.some((e) => e.data?.link === 'client-relay')).toBe(false);
   });
 
-  it.skip('BUG: bugs.relayForwardsClientAddress leaks nothing: sim/parties/relay.ts:49 calls gateway.leakedAddress(fwd.id) before :51 records provenance of fwd.id, so the lookup finds no request', () => {
+  it('is violated when the relay forwards the client address to the gateway (bugs.relayForwardsClientAddress)', () => {
     const d = run(smallWorld('unlink-relay-leaks'), { relayForwardsClientAddress: true });
     const v = expectViolated(d, 'unlinkability');
     for (const p of v.proof) {

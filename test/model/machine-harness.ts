@@ -17,7 +17,7 @@ import {
   type InputFrom,
   type SnapshotFrom,
 } from 'xstate';
-import { getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
+import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
 import type { EvidenceChecks, Intent, IntentKind } from '../../model/intents.js';
 import { intentsOf } from '../../model/machines/emit.js';
 
@@ -177,44 +177,66 @@ export interface Exploration<M extends AnyStateMachine> {
   limit: number;
 }
 
-/** What a replay of every shortest path found. */
+/** What the exploration and the replays found. */
 export interface ExplorationResult {
   /** Distinct snapshots (by `stateKey`) the traversal reached. */
   snapshots: number;
   paths: number;
+  /** Explored edges (snapshot, event), each re-run with `transition`. */
+  edges: number;
   steps: number;
   /** Atomic states seen at the end of a step or in one of its microsteps (transient states). */
   reached: Set<string>;
-  /** Every intent emitted along the replayed paths. */
+  /** Every intent emitted along the explored edges and replayed paths. */
   intents: Intent[];
-  /** Every action type the pure transition returned along the replayed paths. */
+  /** Every action type the pure transition returned along the explored edges and paths. */
   actionTypes: Set<string>;
+  /** Every explored edge with the intents of its transition, for invariants over the graph. */
+  transitions: ExploredTransition[];
+}
+
+export interface ExploredTransition {
+  from: AnyMachineSnapshot;
+  event: { type: string } & Record<string, unknown>;
+  to: AnyMachineSnapshot;
+  intents: Intent[];
 }
 
 /**
- * Finds a shortest path to every reachable snapshot (xstate/graph), then replays each path from
- * the start with the pure `getMicrosteps` and `transition`: every microstep must be healthy, the
- * macrostep must agree with its microsteps, and the replay must land on the snapshot the graph
- * found. Microsteps are what reveal the transient states (`always` only) a snapshot never rests in.
+ * Explores the machine with xstate/graph (adjacency map and a shortest path to every snapshot
+ * found), re-runs every explored edge with the pure `transition`, then replays each path from the
+ * start with `getMicrosteps` and `transition`: every microstep must be healthy, the macrostep must
+ * agree with its microsteps, and the replay must land on the snapshot the graph found.
+ * Microsteps are what reveal the transient states (`always` only) a snapshot never rests in.
  */
 export function explore<M extends AnyStateMachine>(x: Exploration<M>): ExplorationResult {
   const machine = x.machine as AnyStateMachine;
-  const paths = getShortestPaths(machine, {
+  const options = {
     input: x.input,
     events: (s: AnyMachineSnapshot) => x.events(s as SnapshotFrom<M>),
     filterEvents: x.filterEvents ? (s: AnyMachineSnapshot, e: EventFromLogic<M>) => x.filterEvents!(s as SnapshotFrom<M>, e) : undefined,
     stopWhen: x.stopWhen ? (s: AnyMachineSnapshot) => x.stopWhen!(s as SnapshotFrom<M>) : undefined,
     serializeState: (s: AnyMachineSnapshot) => stateKey(s),
     limit: x.limit,
-  } as never) as StatePath<AnyMachineSnapshot, EventFromLogic<M>>[];
+  };
+  const paths = getShortestPaths(machine, options as never) as StatePath<AnyMachineSnapshot, EventFromLogic<M>>[];
+  const edges = adjacencyMapToArray(getAdjacencyMap(machine, options as never)) as { state: AnyMachineSnapshot; event: EventFromLogic<M> }[];
 
-  const result: ExplorationResult = { snapshots: paths.length, paths: paths.length, steps: 0, reached: new Set(), intents: [], actionTypes: new Set() };
+  const result: ExplorationResult = { snapshots: paths.length, paths: paths.length, edges: edges.length, steps: 0, reached: new Set(), intents: [], actionTypes: new Set(), transitions: [] };
   const record = (snapshot: AnyMachineSnapshot, actions: Actions, where: string) => {
     expectHealthy(snapshot, where);
     for (const id of activeAtomicIds(machine, snapshot)) result.reached.add(id);
     for (const a of actions) result.actionTypes.add(a.type);
     result.intents.push(...intentsOf(actions));
   };
+
+  // Every explored edge, self-loops included (a shortest path never takes an edge that leaves the
+  // snapshot unchanged, such as an attestation answered in place), re-run with the pure transition.
+  for (const { state, event } of edges) {
+    const [next, actions] = transition(machine, state, event);
+    record(next, actions as Actions, `${x.name}: ${event.type} from ${stateKey(state)}`);
+    result.transitions.push({ from: state, event, to: next, intents: intentsOf(actions as Actions) });
+  }
 
   for (const path of paths) {
     const initial = getInitialMicrosteps(machine, x.input);

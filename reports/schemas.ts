@@ -1,0 +1,227 @@
+/**
+ * The data contract of a results folder: zod schemas for every JSON file `pph report` reads
+ * (`result.json`, `campaign.json` + `runs.jsonl` + `replay-*.json`, `matrix.json`, `bench.json`,
+ * `metadata.json`) and for the `manifest.json` it writes. The commands that produce these files
+ * conform to these schemas; the report generators trust nothing else.
+ *
+ * Objects are loose (`z.looseObject`): a producer may add fields without breaking old reports.
+ */
+import { z } from 'zod';
+import { TRACE_KINDS } from '../sim/trace.js';
+import { PphError } from '../protocol/errors.js';
+
+/** A results file is missing, not JSON, or does not match its schema. Codes: io, json, schema, empty. */
+export class ReportInputError extends PphError {}
+
+const Expectation = z.enum(['holds', 'violated']);
+const Hex = z.string().regex(/^[0-9a-f]+$/, { error: 'expected lowercase hex' });
+const Count = z.number().int().nonnegative();
+const NumberOrNull = z.number().nullable();
+
+export const TraceValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+
+/** One line of `trace.jsonl` (sim/trace.ts `TraceEvent`). */
+export const TraceEventSchema = z.looseObject({
+  i: Count,
+  t: z.number(),
+  kind: z.enum(Object.keys(TRACE_KINDS) as [keyof typeof TRACE_KINDS, ...(keyof typeof TRACE_KINDS)[]]),
+  party: z.string(),
+  what: z.string(),
+  data: z.record(z.string(), TraceValueSchema).optional(),
+});
+
+export const ProofEventSchema = z.looseObject({ event: Count, why: z.string() });
+
+/** A verdict as `pph run` writes it (sim/runner.ts `VerdictResult`). */
+export const VerdictResultSchema = z.looseObject({
+  holds: z.boolean(),
+  expected: Expectation,
+  ok: z.boolean(),
+  proof: z.array(ProofEventSchema),
+  measures: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `result.json` of `pph run` / `pph start`: a RunResult plus where its scenario came from. */
+export const RunFileSchema = z.looseObject({
+  scenario: z.string(),
+  seed: Count,
+  scenarioHash: Hex,
+  traceHash: Hex,
+  profile: z.string(),
+  ablations: z.array(z.string()),
+  verdicts: z.record(z.string(), VerdictResultSchema),
+  ok: z.boolean(),
+  stats: z.looseObject({
+    events: Count,
+    traceEvents: Count,
+    virtualMs: z.number(),
+    requests: Count,
+    blocked: Count,
+    ok: Count,
+    errors: Count,
+    unfinished: Count,
+    messages: Count,
+    bytesOnWire: Count,
+  }),
+  scenarioRef: z.string().optional(),
+  /** The normalised scenario the run used (a `Scenario`); lets `pph reproduce` run it again. */
+  scenarioContent: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** One line of `runs.jsonl` of a campaign. */
+export const CampaignRunLineSchema = z.looseObject({
+  run: Count,
+  seed: Count,
+  traceHash: Hex,
+  ok: z.boolean(),
+  violated: z.array(z.string()),
+});
+
+/** `campaign.json` of `pph campaign`. */
+export const CampaignFileSchema = z.looseObject({
+  kind: z.literal('campaign'),
+  scenario: z.string(),
+  scenarioHash: Hex,
+  profile: z.string(),
+  seed: Count,
+  runs: Count,
+  runsPerSec: z.number().nonnegative(),
+  wallMs: z.number().nonnegative(),
+  /** Runs that violated each checked invariant (0 for one that always held). */
+  violations: z.record(z.string(), Count),
+  /** The index of the first run that violated each invariant. */
+  firstViolation: z.record(z.string(), Count),
+  /** Coverage marks (STYLE.md habit 9): how often each rejection branch was hit. */
+  marks: z.record(z.string(), Count),
+  shrinkSteps: Count,
+  replays: z.array(z.looseObject({ file: z.string(), invariant: z.string(), runIndex: Count, traceHash: Hex })),
+  byRun: z.array(z.looseObject({ run: Count, violated: z.array(z.string()) })).optional(),
+  /** Optional: what the scenario expects of each invariant (absent ones are expected to hold). */
+  expect: z.record(z.string(), Expectation).optional(),
+});
+
+/** `replay-<invariant>-<n>.json`: a shrunk counterexample that `pph replay` re-runs. */
+export const ReplayFileSchema = z.looseObject({
+  kind: z.literal('replay'),
+  scenarioHash: Hex,
+  scenario: z.record(z.string(), z.unknown()),
+  seed: Count,
+  path: z.string(),
+  plan: z.unknown(),
+  expected: z.record(z.string(), Expectation),
+  verdicts: z.record(z.string(), z.looseObject({ holds: z.boolean(), proof: z.array(ProofEventSchema) })),
+  traceHash: Hex,
+  /** The shrunk counterexample's events. */
+  trace: z.array(TraceEventSchema).optional(),
+});
+
+/** `matrix.json` of `pph matrix`: adversary × invariant per profile, and the mutant kill table. */
+export const MatrixFileSchema = z.looseObject({
+  kind: z.literal('matrix'),
+  runs: Count,
+  seed: Count,
+  profiles: z.array(z.string()),
+  adversaries: z.array(z.string()),
+  invariants: z.array(z.string()),
+  cells: z.array(
+    z.looseObject({
+      adversary: z.string(),
+      profile: z.string(),
+      invariant: z.string(),
+      expected: Expectation,
+      observed: Expectation,
+      runs: Count,
+      replay: z.string().nullable(),
+    }),
+  ),
+  mutants: z.array(
+    z.looseObject({
+      profile: z.string(),
+      killed: z.boolean(),
+      by: z.string().nullable(),
+      runsToKill: Count.nullable(),
+      replay: z.string().nullable(),
+    }),
+  ),
+});
+
+const BenchSuite = z.looseObject({ meanUs: z.number(), p99Us: NumberOrNull, samples: Count.nullable(), rme: NumberOrNull });
+
+/** `bench.json` of `pph bench`; a partial bench leaves the sections it did not measure null. */
+export const BenchFileSchema = z.looseObject({
+  machine: z.looseObject({ cpu: z.string().nullable(), cores: Count.nullable(), node: z.string().nullable() }),
+  suites: z.record(z.string(), BenchSuite),
+  floorUs: NumberOrNull,
+  hotPath: z.record(z.string(), z.looseObject({ meanUs: z.number(), ratioToFloor: NumberOrNull })).nullable(),
+  peer: z.looseObject({ ohttpSpeedup: NumberOrNull }).nullable(),
+  sim: z.looseObject({ runsPerSec: NumberOrNull, overheadRatio: NumberOrNull }).nullable(),
+  campaign: z.looseObject({ runsPerSec1: NumberOrNull, runsPerSec2: NumberOrNull, scaling: NumberOrNull }).nullable(),
+});
+
+/** Optional `metadata.json`: linking accuracy of a colluding relay+gateway per defence. */
+export const MetadataFileSchema = z.looseObject({
+  kind: z.literal('metadata'),
+  curves: z.array(
+    z.looseObject({
+      defence: z.string(),
+      points: z.array(z.looseObject({ x: z.number(), accuracy: z.number(), chance: z.number(), latencyMs: z.number() })),
+    }),
+  ),
+});
+
+export const RESULT_KINDS = ['run', 'campaign', 'matrix', 'bench'] as const;
+export type ResultKind = (typeof RESULT_KINDS)[number];
+
+/** `manifest.json`: what it takes to reproduce a results folder (USERS.md, researcher). */
+export const ManifestSchema = z.looseObject({
+  kind: z.literal('manifest'),
+  pphVersion: z.string(),
+  gitCommit: z.string().nullable(),
+  node: z.string(),
+  lockfileSha256: Hex.nullable(),
+  /** The pph arguments after `pph` (e.g. `["run", "default", "--seed", "1"]`), or null when unknown. */
+  command: z.array(z.string()).nullable(),
+  results: z.enum(RESULT_KINDS),
+  scenarios: z.array(z.looseObject({ name: z.string(), ref: z.string().nullable(), hash: Hex })),
+  seeds: z.array(Count),
+  budgets: z.record(z.string(), z.number().nullable()),
+  wallMs: z.number().nonnegative().nullable(),
+  startedAt: z.string().nullable(),
+});
+
+export type TraceEventFile = z.output<typeof TraceEventSchema>;
+export type RunFile = z.output<typeof RunFileSchema>;
+export type CampaignRunLine = z.output<typeof CampaignRunLineSchema>;
+export type CampaignFile = z.output<typeof CampaignFileSchema>;
+export type ReplayFile = z.output<typeof ReplayFileSchema>;
+export type MatrixFile = z.output<typeof MatrixFileSchema>;
+export type MatrixCell = MatrixFile['cells'][number];
+export type MatrixMutant = MatrixFile['mutants'][number];
+export type BenchFile = z.output<typeof BenchFileSchema>;
+export type MetadataFile = z.output<typeof MetadataFileSchema>;
+export type Manifest = z.output<typeof ManifestSchema>;
+
+/**
+ * Parses JSON text against a schema; a ReportInputError names the file and the first bad field.
+ *
+ * @example
+ * const matrix = parseJsonFile(MatrixFileSchema, text, 'results/matrix.json');
+ */
+export function parseJsonFile<S extends z.ZodType>(schema: S, text: string, file: string): z.output<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new ReportInputError('json', `${file}: not JSON`);
+  }
+  return checkValue(schema, data, file);
+}
+
+/** Validates parsed data against a schema (see {@link parseJsonFile}). */
+export function checkValue<S extends z.ZodType>(schema: S, data: unknown, file: string): z.output<S> {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || '(top level)';
+  throw new ReportInputError('schema', `${file}: ${field}: ${issue.message}`);
+}

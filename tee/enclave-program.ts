@@ -1,0 +1,202 @@
+/**
+ * The enclave program, as bytes: open the client's inner request with the enclave key, summarise
+ * the chat, seal the answer under a key exported from the request's own HPKE context (response
+ * binding, PROTOCOL.md step 8), and forget everything. Both the in-process and the worker runner
+ * execute exactly this code; the hot-path benchmark does too.
+ *
+ * Wire format of a call (ours): kind byte, then
+ *  - boot (1):    secretKey (32) ‖ nodeId (UTF-8)           → booted (1) ‖ publicKey (32)
+ *  - request (2): responseNonce (12) ‖ inner request bytes  → answer (2) ‖ sealed answer
+ * and any failure → error (3) ‖ "Class.code" (UTF-8). The parser is total: bad bytes give an
+ * error reply, never an exception across the boundary.
+ *
+ * The response nonce comes from the host's Rng because runs must be reproducible; a production
+ * enclave would draw it from its own hardware randomness.
+ */
+import { concat, fromUtf8, utf8 } from '../protocol/bytes.js';
+import { PphError } from '../protocol/errors.js';
+import { publicKeyFromSecret } from '../protocol/hpke.js';
+import { openInnerRequest, responseKey, sealInnerResponse } from '../protocol/inner-session.js';
+import type { Rng } from '../protocol/rng.js';
+import { extractiveSummariser, type ChatMessage, type InferenceBackend } from './workload.js';
+
+/** A call or reply that does not parse, or a request the program cannot serve. Codes: truncated, kind, not-booted, payload. */
+export class EnclaveCallError extends PphError {}
+
+export const ENCLAVE_CALL = { boot: 1, request: 2 } as const;
+export const ENCLAVE_REPLY = { booted: 1, answer: 2, error: 3 } as const;
+
+const SECRET_KEY_BYTES = 32;
+/** AES-128-GCM nonce of the inner response (inner-session.ts). */
+export const RESPONSE_NONCE_BYTES = 12;
+/** Sentences kept by the summary (the simulator's node uses the same). */
+export const SUMMARY_SENTENCES = 3;
+/** A limit on everything: a node id longer than this is refused. */
+const NODE_ID_BYTES_MAX = 256;
+/** A limit on everything: a chat with more messages than this is refused. */
+const MESSAGES_MAX = 10_000;
+
+/** The enclave's boot secrets. */
+export interface EnclaveKeys {
+  readonly secretKey: Uint8Array;
+  readonly nodeId: string;
+}
+
+/** What the client asks the enclave for (the inner request's plaintext, JSON). */
+export interface EnclaveTask {
+  readonly requestId: string;
+  readonly canary: string;
+  readonly messages: readonly ChatMessage[];
+}
+
+/** A decoded reply, host side. */
+export type EnclaveReply =
+  | { readonly kind: 'booted'; readonly publicKey: Uint8Array }
+  | { readonly kind: 'answer'; readonly sealed: Uint8Array }
+  | { readonly kind: 'error'; readonly code: string };
+
+/** An Rng that hands out exactly the bytes it was given, once (the host-drawn response nonce). */
+function givenBytes(bytes: Uint8Array): Rng {
+  let used = false;
+  return {
+    bytes(n: number): Uint8Array {
+      if (used || n !== bytes.length) throw new EnclaveCallError('payload', `expected one draw of ${bytes.length} bytes, got ${n}`);
+      used = true;
+      return bytes;
+    },
+    fork(): Rng {
+      throw new EnclaveCallError('payload', 'the response nonce cannot fork');
+    },
+  };
+}
+
+function parseTask(plaintext: Uint8Array): EnclaveTask {
+  let value: unknown;
+  try {
+    value = JSON.parse(fromUtf8(plaintext));
+  } catch (cause) {
+    throw new EnclaveCallError('payload', 'inner request is not UTF-8 JSON', { cause });
+  }
+  const t = value as Partial<EnclaveTask> | null;
+  const okMessages = Array.isArray(t?.messages) && t!.messages.length <= MESSAGES_MAX && t!.messages.every((m) => typeof m?.from === 'string' && typeof m?.text === 'string');
+  if (typeof t?.requestId !== 'string' || typeof t.canary !== 'string' || !okMessages) {
+    throw new EnclaveCallError('payload', 'inner request lacks requestId, canary or messages');
+  }
+  return t as EnclaveTask;
+}
+
+/**
+ * The enclave program on one request: open → summarise → seal. Returns the sealed answer
+ * (nonce ‖ AES-128-GCM ciphertext); wipes the plaintext, the answer and the response key.
+ *
+ * @example
+ * const sealed = serveRequest({ secretKey, nodeId: 'enclave-0' }, innerRequestBytes, rng.bytes(12));
+ */
+export function serveRequest(keys: EnclaveKeys, innerRequest: Uint8Array, responseNonce: Uint8Array, backend: InferenceBackend = extractiveSummariser): Uint8Array {
+  const { plaintext, context } = openInnerRequest(keys.secretKey, keys.nodeId, innerRequest);
+  try {
+    const task = parseTask(plaintext);
+    // The canary travels with the answer, as a real summary could quote it (sim/parties/node.ts does the same).
+    const summary = backend.summarise([...task.messages, { from: 'client', text: `Request ${task.canary}.` }], SUMMARY_SENTENCES);
+    const answer = utf8(JSON.stringify({ requestId: task.requestId, summary, canary: task.canary }));
+    // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context.
+    const key = responseKey(context, true, new Uint8Array(0));
+    const sealed = sealInnerResponse(key, answer, givenBytes(responseNonce));
+    answer.fill(0);
+    key.fill(0);
+    return sealed;
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/** Encodes a boot call. */
+export function encodeBootCall(keys: EnclaveKeys): Uint8Array {
+  if (keys.secretKey.length !== SECRET_KEY_BYTES) throw new RangeError(`secretKey expected Uint8Array of length 32, got length=${keys.secretKey.length}`);
+  return concat(Uint8Array.of(ENCLAVE_CALL.boot), keys.secretKey, utf8(keys.nodeId));
+}
+
+/** Encodes a request call. */
+export function encodeRequestCall(responseNonce: Uint8Array, innerRequest: Uint8Array): Uint8Array {
+  if (responseNonce.length !== RESPONSE_NONCE_BYTES) throw new RangeError(`responseNonce expected Uint8Array of length 12, got length=${responseNonce.length}`);
+  return concat(Uint8Array.of(ENCLAVE_CALL.request), responseNonce, innerRequest);
+}
+
+/** Decodes a reply; `EnclaveCallError` (`truncated`, `kind`) when it does not parse. */
+export function decodeReply(bytes: Uint8Array): EnclaveReply {
+  if (bytes.length < 1) throw new EnclaveCallError('truncated', 'empty enclave reply');
+  const body = bytes.subarray(1);
+  switch (bytes[0]) {
+    case ENCLAVE_REPLY.booted:
+      if (body.length !== 32) throw new EnclaveCallError('truncated', `booted reply of ${body.length} bytes, expected 32`);
+      return { kind: 'booted', publicKey: body };
+    case ENCLAVE_REPLY.answer:
+      return { kind: 'answer', sealed: body };
+    case ENCLAVE_REPLY.error:
+      return { kind: 'error', code: new TextDecoder().decode(body) };
+    default:
+      throw new EnclaveCallError('kind', `unknown enclave reply kind ${bytes[0]}`);
+  }
+}
+
+/** The sealed answer of a reply, or `EnclaveCallError` carrying the enclave's error code. */
+export function answerOf(reply: Uint8Array): Uint8Array {
+  const r = decodeReply(reply);
+  if (r.kind === 'answer') return r.sealed;
+  throw new EnclaveCallError(r.kind === 'error' ? 'enclave' : 'kind', r.kind === 'error' ? `enclave refused the request: ${r.code}` : `expected an answer, got ${r.kind}`);
+}
+
+function errorReply(e: unknown): Uint8Array {
+  const code = e instanceof PphError ? `${e.name}.${e.code}` : e instanceof Error ? e.name : 'error';
+  return concat(Uint8Array.of(ENCLAVE_REPLY.error), utf8(code));
+}
+
+/**
+ * The program's state across calls (its boot key) and its byte dispatcher. Memory is this
+ * object's: a restart is a new object.
+ */
+export class EnclaveProgram {
+  #keys: EnclaveKeys | null = null;
+
+  constructor(readonly backend: InferenceBackend = extractiveSummariser) {}
+
+  /** Handles one encoded call; never throws for malformed input (an error reply instead). */
+  handle(call: Uint8Array): Uint8Array {
+    try {
+      if (!(call instanceof Uint8Array) || call.length < 1) throw new EnclaveCallError('truncated', 'empty enclave call');
+      if (call[0] === ENCLAVE_CALL.boot) return this.boot(call.subarray(1));
+      if (call[0] === ENCLAVE_CALL.request) return this.request(call.subarray(1));
+      throw new EnclaveCallError('kind', `unknown enclave call kind ${call[0]}`);
+    } catch (e) {
+      return errorReply(e);
+    }
+  }
+
+  private boot(body: Uint8Array): Uint8Array {
+    if (body.length < SECRET_KEY_BYTES || body.length > SECRET_KEY_BYTES + NODE_ID_BYTES_MAX) throw new EnclaveCallError('truncated', `boot call of ${body.length} bytes`);
+    this.#keys?.secretKey.fill(0);
+    const secretKey = body.slice(0, SECRET_KEY_BYTES);
+    let nodeId: string;
+    try {
+      nodeId = fromUtf8(body.subarray(SECRET_KEY_BYTES));
+    } catch (cause) {
+      throw new EnclaveCallError('payload', 'node id is not UTF-8', { cause });
+    }
+    this.#keys = { secretKey, nodeId };
+    return concat(Uint8Array.of(ENCLAVE_REPLY.booted), publicKeyFromSecret(secretKey));
+  }
+
+  private request(body: Uint8Array): Uint8Array {
+    if (this.#keys === null) throw new EnclaveCallError('not-booted', 'request before boot');
+    if (body.length < RESPONSE_NONCE_BYTES) throw new EnclaveCallError('truncated', `request call of ${body.length} bytes`);
+    const nonce = body.slice(0, RESPONSE_NONCE_BYTES);
+    const sealed = serveRequest(this.#keys, body.subarray(RESPONSE_NONCE_BYTES), nonce, this.backend);
+    return concat(Uint8Array.of(ENCLAVE_REPLY.answer), sealed);
+  }
+
+  /** A restart: the boot key is wiped. */
+  wipe(): void {
+    this.#keys?.secretKey.fill(0);
+    this.#keys = null;
+  }
+}
