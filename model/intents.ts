@@ -45,6 +45,8 @@ export type Intent =
   // host and enclave
   | { kind: 'boot'; generation: number }
   | { kind: 'to-enclave'; ref: number }
+  /** The host cannot take a request now (still booting): it answers the gateway with an error. */
+  | { kind: 'host-refuse'; ref: number; code: string }
   | { kind: 'from-enclave'; ref: number }
   | { kind: 'produce-evidence'; ref: number }
   | { kind: 'open-request'; ref: number }

@@ -6,6 +6,8 @@
  */
 import type { InferenceBackend } from './workload.js';
 import { extractiveSummariser } from './workload.js';
+import { EnclaveProgram } from './enclave-program.js';
+import { REPORT_DATA_BYTES, TeeError, type SimulatedAttester, type TeeAvailability, type TeeEvidence, type TeeRunner } from './runner.js';
 
 export interface TeeMemory {
   /** Long-lived secrets of this boot (e.g. the HPKE private key). */
@@ -52,4 +54,58 @@ export class InProcessTee {
     for (const m of this.memory.requests.values()) for (const v of m.values()) bytes.push(v.slice());
     return { refs: [...this.memory.requests.keys()], bytes };
   }
+}
+
+/** Options of {@link InProcessRunner}. */
+export interface InProcessRunnerOptions {
+  backend?: InferenceBackend;
+  /** Simulated hardware that signs reports (the AMD-SP is outside the guest, so outside the program). */
+  attester?: SimulatedAttester;
+}
+
+/**
+ * The {@link TeeRunner} over this process: the enclave program is an object here, called
+ * synchronously behind an async facade. No isolation beyond the object boundary; the cheapest
+ * runner and the reference the others must agree with byte for byte.
+ */
+export class InProcessRunner implements TeeRunner {
+  readonly name = 'in-process' as const;
+  private program: EnclaveProgram | null = null;
+
+  constructor(private readonly options: InProcessRunnerOptions = {}) {}
+
+  available(): TeeAvailability {
+    return { ok: true, why: 'runs the enclave program as an object in this process (no isolation beyond the call boundary)' };
+  }
+
+  async start(): Promise<void> {
+    this.program ??= new EnclaveProgram(this.options.backend);
+  }
+
+  /** The synchronous call the async `enter` wraps (the hot path uses it to skip a promise). */
+  enterSync(call: Uint8Array): Uint8Array {
+    if (this.program === null) throw new TeeError('not-started', 'in-process runner used before start()');
+    return this.program.handle(call);
+  }
+
+  async enter(call: Uint8Array): Promise<Uint8Array> {
+    return this.enterSync(call);
+  }
+
+  async attest(reportData: Uint8Array): Promise<TeeEvidence> {
+    return attestSimulated(this.options.attester, reportData);
+  }
+
+  async stop(): Promise<void> {
+    this.program?.wipe();
+    this.program = null;
+  }
+}
+
+/** Shared by the simulated runners: evidence from the simulated chip, or `TeeError('unavailable')`. */
+export function attestSimulated(attester: SimulatedAttester | undefined, reportData: Uint8Array): TeeEvidence {
+  if (!(reportData instanceof Uint8Array)) throw new TypeError(`reportData expected Uint8Array, got ${typeof reportData}`);
+  if (reportData.length !== REPORT_DATA_BYTES) throw new RangeError(`reportData expected Uint8Array of length 64, got length=${reportData.length}`);
+  if (attester === undefined) throw new TeeError('unavailable', 'no simulated chip was given to this runner, so it cannot attest');
+  return attester(reportData);
 }

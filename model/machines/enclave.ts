@@ -3,7 +3,7 @@
  * to its key and the client's nonce, and serves one request at a time: open, infer, seal, erase.
  * After each request it must hold nothing derived from it (invariant `stateless`).
  */
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import { emit, intentAction } from './emit.js';
 
 export interface EnclaveInput {
@@ -77,7 +77,7 @@ export const enclaveMachine = setup({
       entry: emit<Ctx, Ev>(({ context }) => ({ kind: 'seal-response', ref: context.current! })),
       on: {
         REQUEST: { actions: assign({ queue: ({ context, event }) => [...context.queue, event.ref] }) },
-        SEALED: [{ guard: 'erases', target: 'erasing' }, { target: 'ready', actions: assign({ current: null, served: ({ context }) => context.served + 1 }) }],
+        SEALED: [{ guard: and(['mine', 'erases']), target: 'erasing' }, { guard: 'mine', target: 'ready', actions: assign({ current: null, served: ({ context }) => context.served + 1 }) }],
       },
     },
     erasing: {

@@ -3,7 +3,7 @@
  * spent, forwards the inner ciphertext to the node and encapsulates the answer. It never sees the
  * client address (the relay's is all it gets) nor the inner plaintext.
  */
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import { emit, intentAction } from './emit.js';
 
 export type GatewayStage = 'decapsulating' | 'checking-token' | 'spending' | 'at-node' | 'responding';
@@ -53,7 +53,8 @@ export const gatewayMachine = setup({
   types: { context: {} as GatewayContext, events: {} as GatewayEvent, input: {} as GatewayInput },
   actions: { intent: intentAction },
   guards: {
-    known: ({ context, event }) => String(event.ref) in context.pending,
+    /** The ref is pending at this stage: events for unknown refs or out of stage order are ignored. */
+    at: ({ context, event }, s: GatewayStage) => context.pending[String(event.ref)] === s,
     isAttest: ({ event }) => event.type === 'DECAPSULATED' && event.route === 'attest',
     spends: ({ context }) => context.spendTokens,
   },
@@ -65,21 +66,21 @@ export const gatewayMachine = setup({
     serving: {
       on: {
         OHTTP_IN: { actions: [emit<GatewayContext, Ev<'OHTTP_IN'>>(({ event }) => ({ kind: 'decapsulate', ref: event.ref })), stage('decapsulating')] },
-        DECAP_FAILED: { guard: 'known', actions: refuse(400, (e) => (e as Ev<'DECAP_FAILED'>).code) },
+        DECAP_FAILED: { guard: { type: 'at', params: 'decapsulating' as GatewayStage }, actions: refuse(400, (e) => (e as Ev<'DECAP_FAILED'>).code) },
         DECAPSULATED: [
-          { guard: 'isAttest', actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'forward-to-node', ref: event.ref })), stage('at-node')] },
-          { guard: 'known', actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'verify-token', ref: event.ref })), stage('checking-token')] },
+          { guard: and([{ type: 'at', params: 'decapsulating' as GatewayStage }, 'isAttest']), actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'forward-to-node', ref: event.ref })), stage('at-node')] },
+          { guard: { type: 'at', params: 'decapsulating' as GatewayStage }, actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'verify-token', ref: event.ref })), stage('checking-token')] },
         ],
-        TOKEN_INVALID: { guard: 'known', actions: refuse(401, (e) => `token-${(e as Ev<'TOKEN_INVALID'>).code}`) },
+        TOKEN_INVALID: { guard: { type: 'at', params: 'checking-token' as GatewayStage }, actions: refuse(401, (e) => `token-${(e as Ev<'TOKEN_INVALID'>).code}`) },
         TOKEN_VALID: [
-          { guard: 'spends', actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'spend-token', ref: event.ref })), stage('spending')] },
-          { actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'forward-to-node', ref: event.ref })), stage('at-node')] },
+          { guard: and([{ type: 'at', params: 'checking-token' as GatewayStage }, 'spends']), actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'spend-token', ref: event.ref })), stage('spending')] },
+          { guard: { type: 'at', params: 'checking-token' as GatewayStage }, actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'forward-to-node', ref: event.ref })), stage('at-node')] },
         ],
-        SPENT: { guard: 'known', actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'forward-to-node', ref: event.ref })), stage('at-node')] },
-        DOUBLE_SPEND: { guard: 'known', actions: refuse(401, () => 'token-double-spend') },
-        NODE_UNAVAILABLE: { guard: 'known', actions: refuse(503, () => 'node-unavailable') },
-        NODE_REPLY: { guard: 'known', actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'encapsulate-response', ref: event.ref })), stage('responding')] },
-        RESPONSE_SENT: { guard: 'known', actions: [stage(null), assign({ served: ({ context }) => context.served + 1 })] },
+        SPENT: { guard: { type: 'at', params: 'spending' as GatewayStage }, actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'forward-to-node', ref: event.ref })), stage('at-node')] },
+        DOUBLE_SPEND: { guard: { type: 'at', params: 'spending' as GatewayStage }, actions: refuse(401, () => 'token-double-spend') },
+        NODE_UNAVAILABLE: { guard: { type: 'at', params: 'at-node' as GatewayStage }, actions: refuse(503, () => 'node-unavailable') },
+        NODE_REPLY: { guard: { type: 'at', params: 'at-node' as GatewayStage }, actions: [emit<GatewayContext, GatewayEvent>(({ event }) => ({ kind: 'encapsulate-response', ref: event.ref })), stage('responding')] },
+        RESPONSE_SENT: { guard: { type: 'at', params: 'responding' as GatewayStage }, actions: [stage(null), assign({ served: ({ context }) => context.served + 1 })] },
       },
     },
   },

@@ -26,7 +26,11 @@ export const hostMachine = setup({
   states: {
     booting: {
       entry: emit<HostContext, HostEvent>(({ context }) => ({ kind: 'boot', generation: context.generation })),
-      on: { BOOTED: 'running' },
+      on: {
+        BOOTED: 'running',
+        // Until the release proof is in, the enclave is not reachable: say so, drop nothing silently.
+        FROM_GATEWAY: { actions: emit<HostContext, HostEvent>(({ event }) => ({ kind: 'host-refuse', ref: (event as { ref: number }).ref, code: 'booting' })) },
+      },
     },
     running: {
       on: {

@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex, utf8 } from '../../protocol/bytes.js';
 import { decodeRequest, encodeResponse, type BhttpRequest } from '../../protocol/bhttp.js';
 import { decapsulateRequest, type GatewayRequestContext } from '../../protocol/ohttp.js';
-import { parseToken } from '../../protocol/tokens/token.js';
+import { assertTokenChallenge, parseToken } from '../../protocol/tokens/token.js';
 import { checkToken } from '../../protocol/tokens/type1-voprf.js';
 import { uniformInt, type Rng } from '../../protocol/rng.js';
 import { gatewayMachine, type GatewayEvent } from '../../model/machines/gateway.js';
@@ -136,6 +136,7 @@ export class GatewayParty {
       if (!m) throw new Error('no token');
       const token = parseToken(new Uint8Array(Buffer.from(m[1]!, 'base64url')));
       // Privately verifiable (type 0x0001): the operator holds the issuer key (PROTOCOL.md).
+      assertTokenChallenge(token, w.keys.tokenChallenge);
       checkToken(token, w.keys.issuer);
       p.tokenId = toHex(sha256(token.nonce));
       const requestId = w.provenance.get(p.message.id);

@@ -125,13 +125,15 @@ export class NodeParty {
       case 'to-enclave': {
         const m = this.toEnclave.get(intent.ref);
         if (!m) return;
-        if (this.enclaveKey === null) {
-          this.toEnclave.delete(intent.ref);
-          w.network.send(this.address, w.gateway.address, 'gateway-node', nodeMessage(NODE_MSG.error, utf8('booting')), 'node-error', m.stream);
-          return;
-        }
         if (m.bytes[0] === NODE_MSG.attest) this.enclave.send({ type: 'ATTEST_REQUEST', ref: intent.ref });
         else this.enclave.send({ type: 'REQUEST', ref: intent.ref });
+        return;
+      }
+      case 'host-refuse': {
+        const m = this.toEnclave.get(intent.ref);
+        this.toEnclave.delete(intent.ref);
+        if (!m) return;
+        w.network.send(this.address, w.gateway.address, 'gateway-node', nodeMessage(NODE_MSG.error, utf8(intent.code)), 'node-error', m.stream);
         return;
       }
       case 'from-enclave': {

@@ -410,26 +410,24 @@ describe('client machine: one request at a time, in order', () => {
   });
 });
 
-describe('client machine: known bugs', () => {
-  // BUG: `sending` spends a token on entry, and a retry (after a response timeout) goes
-  // retrying -> attesting -> verifying -> sending without passing through `idle`, the only place
-  // that checks for tokens. With the last token already spent, the retry sends with none (the
-  // simulator's `tokens.shift()` yields undefined, the request goes without Authorization and the
-  // gateway answers 401), and the count goes to -1. `needsTokens` tests `tokens === 0`, so from then
-  // on the client never fetches tokens again: every later request is sent without a token.
-  it.skip('BUG: a retry after a response timeout with the last token drives the token count negative and stops token fetching', () => {
+describe('client machine: retries and tokens (regression)', () => {
+  // Once a bug: a retry went retrying -> attesting -> sending without the token check in `idle`,
+  // so with the last token spent it sent without one and the count went to -1, after which
+  // `needsTokens` (tokens === 0) never fired again. Retries now requeue through `idle`.
+  it('a retry after a response timeout with the last token fetches tokens first and never goes negative', () => {
     const c = sending({ retries: 1 }, 1);
     expect(c.context.tokens).toBe(0);
-    c.send({ type: 'TIMEOUT', name: 'response' });
+    const onTimeout = c.send({ type: 'TIMEOUT', name: 'response' });
+    expect(kinds(onTimeout)).toContain('request-tokens');
+    expect(kinds(onTimeout)).not.toContain('send-request');
+    expect(c.value).toBe('fetchingTokens');
+    expect(c.context.tokens).toBe(0);
+    expect(c.context.queue[0]).toMatchObject({ requestId: 'r1', attempt: 1 });
+    c.send({ type: 'TOKENS_READY', count: 2 });
+    expect(c.value).toBe('attesting');
     c.send({ type: 'BUNDLE', requestId: 'r1', ref: 50 });
     const retry = c.send({ type: 'EVIDENCE_OK', requestId: 'r1' });
-    // Expected: never send without a token, never a negative count.
-    expect(kinds(retry)).not.toContain('send-request');
-    expect(c.context.tokens).toBeGreaterThanOrEqual(0);
-    // And once the count is exhausted, the next task fetches tokens.
-    c.send({ type: 'RESPONSE', requestId: 'r1', ref: 51 });
-    c.send({ type: 'RESPONSE_OK', requestId: 'r1' });
-    const next = c.send({ type: 'TASK', requestId: 'r2', chatId: 'chat-b' });
-    expect(kinds(next)).toContain('request-tokens');
+    expect(kinds(retry)).toContain('send-request');
+    expect(c.context.tokens).toBe(1);
   });
 });

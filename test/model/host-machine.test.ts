@@ -53,16 +53,11 @@ describe('host machine', () => {
     r.expectIgnored({ type: 'BOOTED' });
   });
 
-  // BUG: while booting (after start or RESTART, until BOOTED, i.e. while the host fetches its
-  // release proof from the log) FROM_GATEWAY has no handler, so a request the gateway forwarded is
-  // dropped with no intent at all: no to-enclave, no error. The gateway keeps the ref pending at
-  // `at-node` forever (it has no timeout) and the client only learns by its own timer. The
-  // executor's answer for this case (sim/parties/node.ts, 'to-enclave' with no key: a 'booting'
-  // node-error to the gateway) is unreachable, since the key exists from the boot intent on.
-  it.skip('BUG: FROM_GATEWAY while booting is dropped without any intent', () => {
+  // Regression: while booting (until the release proof is in) FROM_GATEWAY once had no handler,
+  // so a forwarded request vanished with no intent and the gateway kept it pending forever.
+  it('FROM_GATEWAY while booting is refused with an explicit booting error, not dropped', () => {
     const h = new Driver(hostMachine);
-    const intents = h.send({ type: 'FROM_GATEWAY', ref: 12 });
-    expect(intents.length).toBeGreaterThan(0);
-    expect(intents.some((i) => 'ref' in i && i.ref === 12)).toBe(true);
+    expect(h.send({ type: 'FROM_GATEWAY', ref: 12 })).toEqual([{ kind: 'host-refuse', ref: 12, code: 'booting' }]);
+    expect(h.value).toBe('booting');
   });
 });

@@ -42,6 +42,7 @@ export const INTENT_KINDS = [
   'respond-error',
   'boot',
   'to-enclave',
+  'host-refuse',
   'from-enclave',
   'produce-evidence',
   'open-request',
