@@ -2,8 +2,6 @@
  * Profiles and ablations. A profile is the protocol variant (`pp` baseline of PROTOCOL.md, `pcc`
  * later); an ablation switches exactly one defence off, so that its mutant can be killed.
  */
-export const PROFILES = ['pp'] as const;
-export type ProfileName = (typeof PROFILES)[number];
 
 /** Every defence that can be switched off one at a time (PROTOCOL.md "Variants", THREATS.md "Mutations"). */
 export const ABLATIONS = {
@@ -40,4 +38,36 @@ export function defencesFor(ablations: readonly Ablation[]): Defences {
   const d = Object.fromEntries(ABLATION_NAMES.map((a) => [a, true])) as Defences;
   for (const a of ablations) d[a] = false;
   return d;
+}
+
+/** A named profile: a base protocol and the defences it switches off (a mutant when any). */
+export interface ProfileDef {
+  base: 'pp';
+  ablations: readonly Ablation[];
+  /** The published finding this mutant reproduces (THREATS.md "Real findings"), if any. */
+  finding?: string;
+}
+
+/** The real findings of THREATS.md, each the defence that fixes it switched off. */
+export const FINDING_PROFILES = {
+  'pp-no-client-nonce': { base: 'pp', ablations: ['client-nonce'], finding: 'attestation not bound to a fresh client nonce: captured evidence and keys replayable' },
+  'pp-tcb-from-report': { base: 'pp', ablations: ['tcb-from-report'], finding: "firmware/TCB level taken from the report's own claim instead of the chip certificate" },
+  'pp-unmeasured-config': { base: 'pp', ablations: ['measured-config'], finding: 'configuration/environment loaded after measurement' },
+  'pp-weak-binder': { base: 'pp', ablations: ['report-binding'], finding: 'evidence bound to a key or transcript another session can reuse (no binder)' },
+  'pp-no-key-consistency': { base: 'pp', ablations: ['key-consistency'], finding: 'per-client OHTTP or token keys deanonymise users' },
+  'pp-no-log-consistency': { base: 'pp', ablations: ['log-consistency', 'witness-cosignatures'], finding: 'log equivocation: client skips consistency proof / witness cosignatures' },
+  'pp-no-spent-record': { base: 'pp', ablations: ['token-spend'], finding: 'token double-spend' },
+} as const satisfies Record<string, ProfileDef>;
+
+/** One mutant per defence switch (THREATS.md "Mutations"): `pp-off-<ablation>`. */
+export const MUTATION_PROFILES: Record<string, ProfileDef> = Object.fromEntries(
+  (Object.keys(ABLATIONS) as Ablation[]).map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
+);
+
+export const PROFILE_DEFS: Record<string, ProfileDef> = { pp: { base: 'pp', ablations: [] }, ...FINDING_PROFILES, ...MUTATION_PROFILES };
+export const PROFILES = Object.keys(PROFILE_DEFS) as [string, ...string[]];
+export type ProfileName = string;
+
+export function isProfile(s: string): boolean {
+  return Object.prototype.hasOwnProperty.call(PROFILE_DEFS, s);
 }

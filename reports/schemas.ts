@@ -143,6 +143,8 @@ export const MatrixFileSchema = z.looseObject({
       replay: z.string().nullable(),
     }),
   ),
+  /** Optional: the scenarios the matrix ran (for manifest.json); absent, the replays' scenarios are used. */
+  scenarios: z.array(z.looseObject({ name: z.string(), ref: z.string().nullable().optional(), hash: Hex })).optional(),
 });
 
 const BenchSuite = z.looseObject({ meanUs: z.number(), p99Us: NumberOrNull, samples: Count.nullable(), rme: NumberOrNull });
@@ -161,6 +163,8 @@ export const BenchFileSchema = z.looseObject({
 /** Optional `metadata.json`: linking accuracy of a colluding relay+gateway per defence. */
 export const MetadataFileSchema = z.looseObject({
   kind: z.literal('metadata'),
+  /** Optional: what the x of every point measures (the chart's x-axis title), e.g. "requests observed". */
+  xLabel: z.string().optional(),
   curves: z.array(
     z.looseObject({
       defence: z.string(),
@@ -177,6 +181,8 @@ export const ManifestSchema = z.looseObject({
   kind: z.literal('manifest'),
   pphVersion: z.string(),
   gitCommit: z.string().nullable(),
+  /** Optional: the checkout had uncommitted changes when the results were made (null: not a git checkout). */
+  gitDirty: z.boolean().nullable().optional(),
   node: z.string(),
   lockfileSha256: Hex.nullable(),
   /** The pph arguments after `pph` (e.g. `["run", "default", "--seed", "1"]`), or null when unknown. */

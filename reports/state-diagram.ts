@@ -48,7 +48,12 @@ const ANY = 'any_state';
 function guardText(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') return guard.name || 'guard';
+  if (typeof guard === 'function') {
+    // xstate's and/or/not combinators are functions carrying their operands in `.guards`.
+    const operands = (guard as { guards?: unknown }).guards;
+    if (Array.isArray(operands)) return `${guard.name || 'guard'}(${operands.map((g) => guardText(g) ?? 'guard').join(', ')})`;
+    return guard.name || 'guard';
+  }
   if (typeof guard === 'object' && 'type' in guard) {
     const g = guard as { type: unknown; params?: unknown };
     const params = typeof g.params === 'string' || typeof g.params === 'number' ? `(${g.params})` : '';
@@ -90,7 +95,8 @@ function walk(node: NodeView, from: string, indent: string, lines: string[]): vo
   }
   if (internal.length > 0) {
     const unique = [...new Set(internal)];
-    lines.push(`${indent}note right of ${from}`, `${indent}  internal ${unique.join(', ')}`, `${indent}end note`);
+    // One line per event: the gateway handles most of its events without changing state.
+    lines.push(`${indent}note right of ${from}`, `${indent}  handled in place`, ...unique.map((u) => `${indent}  ${u}`), `${indent}end note`);
   }
 }
 

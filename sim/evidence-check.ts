@@ -4,6 +4,7 @@
  * inclusion proof against a checkpoint signed by the log and ≥ k witnesses, consistency with
  * the last checkpoint seen, key consistency, and REPORT_DATA binding pkE and the client's nonce.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, toHex } from '../protocol/bytes.js';
 import { PphError } from '../protocol/errors.js';
 import { parseBundle, releaseMeasurement, reportDataBinding } from '../protocol/attestation-bundle.js';
@@ -37,7 +38,7 @@ function fail(code: string, nodeId: string | null = null): BundleCheck {
   return { ok: false, code, nodeId };
 }
 
-export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState): BundleCheck {
+export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string): BundleCheck {
   let bundle;
   try {
     bundle = parseBundle(bytes);
@@ -45,6 +46,8 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
     return fail('parse');
   }
   const nodeId = bundle.nodeId;
+  // The client chose the node; evidence from another one means the gateway steered the request.
+  if (nodeId !== chosenNode) return fail('node-choice', nodeId);
   let report;
   try {
     report = parseSevSnpReport(bundle.report);
@@ -74,7 +77,7 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
       });
       size = checkpoint.size;
       root = toHex(checkpoint.rootHash);
-      if (checks.keyConsistency && !checkpoint.extensions.includes(`pph-keys ${world.keys.keyDigest}`)) return fail('key-consistency', nodeId);
+      if (checks.keyConsistency && !checkpoint.extensions.includes(`pph-keys ${keyDigest}`)) return fail('key-consistency', nodeId);
       if (checks.measurementInLog) {
         if (!equalBytes(releaseMeasurement(bundle.releaseEntry), report.measurement)) return fail('measurement', nodeId);
         verifyInclusion(bundle.leafIndex, checkpoint.size, hashLeaf(bundle.releaseEntry), bundle.inclusionProof, checkpoint.rootHash);
@@ -92,12 +95,13 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
   }
   if (root) view.last = { size, root };
 
-  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, report.reportData, nonce, size, root);
+  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, report.reportData, nonce, size, root, bundle.report);
   return { ok: true, nodeId, enclaveKey: bundle.enclaveKey };
 }
 
 /** Ground truth about what the client just accepted, for the invariants. */
-function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string): void {
+function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string, reportBytes: Uint8Array): void {
+  const produced = world.reportNonce.get(toHex(sha256(reportBytes)));
   const node = world.nodes.find((n) => n.enclaveName === nodeId);
   const trueRoot = size >= 1 && size <= world.keys.log.size ? toHex(world.keys.log.root(size)) : null;
   const client = world.clients.find((c) => c.name === user);
@@ -108,7 +112,9 @@ function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8
     user,
     node: nodeId,
     nonce: toHex(nonce),
-    fresh: world.reportDataNonce.get(toHex(reportData)) === toHex(nonce),
+    // Fresh: this very report was produced for this attempt's nonce (by an enclave), or, for a
+    // report no enclave produced (a forgery), it binds this nonce.
+    fresh: produced !== undefined ? produced === toHex(nonce) : equalBytes(reportData, reportDataBinding(key, nonce)),
     measurement: toHex(measurement),
     measurementLogged: world.keys.loggedMeasurements.has(toHex(measurement)),
     keyHonest: node !== undefined && node.holdsKey(key),

@@ -14,6 +14,7 @@ export function seizeLater(world: World): void {
   for (const n of world.nodes) n.restart();
   world.scheduler.runUntilIdle();
   const nodeKeys = world.nodes.map((n) => ({ name: n.enclaveName, key: n.seizeKey() })).filter((k) => k.key !== null);
+  world.seizedNodeKeys = nodeKeys.map((k) => ({ name: k.name, key: k.key! }));
   fs.seized = ['gateway-ohttp', 'log', 'vendor', ...nodeKeys.map((k) => `${k.name} (after restart)`)];
   for (const { link, bytes, event } of world.recorded) {
     fs.attempts++;
@@ -36,6 +37,7 @@ export function seizeLater(world: World): void {
         fs.opened.push({ what: `${k.name} key`, bytes: plaintext, event: e.i });
       } catch {
         // The key after restart does not open past traffic: that is the property.
+        world.mark('later.past-traffic-stays-closed');
       }
     }
   }

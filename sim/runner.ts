@@ -11,6 +11,7 @@ import { INVARIANTS, type Verdict } from '../model/invariants/index.js';
 import { isInvariantId, type InvariantId } from '../model/invariant-ids.js';
 import type { WorldView } from '../model/world-view.js';
 import type { Invariant } from '../model/invariants/types.js';
+import type { AdversaryPlan } from './adversary.js';
 
 export interface VerdictResult {
   holds: boolean;
@@ -45,6 +46,10 @@ export interface RunResult {
   /** Every verdict matched its expectation. */
   ok: boolean;
   stats: RunStats;
+  /** Adversaries installed in this run (empty for a benign run). */
+  adversaries: string[];
+  /** Coverage marks: how often each defence branch fired. */
+  marks: Record<string, number>;
 }
 
 export interface RunOptions {
@@ -54,6 +59,8 @@ export interface RunOptions {
   invariants?: readonly Invariant[];
   /** Keep the trace and the world view in the returned detail (default true). */
   keepTrace?: boolean;
+  /** Adversaries and their plans (a campaign draws the plans). */
+  adversaries?: readonly AdversaryPlan[];
 }
 
 export interface RunDetail {
@@ -69,7 +76,7 @@ export function hashSpec(spec: RunSpec): string {
 
 /** Runs one world and checks its invariants. */
 export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
-  const world = new World(spec, options.seed, { bugs: options.bugs ?? {}, keepTrace: options.keepTrace ?? true });
+  const world = new World(spec, options.seed, { bugs: options.bugs ?? {}, keepTrace: options.keepTrace ?? true, adversaries: options.adversaries ?? [] });
   const view = world.run();
   const trace = world.trace.all;
   const verdicts: Record<string, VerdictResult> = {};
@@ -107,6 +114,8 @@ export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
       messages: sent.length,
       bytesOnWire: sent.reduce((a, e) => a + Number(e.data?.bytes ?? 0), 0),
     },
+    adversaries: world.adversaryNames,
+    marks: Object.fromEntries([...world.marks.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
   return { result, trace, view };
 }

@@ -40,7 +40,7 @@ export interface RunSpec {
 export interface PlantedBugs {
   /** consent: the client ignores the user's settings. */
   ignoreConsent?: boolean;
-  /** non-targetability: the gateway routes every request to node 0. */
+  /** non-targetability: every request goes to node 0 (the client's node choice is broken, the gateway routes there). */
   routeAllToNodeZero?: boolean;
   /** forward-secrecy: a node keeps its HPKE key across restarts (derived from a fixed seed). */
   nodeKeySurvivesRestart?: boolean;

@@ -27,6 +27,8 @@ export const LOG_ORIGIN = 'log.pph.test';
 /** The TCB every simulated chip runs, and the minimum the client requires. */
 export const CHIP_TCB: TcbParts = { bootloader: 4, tee: 0, snp: 22, microcode: 213 };
 export const MIN_TCB: TcbParts = { bootloader: 3, tee: 0, snp: 20, microcode: 200 };
+/** The firmware of an unpatched chip the operator also owns: genuine vendor certificate, TCB below the minimum. */
+export const OUTDATED_TCB: TcbParts = { bootloader: 2, tee: 0, snp: 8, microcode: 115 };
 const PAST_RELEASES = ['pph-enclave 0.8', 'pph-enclave 0.9', 'pph-enclave 0.9.1'];
 const CURRENT_RELEASE = 'pph-enclave 1.0';
 
@@ -47,6 +49,8 @@ export interface WorldKeys {
   vendor: SimulatedVendor;
   trust: TrustStore;
   chip(node: number): WorldChip;
+  /** A genuine chip on outdated firmware in the operator's rack (made on first use). */
+  outdatedChip(): SimSigner;
   measurementOf(node: number): Uint8Array;
   releaseEntryOf(node: number): Uint8Array;
   releaseIndex(node: number): number;
@@ -55,13 +59,19 @@ export interface WorldKeys {
   log: MerkleLog;
   checkpointNote: string;
   logVerifier: NoteVerifier;
+  /** The log's signing key (only the `log` position may use it). */
+  logSigner: Ed25519NoteSigner;
   witnessVerifiers: NoteVerifier[];
   witnessQuorum: number;
 }
 
-function measurement(image: string): Uint8Array {
+/** The measurement a chip reports for an image (the simulated launch digest). */
+export function measurementOfImage(image: string): Uint8Array {
   return sha384(utf8(`measurement of ${image}`));
 }
+const measurement = measurementOfImage;
+/** The image every honest node runs; it is the last release in the log. */
+export const CURRENT_IMAGE = 'pph-enclave 1.0';
 
 export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
   const gateway = generateGatewayKey(1, rng.fork('gateway-ohttp'));
@@ -71,6 +81,7 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
   const keyDigest = toHex(sha256(concat(gatewayConfigBytes, issuer.publicKey)));
 
   const vendor = SimulatedVendor.create(rng.fork('vendor'), { product: 'Milan' });
+  let outdated: SimSigner | null = null;
   const chips: WorldChip[] = [];
   for (let i = 0; i < spec.world.nodes; i++) {
     const signer = vendor.provisionChip(rng.fork(`chip-${i}`), CHIP_TCB);
@@ -108,6 +119,7 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     vendor,
     trust: vendor.trustStore(),
     chip: (node) => chips[node]!,
+    outdatedChip: () => (outdated ??= vendor.provisionChip(rng.fork('chip-outdated'), OUTDATED_TCB)),
     measurementOf: (node) => measurement(unlogged.has(node) ? unloggedImage : CURRENT_RELEASE),
     releaseEntryOf: (node) => encodeReleaseEntry(measurement(unlogged.has(node) ? unloggedImage : CURRENT_RELEASE), unlogged.has(node) ? unloggedImage : CURRENT_RELEASE),
     releaseIndex: () => currentIndex,
@@ -115,6 +127,7 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     log,
     checkpointNote,
     logVerifier: logSigner.verifier(),
+    logSigner,
     witnessVerifiers: witnesses.map((w) => w.verifier()),
     witnessQuorum: spec.world.witnessQuorum,
   };

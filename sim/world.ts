@@ -18,9 +18,11 @@ import { NodeParty } from './parties/node.js';
 import { IssuerParty } from './parties/issuer.js';
 import { LogParty } from './parties/log.js';
 import { seizeLater } from './later.js';
-import { defencesFor, isAblation, type Defences } from '../model/profile.js';
+import { emptyHooks, Powers, type AdversaryHooks, type AdversaryPlan } from './adversary.js';
+import { defencesFor, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
 import type { WorldView, PartyInfo } from '../model/world-view.js';
 import type { Rng } from '../protocol/rng.js';
+import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
 
 const INTERNAL_LINKS = new Set(['gateway-node', 'node-log']);
 
@@ -28,6 +30,8 @@ export interface WorldOptions {
   bugs?: PlantedBugs;
   /** Keep every trace event in memory (default true; campaigns may keep only the hash). */
   keepTrace?: boolean;
+  /** Adversaries with their drawn plans, installed before the world starts. */
+  adversaries?: readonly AdversaryPlan[];
 }
 
 export class World {
@@ -53,6 +57,19 @@ export class World {
   readonly recorded: { link: string; bytes: Uint8Array; event: number }[] = [];
   /** Ground truth: the nonce each REPORT_DATA was produced for. */
   readonly reportDataNonce = new Map<string, string>();
+  /** Ground truth: the nonce each report (by SHA-256 of its bytes) was produced for by an enclave. */
+  readonly reportNonce = new Map<string, string>();
+  /** What adversaries registered through their powers; parties consult these at their decision points. */
+  readonly hooks: AdversaryHooks = emptyHooks();
+  /** Compromised nodes (position `node:<i>`) and the adversary that reads them. */
+  readonly compromised = new Map<number, string>();
+  /** Node keys the `later` position seized after the run (set by sim/later.ts). */
+  seizedNodeKeys: { name: string; key: Uint8Array }[] = [];
+  /** Coverage marks: how often each defence branch fired in this run. */
+  readonly marks = new Map<string, number>();
+  private readonly installed: { plan: AdversaryPlan; powers: Powers }[] = [];
+  /** Issuance keys handed to each account when an `issuer` adversary chose per-user keys. */
+  private readonly userIssuerKeys = new Map<string, VoprfIssuerKey>();
 
   constructor(
     readonly spec: RunSpec,
@@ -69,7 +86,8 @@ export class World {
     // they may lose a message (a node restarts mid-request) but never duplicate one.
     const internal: LinkPolicy = { ...policy, duplicate: 0 };
     this.network = new Network(this.clock, this.scheduler, this.trace, this.rng.fork('network'), (link) => (INTERNAL_LINKS.has(link) ? internal : policy));
-    this.defences = defencesFor(spec.ablations.filter(isAblation));
+    // A named profile (e.g. the mutant `pp-weak-binder`) switches its defences off on top of the scenario's ablations.
+    this.defences = defencesFor([...(PROFILE_DEFS[spec.profile]?.ablations ?? []), ...spec.ablations.filter(isAblation)]);
     this.workload = buildWorkload(spec, this.rng.fork('workload'));
     this.keys = createKeys(spec, this.rng.fork('keys'));
     this.view = emptyView(spec.world.nodes);
@@ -88,6 +106,11 @@ export class World {
     this.gateway = new GatewayParty(this);
     for (let i = 0; i < spec.world.nodes; i++) this.nodes.push(new NodeParty(this, i));
     for (let u = 0; u < spec.world.users; u++) this.clients.push(new ClientParty(this, u));
+    for (const a of options.adversaries ?? []) {
+      const powers = new Powers(this, a.adversary.name, a.adversary.positions);
+      a.adversary.install(powers, a.plan);
+      this.installed.push({ plan: a, powers });
+    }
     this.view.parties = this.partyInfo();
     const blocked = this.workload.chats.filter((c) => c.excluded || !this.workload.optedIn[c.user]);
     this.view.blockedCanaries = blocked.flatMap((c) => c.canaries.map((canary) => ({ canary, chatId: c.chatId })));
@@ -129,8 +152,36 @@ export class World {
     this.scheduler.runUntilIdle();
     for (const n of this.nodes) n.snapshotEnclave('end of run');
     seizeLater(this);
+    for (const { plan, powers } of this.installed) plan.adversary.finish?.(powers, plan.plan);
     this.trace.append(this.clock.nowMs(), 'end', 'world', 'end of run', { events: this.scheduler.eventsExecuted });
     return this.view;
+  }
+
+  /** Counts one hit of a defence branch (coverage mark), e.g. `client.evidence-rejected.signature`. */
+  mark(name: string): void {
+    this.marks.set(name, (this.marks.get(name) ?? 0) + 1);
+  }
+
+  /** The issuer key account `user` gets (step 3): the honest one unless an issuer adversary tags it. */
+  issuerKeyFor(user: string): VoprfIssuerKey {
+    let k = this.userIssuerKeys.get(user);
+    if (!k) {
+      k = this.hooks.issuerKeyFor.reduce((key, f) => f(user, key), this.keys.issuer);
+      this.userIssuerKeys.set(user, k);
+    }
+    return k;
+  }
+
+  /** Every issuer key in use, with the account it was made for (null: the shared honest key). */
+  issuerKeysInUse(): { user: string | null; key: VoprfIssuerKey }[] {
+    const out: { user: string | null; key: VoprfIssuerKey }[] = [{ user: null, key: this.keys.issuer }];
+    for (const [user, key] of this.userIssuerKeys) if (key !== this.keys.issuer) out.push({ user, key });
+    return out;
+  }
+
+  /** Names of the adversaries installed in this world. */
+  get adversaryNames(): string[] {
+    return this.installed.map((i) => i.plan.adversary.name);
   }
 
   request(requestId: string) {
@@ -146,6 +197,7 @@ export class World {
       ...this.nodes.map((n) => ({ name: n.enclaveName, role: 'enclave' as const, trustedForContent: true })),
       { name: this.issuer.name, role: 'issuer' as const, trustedForContent: false },
       { name: this.log.name, role: 'log' as const, trustedForContent: false },
+      ...this.installed.map((i) => ({ name: i.plan.adversary.name, role: 'adversary' as const, trustedForContent: false })),
     ];
   }
 }

@@ -6,7 +6,10 @@
  */
 import { PphError } from '../protocol/errors.js';
 
-/** A runner could not be used. Codes: unavailable, not-started, stopped, worker, provider, race, io, inblob. */
+/**
+ * A runner could not be used or returned unusable evidence. Codes: unavailable, not-started,
+ * stopped, worker, provider, race, io, outblob, binding, auxblob, certificates.
+ */
 export class TeeError extends PphError {}
 
 export type TeeRunnerName = 'in-process' | 'worker' | 'sev-snp' | 'tdx';

@@ -10,6 +10,7 @@ import { runDetailed, type RunDetail } from '../../sim/runner.js';
 import { traceToJsonl, formatEvent, traceLegend } from '../../sim/trace.js';
 import { runText } from '../../reports/run-text.js';
 import { runSummaryMarkdown } from '../../reports/run-summary.js';
+import { writeReports } from '../../reports/index.js';
 import type { Scenario } from '../../scenarios/index.js';
 import { EXIT_FAILED, EXIT_OK, parseFlags, UsageError, type CliIo, type Command } from '../io.js';
 
@@ -19,7 +20,8 @@ const USAGE = [
   '  scenario   a YAML file, or the name of a built-in scenario (default: default)',
   '  --seed N   the seed (default: the scenario\'s seed, else 1)',
   '  --json     print the RunResult as JSON',
-  '  --out DIR  write result.json, trace.jsonl and summary.md into DIR',
+  '  --out DIR  write result.json, trace.jsonl and the reports into DIR (index.html with',
+  '             diagrams, summary.md, junit.xml, manifest.json)',
   '  --trace    print the trace, one fixed-width line per event',
   '',
   'example: pph run scenarios/default.yaml --seed 42',
@@ -56,6 +58,8 @@ export const command: Command = {
   summary: 'run one scenario with one seed and check its invariants',
   usage: USAGE,
   async run(argv, io) {
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
     const flags = parseFlags(argv, {
       seed: { type: 'string' },
       json: { type: 'boolean' },
@@ -77,7 +81,11 @@ export const command: Command = {
     if (out) {
       const dir = resolve(io.cwd, out);
       writeRunFolder(dir, run);
-      if (!flags.bool('json')) io.out(`results: ${relative(io.cwd, dir) || '.'}/{result.json,trace.jsonl,summary.md}`);
+      const reports = await writeReports(dir, { command: ['run', ...argv], wallMs: Math.round(performance.now() - t0), startedAt, dirLabel: relative(io.cwd, dir) || '.' });
+      if (!flags.bool('json')) {
+        io.out(`results: ${relative(io.cwd, dir) || '.'}/{result.json,trace.jsonl,summary.md,junit.xml,manifest.json}`);
+        io.out(`report: ${relative(io.cwd, reports.index)}`);
+      }
     }
     return result.ok ? EXIT_OK : EXIT_FAILED;
   },

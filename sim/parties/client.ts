@@ -3,7 +3,7 @@
  * turns what arrives on the network into the machine's events.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex, utf8 } from '../../protocol/bytes.js';
+import { concat, toHex, utf8 } from '../../protocol/bytes.js';
 import { encodeRequest, decodeResponse, type BhttpRequest } from '../../protocol/bhttp.js';
 import { encapsulateRequest, type ClientRequestContext } from '../../protocol/ohttp.js';
 import { sealInnerRequest, openInnerResponse, responseKey } from '../../protocol/inner-session.js';
@@ -14,7 +14,7 @@ import { parseTokenResponse } from '../../protocol/tokens/token-response.js';
 import { encodeToken } from '../../protocol/tokens/token.js';
 import { TOKEN_TYPE_VOPRF } from '../../protocol/tokens/token-type.js';
 import { PphError } from '../../protocol/errors.js';
-import type { Rng } from '../../protocol/rng.js';
+import { uniformInt, type Rng } from '../../protocol/rng.js';
 import { clientMachine, type ClientEvent } from '../../model/machines/client.js';
 import type { Intent } from '../../model/intents.js';
 import { MachineActor } from '../actor.js';
@@ -26,6 +26,8 @@ import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY, header, textOf, Timers } f
 interface Attempt {
   requestId: string;
   nonce: Uint8Array;
+  /** The node this client picked at random for this attempt (target diffusion: not the gateway's choice). */
+  node: string;
   ohttp: ClientRequestContext | null;
   bundle: Uint8Array | null;
   nodeId: string | null;
@@ -125,6 +127,7 @@ export class ClientParty {
       case 'request-tokens':
         return this.requestTokens(intent.count);
       case 'attest':
+        if (intent.attempt > 0) this.world.mark('client.attest-retry');
         return this.attest(intent.requestId);
       case 'verify-evidence':
         return this.verifyEvidence(intent);
@@ -140,6 +143,7 @@ export class ClientParty {
           r.endedAtMs = this.now;
         }
         this.world.trace.append(this.now, intent.outcome === 'ok' ? 'request' : 'error', this.name, `${intent.requestId} ${intent.outcome}`, { code: intent.code });
+        if (intent.outcome === 'error') this.world.mark(`client.${intent.code}`);
         this.attempt = null;
         return;
       }
@@ -152,8 +156,9 @@ export class ClientParty {
     const k = this.world.keys;
     this.tokenStates = [];
     const requests: Uint8Array[] = [];
+    const issuerKey = this.world.issuerKeyFor(this.name).publicKey;
     for (let i = 0; i < count; i++) {
-      const { request, state } = createTokenRequest(k.tokenChallenge, k.issuer.publicKey, this.rng);
+      const { request, state } = createTokenRequest(k.tokenChallenge, issuerKey, this.rng);
       this.tokenStates.push(state);
       requests.push(encodeTokenRequest(request));
     }
@@ -197,15 +202,19 @@ export class ClientParty {
 
   private attest(requestId: string): void {
     const nonce = this.rng.bytes(32);
-    this.attempt = { requestId, nonce, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null };
-    const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path: `/attest?nonce=${toHex(nonce)}`, headers: [], body: new Uint8Array(0), trailers: [] };
+    const pick = uniformInt(this.rng, this.world.spec.world.nodes);
+    const node = `enclave-${this.world.bugs.routeAllToNodeZero ? 0 : pick}`;
+    this.attempt = { requestId, nonce, node, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null };
+    const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path: `/attest?nonce=${toHex(nonce)}&node=${node}`, headers: [], body: new Uint8Array(0), trailers: [] };
     this.attempt.ohttp = this.sendOhttp(requestId, req, false, 'attest-req');
   }
 
   private verifyEvidence(intent: Extract<Intent, { kind: 'verify-evidence' }>): void {
     const a = this.attempt;
     if (!a || a.requestId !== intent.requestId || !a.bundle) return;
-    const result = checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView);
+    // Key consistency (step 3): the keys this client was given must be the ones the log publishes.
+    const keyDigest = toHex(sha256(concat(this.world.keys.gatewayConfigBytes, this.world.issuerKeyFor(this.name).publicKey)));
+    const result = checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView, keyDigest, a.node);
     this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: result.ok, code: result.ok ? 'ok' : result.code, node: result.nodeId ?? '-' });
     if (!result.ok) {
       this.actor.send({ type: 'EVIDENCE_REJECTED', requestId: intent.requestId, code: result.code });
@@ -278,6 +287,7 @@ export class ClientParty {
         this.actor.send({ type: 'BUNDLE', requestId: a.requestId, ref: m.id });
       } catch (e) {
         this.world.trace.append(this.now, 'verify', this.name, `attest response for ${a.requestId}`, { ok: false, code: codeOf(e) });
+        this.world.mark('client.attest-response-rejected');
       }
       return;
     }

@@ -3,7 +3,7 @@
  * spending, routing to a node, OHTTP encapsulation of the answer.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromHex, toHex, utf8 } from '../../protocol/bytes.js';
+import { equalBytes, fromHex, toHex, utf8 } from '../../protocol/bytes.js';
 import { decodeRequest, encodeResponse, type BhttpRequest } from '../../protocol/bhttp.js';
 import { decapsulateRequest, type GatewayRequestContext } from '../../protocol/ohttp.js';
 import { assertTokenChallenge, parseToken } from '../../protocol/tokens/token.js';
@@ -17,12 +17,17 @@ import type { World } from '../world.js';
 import { header, NODE_MSG, nodeMessage } from './common.js';
 import { codeOf } from './client.js';
 
+/** `Pending.node` of a request addressed to a node only an operator adversary runs. */
+const ROGUE = -1;
+
 interface Pending {
   message: Message;
   context: GatewayRequestContext | null;
   request: BhttpRequest | null;
   route: 'attest' | 'summarise' | null;
+  /** The honest node index, ROGUE for a node the operator runs outside the attested fleet, or null. */
   node: number | null;
+  nodeId: string | null;
   tokenId: string | null;
   reply: Uint8Array | null;
 }
@@ -69,7 +74,7 @@ export class GatewayParty {
     }
     // A local ref per arrival: a duplicated message is a second request, not the same one.
     const ref = this.nextRef++;
-    this.pending.set(ref, { message: m, context: null, request: null, route: null, node: null, tokenId: null, reply: null });
+    this.pending.set(ref, { message: m, context: null, request: null, route: null, node: null, nodeId: null, tokenId: null, reply: null });
     this.actor.send({ type: 'OHTTP_IN', ref });
   }
 
@@ -89,6 +94,7 @@ export class GatewayParty {
       case 'encapsulate-response':
         return this.respond(intent.ref, p, 200, null);
       case 'respond-error':
+        this.world.mark(`gateway.${intent.code.startsWith('token-') || intent.code === 'node-unavailable' ? intent.code : 'decap-failed'}`);
         return this.respond(intent.ref, p, intent.status, intent.code);
       default:
         throw new Error(`gateway cannot perform ${intent.kind}`);
@@ -106,12 +112,13 @@ export class GatewayParty {
       const path = p.request.path.split('?')[0];
       if (path === '/attest') {
         p.route = 'attest';
-        p.node = this.chooseNode();
+        p.node = this.chooseNode(/[?&]node=enclave-(\d+)/.exec(p.request.path)?.[1]);
       } else if (path === '/summarise') {
         p.route = 'summarise';
         const nodeId = header(p.request.headers, 'pph-node') ?? '';
         const node = w.nodes.findIndex((n) => n.enclaveName === nodeId);
-        p.node = node >= 0 ? node : null;
+        p.nodeId = nodeId;
+        p.node = w.hooks.rogueRequest.length > 0 ? ROGUE : node >= 0 ? node : null;
       } else {
         throw new Error(`unknown path ${p.request.path}`);
       }
@@ -122,10 +129,14 @@ export class GatewayParty {
     }
   }
 
-  private chooseNode(): number {
+  /** The node the client asked for; an honest gateway honours it (a malformed choice: at random). */
+  private chooseNode(asked: string | undefined): number {
     const w = this.world;
     if (w.bugs.routeAllToNodeZero) return 0;
-    return uniformInt(this.rng, w.nodes.length);
+    const n = asked === undefined ? -1 : Number(asked);
+    const honest = Number.isInteger(n) && n >= 0 && n < w.nodes.length ? n : uniformInt(this.rng, w.nodes.length);
+    const chosen = w.hooks.routeAttest.reduce((c, f) => f(c, w.nodes.length), honest);
+    return Number.isInteger(chosen) && chosen >= 0 && chosen < w.nodes.length ? chosen : honest;
   }
 
   private verifyToken(ref: number, p: Pending): void {
@@ -137,9 +148,13 @@ export class GatewayParty {
       const token = parseToken(new Uint8Array(Buffer.from(m[1]!, 'base64url')));
       // Privately verifiable (type 0x0001): the operator holds the issuer key (PROTOCOL.md).
       assertTokenChallenge(token, w.keys.tokenChallenge);
-      checkToken(token, w.keys.issuer);
-      p.tokenId = toHex(sha256(token.nonce));
       const requestId = w.provenance.get(p.message.id);
+      // The operator verifies under the key the token names; with per-user keys that names the user.
+      const keys = w.issuerKeysInUse();
+      const match = keys.find((k) => equalBytes(k.key.tokenKeyId, token.tokenKeyId)) ?? keys[0]!;
+      checkToken(token, match.key);
+      if (match.user !== null && requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `issuer key of ${match.user}`, event: w.trace.count });
+      p.tokenId = toHex(sha256(token.nonce));
       if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'what', label: `token ${p.tokenId.slice(0, 8)}`, event: w.trace.count });
       w.trace.append(w.clock.nowMs(), 'token', this.name, 'token verified', { ok: true, token: p.tokenId.slice(0, 16) });
       this.actor.send({ type: 'TOKEN_VALID', ref });
@@ -163,6 +178,7 @@ export class GatewayParty {
 
   private forward(ref: number, p: Pending): void {
     const w = this.world;
+    if (p.node === ROGUE && p.route === 'summarise') return this.forwardToRogue(ref, p);
     if (p.node === null || !w.nodes[p.node]) {
       this.actor.send({ type: 'NODE_UNAVAILABLE', ref });
       return;
@@ -186,6 +202,21 @@ export class GatewayParty {
     if (requestId) w.provenance.set(m.id, requestId);
   }
 
+  /** An operator adversary's own node answers (it is not one of the attested honest nodes). */
+  private forwardToRogue(ref: number, p: Pending): void {
+    const w = this.world;
+    let answer: Uint8Array | null = null;
+    for (const f of w.hooks.rogueRequest) answer ??= f(ref, p.nodeId ?? '', p.request!.body);
+    if (answer === null) {
+      // Not sealed to a rogue key: the request goes to the honest node the client named.
+      const node = w.nodes.findIndex((n) => n.enclaveName === p.nodeId);
+      p.node = node >= 0 ? node : null;
+      return this.forward(ref, p);
+    }
+    p.reply = nodeMessage(NODE_MSG.answer, answer);
+    this.actor.send({ type: 'NODE_REPLY', ref });
+  }
+
   private respond(ref: number, p: Pending, status: number, code: string | null): void {
     const w = this.world;
     this.pending.delete(ref);
@@ -197,6 +228,10 @@ export class GatewayParty {
       w.network.send(this.address, to, link, utf8(code ?? 'error'), 'ohttp-error', p.message.id);
       this.actor.send({ type: 'RESPONSE_SENT', ref });
       return;
+    }
+    if (status === 200 && p.reply && p.route && w.hooks.nodeReply.length > 0) {
+      const nonce = p.route === 'attest' ? (/[?&]nonce=([0-9a-f]{64})/.exec(p.request!.path)?.[1] ?? null) : null;
+      for (const f of w.hooks.nodeReply) p.reply = f({ route: p.route, node: p.node ?? -1, ref, nonce, bytes: p.reply });
     }
     let body = status === 200 && p.reply ? p.reply.subarray(1) : new Uint8Array(0);
     if (w.bugs.gatewaySwapsResponses && status === 200 && p.route === 'summarise') {

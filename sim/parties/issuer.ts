@@ -40,7 +40,8 @@ export class IssuerParty {
     if (!m) return;
     try {
       // The account is the authenticated sender (PROTOCOL.md step 2): the issuer sees who, never what.
-      const responses = decodeBatch(m.bytes).map((b) => encodeTokenResponse(issue(parseTokenRequest(b), w.keys.issuer, this.rng)));
+      const key = w.issuerKeyFor(m.from);
+      const responses = decodeBatch(m.bytes).map((b) => encodeTokenResponse(issue(parseTokenRequest(b), key, this.rng)));
       w.trace.append(w.clock.nowMs(), 'token', this.name, `issued ${responses.length} tokens to ${m.from}`);
       w.network.send(this.address, m.from, 'client-issuer', encodeBatch(responses), 'token-res', m.id);
     } catch (e) {

@@ -36,12 +36,14 @@ export class LogParty {
     const index = ((m.bytes[0]! << 24) | (m.bytes[1]! << 16) | (m.bytes[2]! << 8) | m.bytes[3]!) >>> 0;
     const log = w.keys.log;
     if (index >= log.size) return;
-    const size = log.size;
-    const proof = log.inclusionProof(index, size);
+    let view = { leafIndex: index, treeSize: log.size, proof: log.inclusionProof(index, log.size), checkpoint: w.keys.checkpointNote };
+    // A `log` adversary may serve each node its own view (split view, rollback).
+    const node = Number(/^node-(\d+)$/.exec(m.from)?.[1] ?? -1);
+    for (const f of w.hooks.logView) view = f(node, view);
     const header = new Uint8Array(8);
-    new DataView(header.buffer).setUint32(0, index);
-    new DataView(header.buffer).setUint32(4, size);
-    w.network.send(this.address, m.from, 'node-log', encodeBatch([header, ...proof, utf8(w.keys.checkpointNote)]), 'proof-res', m.id);
+    new DataView(header.buffer).setUint32(0, view.leafIndex);
+    new DataView(header.buffer).setUint32(4, view.treeSize);
+    w.network.send(this.address, m.from, 'node-log', encodeBatch([header, ...view.proof, utf8(view.checkpoint)]), 'proof-res', m.id);
   }
 
   /** Host side: reads a proof response (total: null on malformed bytes). */

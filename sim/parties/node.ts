@@ -51,6 +51,8 @@ export class NodeParty {
   private readonly contexts = new Map<number, RecipientContext>();
   private readonly requestIds = new Map<number, string>();
   private lastEnded: { ref: number; requestId: string } | null = null;
+  /** Configuration the host fed in after measurement and the enclave accepted (mutant `measured-config` off). */
+  private config: string | null = null;
 
   constructor(
     private readonly world: World,
@@ -119,6 +121,7 @@ export class NodeParty {
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
+        this.acceptHostConfig();
         this.fetchReleaseProof(this.generation, 0);
         return;
       }
@@ -151,6 +154,24 @@ export class NodeParty {
       default:
         throw new Error(`host cannot perform ${intent.kind}`);
     }
+  }
+
+  /**
+   * Configuration from the host (an `unmeasured-input` adversary). The measurement does not cover
+   * it, so with the `measured-config` defence the enclave refuses it; without, it applies it.
+   */
+  private acceptHostConfig(): void {
+    const w = this.world;
+    this.config = null;
+    const config = w.hooks.hostConfig.map((f) => f(this.index)).find((c) => c !== null) ?? null;
+    if (config === null) return;
+    if (w.defences['measured-config']) {
+      w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'refused unmeasured host configuration', { ok: false, code: 'unmeasured-config' });
+      w.mark('enclave.unmeasured-config-refused');
+      return;
+    }
+    this.config = config;
+    w.trace.append(w.clock.nowMs(), 'state', this.enclaveName, 'applied host configuration', { config });
   }
 
   /** The host fetches the inclusion proof of its release entry from the log, retrying on loss. */
@@ -198,7 +219,13 @@ export class NodeParty {
           this.requestIds.set(intent.ref, req.requestId);
           w.view.enclaveOpened.push({ requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)), node: this.enclaveName, event: w.trace.count });
           w.view.enclavePlaintexts.push({ node: this.enclaveName, bytes: plaintext.slice(), event: w.trace.count });
-          if (w.bugs.enclaveLogsPlaintextToHost) w.view.held.push({ party: this.hostName, source: 'log', bytes: plaintext.slice(), event: w.trace.count });
+          if (w.bugs.enclaveLogsPlaintextToHost || this.config?.includes('log-requests=host')) w.view.held.push({ party: this.hostName, source: 'log', bytes: plaintext.slice(), event: w.trace.count });
+          const thief = w.compromised.get(this.index);
+          if (thief) {
+            // A compromised enclave (position node:<i>) reads everything this node decrypts.
+            w.view.held.push({ party: thief, source: 'received', bytes: plaintext.slice(), event: w.trace.count });
+            w.view.exposures.push({ party: thief, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
+          }
           w.view.exposures.push({ party: this.enclaveName, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
           w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
           this.enclave.send({ type: 'OPENED', ref: intent.ref });
@@ -240,6 +267,7 @@ export class NodeParty {
         this.tee.erase(intent.ref);
         this.contexts.delete(intent.ref);
         w.trace.append(w.clock.nowMs(), 'erase', this.enclaveName, `erased request state`, { ref: intent.ref });
+        w.mark('enclave.erased');
         this.enclave.send({ type: 'ERASED', ref: intent.ref });
         return;
       }
@@ -257,6 +285,7 @@ export class NodeParty {
     const chip = w.keys.chip(this.index);
     const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index) });
     w.reportDataNonce.set(toHex(reportData), toHex(nonce));
+    w.reportNonce.set(toHex(sha256(report)), toHex(nonce));
     const bundle = encodeBundle({
       nodeId: this.enclaveName,
       enclaveKey: this.enclaveKey,

@@ -33,6 +33,10 @@ export class RelayParty {
     if (m.link === 'client-relay') {
       const requestId = w.provenance.get(m.id);
       if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `address ${m.from}`, event: w.trace.count - 1 });
+      // Unpadded, the ciphertext size is the content's length to the byte: the relay learns what (step 5).
+      if (requestId && m.label === 'ohttp-req' && !w.defences.padding) {
+        w.view.exposures.push({ party: this.name, requestId, kind: 'what', label: `content length ${m.bytes.length} B`, event: w.trace.count - 1 });
+      }
       this.actor.send({ type: 'FROM_CLIENT', ref: m.id });
     } else {
       this.actor.send({ type: 'FROM_GATEWAY', ref: m.id });

@@ -1,0 +1,61 @@
+/**
+ * The adversary catalogue of THREATS.md, and the coalitions of its "Expected outcomes". A
+ * coalition is a list of adversaries installed together in one run.
+ */
+import type { Adversary } from '../sim/adversary.js';
+import { maliciousRelay } from './malicious-relay.js';
+import { forgedQuote } from './forged-quote.js';
+import { replay } from './replay.js';
+import { metadataCorrelation } from './metadata-correlation.js';
+import { maliciousGateway } from './malicious-gateway.js';
+import { splitViewLog } from './split-view-log.js';
+import { issuerTagging } from './issuer-tagging.js';
+import { targeting } from './targeting.js';
+import { vendorKeyLeak } from './vendor-key-leak.js';
+import { keySeizureLater } from './key-seizure-later.js';
+import { curiousHost } from './curious-host.js';
+import { unmeasuredInput } from './unmeasured-input.js';
+import { maliciousImage } from './malicious-image.js';
+
+/** The adversaries of the catalogue, in THREATS.md order (k-inflation needs the `pcc` profile). */
+export const ADVERSARIES: readonly Adversary<any>[] = [
+  maliciousRelay,
+  forgedQuote,
+  replay,
+  metadataCorrelation,
+  maliciousGateway,
+  splitViewLog,
+  issuerTagging,
+  targeting,
+  vendorKeyLeak,
+  keySeizureLater,
+  curiousHost,
+  unmeasuredInput,
+];
+
+/** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
+export const CONDITIONS: readonly Adversary<any>[] = [maliciousImage];
+
+/** Coalitions of THREATS.md "Expected outcomes": name → members. */
+export const COALITIONS: Readonly<Record<string, readonly string[]>> = {
+  'relay+gateway': ['malicious-relay', 'malicious-gateway', 'metadata-correlation'],
+};
+
+const BY_NAME = new Map<string, Adversary<any>>([...ADVERSARIES, ...CONDITIONS].map((a) => [a.name, a]));
+
+export const ADVERSARY_NAMES: readonly string[] = ADVERSARIES.map((a) => a.name);
+
+/** Every name `pph campaign`/`pph matrix` accept: adversaries, conditions and coalitions. */
+export function knownAttackers(): string[] {
+  return [...ADVERSARY_NAMES, ...CONDITIONS.map((c) => c.name), ...Object.keys(COALITIONS)];
+}
+
+/** The adversaries a name stands for (one, or a coalition's members); null when unknown. */
+export function resolveAttacker(name: string): Adversary<any>[] | null {
+  const members = COALITIONS[name];
+  if (members) return members.map((m) => BY_NAME.get(m)!);
+  const a = BY_NAME.get(name);
+  return a ? [a] : null;
+}
+
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, maliciousImage };

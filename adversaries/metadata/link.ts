@@ -1,0 +1,538 @@
+/**
+ * The attacker of metadata-correlation (THREATS.md adversary 4): a passive coalition that sees,
+ * on the client→relay link, (client address, time, size) of every request of the relays it holds,
+ * and on the relay→gateway link (time, size, which relay) of every request, and links each
+ * gateway-side observation to the client-side send (hence the client address) that carried it.
+ *
+ * For one gateway observation at time t, a client-side send s is a candidate when it went through
+ * the same relay, has exactly the same size on the wire (the relay forwards the encapsulated
+ * request unchanged, RFC 9458 §4) and its predicted release time r(s) (batching.ts) lies in
+ * [t − delayMsMax, t − delayMsMin]. Its posterior is proportional to the density of the
+ * relay→gateway delay at t − r(s); the attacker guesses the maximum. Requests released together
+ * (one batch) have equal posteriors: they form a "run" that is scored once, which keeps the work per
+ * observation proportional to the number of distinct release times in its window, not the batch
+ * size.
+ *
+ * Cost: O(n log n) to index the client side (a counting sort by relay and size over time order),
+ * then per observation two binary searches and one pass over the runs in its window. Typed arrays
+ * throughout; no object per request.
+ *
+ * Measures (measures.ts gives their plain forms):
+ * - accuracy: mean over scored observations of [true send ∈ argmax] / |argmax| (the expected
+ *   accuracy of a guess that breaks ties uniformly at random; deterministic, no draw);
+ * - chance: mean of 1/N, N the sends concurrent with it (same relay, release time in the window,
+ *   any size): a guess among the requests in flight when it arrived;
+ * - anonymity degree: Díaz et al. 2002, H(posterior) / log2 N;
+ * - AUPRC: average precision over every (observation, candidate) pair, scored by its posterior and
+ *   labelled by whether it is the true link; computed exactly (see `averagePrecisionOfRuns`).
+ *   Real requests whose send the coalition never saw count as positives never retrieved.
+ */
+import { PphError } from '../../protocol/errors.js';
+import { releaseTimes, type BatchPolicy } from './batching.js';
+import { anonymityDegree } from './measures.js';
+
+/** Bad input to the metadata analysis (a length mismatch, a non-finite time, a bad model). Codes: input, option. */
+export class MetadataInputError extends PphError {}
+
+export type DelayShape = 'uniform' | 'triangular';
+
+/** What the attacker knows of the path between its two observation points. */
+export interface LinkModel extends BatchPolicy {
+  /** Bounds of the delay between the client-side and gateway-side observation of one request, batching hold excluded. */
+  delayMsMin: number;
+  delayMsMax: number;
+  /** Shape of that delay on its bounds: flat, or the sum of two uniforms (peaked in the middle). */
+  shape: DelayShape;
+}
+
+/**
+ * The simulator's default network (scenarios/schema.ts: 2–30 ms per link, uniform integers), seen
+ * at the client's send and at the gateway's arrival: two hops, 4–60 ms. Flat, and widened by 4 ms
+ * at the low end so that a relay forwarding in the same tick still fits.
+ */
+export const SIM_DEFAULT_MODEL: LinkModel = { delayMsMin: 0, delayMsMax: 60, shape: 'uniform', batchSize: 1, batchTimeoutMs: 0 };
+
+/** Client-side observations as parallel arrays (index = send id). */
+export interface ClientSideArrays {
+  tMs: Float64Array;
+  bytes: Int32Array;
+  relay: Int32Array;
+}
+
+/** `truth` of a gateway observation that is not scored (cover traffic, or unknown). */
+export const NOT_SCORED = -2;
+/** `truth` of a real request whose client-side send the coalition did not observe. */
+export const UNOBSERVED = -1;
+
+/** Gateway-side observations as parallel arrays; `truth[g]` is the index of the true send, or NOT_SCORED / UNOBSERVED. */
+export interface GatewaySideArrays {
+  tMs: Float64Array;
+  bytes: Int32Array;
+  relay: Int32Array;
+  truth: Int32Array;
+}
+
+/** Per gateway observation: the guess (a client-side index or -1), its posterior, and the sizes of the sets. */
+export interface LinkArrays {
+  guess: Int32Array;
+  posterior: Float64Array;
+  /** Candidates with non-zero posterior (size-compatible, in the window). */
+  candidates: Int32Array;
+  /** Sends concurrent with it on the same relay, any size (the anonymity set N). */
+  concurrent: Int32Array;
+  entropyBits: Float64Array;
+}
+
+export interface LinkSummary {
+  /** Observations with a truth (real requests). */
+  scored: number;
+  /** Of those, how many had their true send among the client-side observations. */
+  observed: number;
+  accuracy: number;
+  chance: number;
+  anonymityDegree: number;
+  auprc: number;
+  meanCandidates: number;
+  meanConcurrent: number;
+  meanEntropyBits: number;
+}
+
+const EPS_MS = 1e-6;
+
+/** The client side, indexed: by relay in release order, and by (relay, size) in release order. */
+interface ClientIndex {
+  relayDense: Map<number, number>;
+  relayStart: Int32Array;
+  relayRel: Float64Array;
+  groupOf: Map<number, number>[];
+  groupStart: Int32Array;
+  groupRel: Float64Array;
+  groupClient: Int32Array;
+  /** One past the last position with the same release time in the same group. */
+  runEnd: Int32Array;
+  positionOf: Int32Array;
+}
+
+function checkModel(m: LinkModel): void {
+  const ok =
+    Number.isFinite(m.delayMsMin) && Number.isFinite(m.delayMsMax) && m.delayMsMin >= 0 && m.delayMsMax >= m.delayMsMin &&
+    Number.isInteger(m.batchSize) && m.batchSize >= 1 && Number.isFinite(m.batchTimeoutMs) && m.batchTimeoutMs >= 0 &&
+    (m.shape === 'uniform' || m.shape === 'triangular');
+  if (!ok) throw new MetadataInputError('option', `link model expected 0 ≤ delayMsMin ≤ delayMsMax, batchSize ≥ 1, batchTimeoutMs ≥ 0, shape uniform|triangular, got ${JSON.stringify(m)}`);
+}
+
+function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): ClientIndex {
+  const n = c.tMs.length;
+  if (c.bytes.length !== n || c.relay.length !== n) throw new MetadataInputError('input', `client side expected ${n} sizes and relays, got ${c.bytes.length} and ${c.relay.length}`);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const t = c.tMs[i]!;
+    if (!Number.isFinite(t)) throw new MetadataInputError('input', `client side tMs[${i}] expected finite, got ${t}`);
+    if (i > 0 && t < c.tMs[i - 1]!) sorted = false;
+  }
+  let timeOrder: Int32Array;
+  if (sorted) timeOrder = Int32Array.from({ length: n }, (_, i) => i);
+  else timeOrder = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => c.tMs[a]! - c.tMs[b]! || a - b);
+
+  // Relays, densely numbered in order of first appearance (deterministic for a given input).
+  const relayDense = new Map<number, number>();
+  const denseOf = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    const i = timeOrder[p]!;
+    let d = relayDense.get(c.relay[i]!);
+    if (d === undefined) relayDense.set(c.relay[i]!, (d = relayDense.size));
+    denseOf[i] = d;
+  }
+  const relays = relayDense.size;
+  const relayStart = new Int32Array(relays + 1);
+  for (let i = 0; i < n; i++) relayStart[denseOf[i]! + 1]!++;
+  for (let r = 0; r < relays; r++) relayStart[r + 1]! += relayStart[r]!;
+  const cursor = relayStart.slice(0, relays);
+  const byRelay = new Int32Array(n);
+  const relayArrival = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    const i = timeOrder[p]!;
+    const q = cursor[denseOf[i]!]!++;
+    byRelay[q] = i;
+    relayArrival[q] = c.tMs[i]!;
+  }
+  const relayRel = new Float64Array(n);
+  for (let r = 0; r < relays; r++) {
+    releaseTimes(relayArrival.subarray(relayStart[r]!, relayStart[r + 1]!), policy, relayRel.subarray(relayStart[r]!, relayStart[r + 1]!));
+  }
+
+  // (relay, size) groups, each in release order (a stable counting sort of the relay order).
+  const groupOf: Map<number, number>[] = Array.from({ length: relays }, () => new Map<number, number>());
+  const groupAt = new Int32Array(n);
+  let groups = 0;
+  for (let r = 0; r < relays; r++) {
+    const m = groupOf[r]!;
+    for (let q = relayStart[r]!; q < relayStart[r + 1]!; q++) {
+      const size = c.bytes[byRelay[q]!]!;
+      let g = m.get(size);
+      if (g === undefined) m.set(size, (g = groups++));
+      groupAt[q] = g;
+    }
+  }
+  const groupStart = new Int32Array(groups + 1);
+  for (let q = 0; q < n; q++) groupStart[groupAt[q]! + 1]!++;
+  for (let g = 0; g < groups; g++) groupStart[g + 1]! += groupStart[g]!;
+  const gCursor = groupStart.slice(0, groups);
+  const groupRel = new Float64Array(n);
+  const groupClient = new Int32Array(n);
+  const positionOf = new Int32Array(n);
+  for (let q = 0; q < n; q++) {
+    const pos = gCursor[groupAt[q]!]!++;
+    groupRel[pos] = relayRel[q]!;
+    groupClient[pos] = byRelay[q]!;
+    positionOf[byRelay[q]!] = pos;
+  }
+  const runEnd = new Int32Array(n);
+  for (let g = 0; g < groups; g++) {
+    const end = groupStart[g + 1]!;
+    for (let pos = end - 1; pos >= groupStart[g]!; pos--) runEnd[pos] = pos + 1 < end && groupRel[pos + 1] === groupRel[pos] ? runEnd[pos + 1]! : pos + 1;
+  }
+  return { relayDense, relayStart, relayRel, groupOf, groupStart, groupRel, groupClient, runEnd, positionOf };
+}
+
+/** First index in [lo, hi) with a[i] ≥ x (hi if none). */
+function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) with a[i] > x (hi if none). */
+function upperBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Links every gateway-side observation to a client-side send. The typed-array core of
+ * {@link linkObservations}; `analyseMetadata` calls it on a million requests.
+ */
+export function linkArrays(client: ClientSideArrays, gateway: GatewaySideArrays, model: LinkModel): { links: LinkArrays; summary: LinkSummary } {
+  checkModel(model);
+  const ng = gateway.tMs.length;
+  if (gateway.bytes.length !== ng || gateway.relay.length !== ng || gateway.truth.length !== ng) {
+    throw new MetadataInputError('input', `gateway side expected ${ng} sizes, relays and truths`);
+  }
+  const nc = client.tMs.length;
+  for (let g = 0; g < ng; g++) {
+    const tr = gateway.truth[g]!;
+    if (!Number.isFinite(gateway.tMs[g]!)) throw new MetadataInputError('input', `gateway side tMs[${g}] expected finite, got ${gateway.tMs[g]}`);
+    if (tr < NOT_SCORED || tr >= nc) throw new MetadataInputError('input', `gateway side truth[${g}] expected a client-side index below ${nc}, -1 or -2, got ${tr}`);
+  }
+  const ix = indexClientSide(client, model);
+  const a = model.delayMsMin;
+  const b = model.delayMsMax;
+  const flat = model.shape === 'uniform' || b - a < EPS_MS;
+
+  const links: LinkArrays = {
+    guess: new Int32Array(ng).fill(-1),
+    posterior: new Float64Array(ng),
+    candidates: new Int32Array(ng),
+    concurrent: new Int32Array(ng),
+    entropyBits: new Float64Array(ng),
+  };
+  // Kept from pass 1 for the AUPRC pass: the window in its group and the posterior's normaliser.
+  const winLo = new Int32Array(ng).fill(-1);
+  const winHi = new Int32Array(ng);
+  const weightSum = new Float64Array(ng);
+  const positiveScore = new Float64Array(ng);
+
+  let scored = 0;
+  let observed = 0;
+  let accuracySum = 0;
+  let chanceSum = 0;
+  let degreeSum = 0;
+  let candidatesSum = 0;
+  let concurrentSum = 0;
+  let entropySum = 0;
+
+  for (let g = 0; g < ng; g++) {
+    const t = gateway.tMs[g]!;
+    const truth = gateway.truth[g]!;
+    const fromT = t - b - EPS_MS;
+    const toT = t - a + EPS_MS;
+    const r = ix.relayDense.get(gateway.relay[g]!);
+    let concurrent = 0;
+    let k = 0;
+    let wSum = 0;
+    let wLogW = 0;
+    let wMax = 0;
+    let ties = 0;
+    let wTruth = 0;
+    let guessPos = -1;
+    if (r !== undefined) {
+      const rs = ix.relayStart[r]!;
+      const re = ix.relayStart[r + 1]!;
+      concurrent = upperBound(ix.relayRel, rs, re, toT) - lowerBound(ix.relayRel, rs, re, fromT);
+      const grp = ix.groupOf[r]!.get(gateway.bytes[g]!);
+      if (grp !== undefined) {
+        const gs = ix.groupStart[grp]!;
+        const ge = ix.groupStart[grp + 1]!;
+        const lo = lowerBound(ix.groupRel, gs, ge, fromT);
+        const hi = upperBound(ix.groupRel, lo, ge, toT);
+        winLo[g] = lo;
+        winHi[g] = hi;
+        const tp = truth >= 0 ? ix.positionOf[truth]! : -1;
+        for (let i = lo; i < hi; ) {
+          const j = Math.min(ix.runEnd[i]!, hi);
+          let w: number;
+          if (flat) w = 1;
+          else {
+            const d = t - ix.groupRel[i]!;
+            w = Math.min(d - a, b - d);
+          }
+          if (w > 0) {
+            const cnt = j - i;
+            k += cnt;
+            wSum += cnt * w;
+            wLogW += cnt * w * Math.log2(w);
+            if (w > wMax) {
+              wMax = w;
+              ties = cnt;
+              guessPos = i;
+            } else if (w === wMax) ties += cnt;
+            if (tp >= i && tp < j) wTruth = w;
+          }
+          i = j;
+        }
+      }
+    }
+    // H = −Σ p log2 p with p = w/W, rearranged to one pass: log2 W − (Σ w log2 w)/W.
+    const h = k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
+    links.candidates[g] = k;
+    links.concurrent[g] = concurrent;
+    links.entropyBits[g] = h;
+    if (guessPos >= 0) {
+      links.guess[g] = ix.groupClient[guessPos]!;
+      links.posterior[g] = wMax / wSum;
+    }
+    weightSum[g] = wSum;
+    if (truth === NOT_SCORED) continue;
+    scored++;
+    candidatesSum += k;
+    concurrentSum += concurrent;
+    entropySum += h;
+    degreeSum += anonymityDegree(h, k === 0 ? 0 : concurrent);
+    if (truth >= 0) {
+      observed++;
+      if (concurrent > 0) chanceSum += 1 / concurrent;
+      if (wTruth > 0) {
+        positiveScore[g] = wTruth / wSum;
+        if (wTruth === wMax) accuracySum += 1 / ties;
+      }
+    }
+  }
+
+  const auprc = averagePrecisionOfRuns(ix, gateway, model, flat, winLo, winHi, weightSum, positiveScore, scored);
+  const per = (x: number): number => (scored > 0 ? x / scored : 0);
+  return {
+    links,
+    summary: {
+      scored,
+      observed,
+      accuracy: per(accuracySum),
+      chance: per(chanceSum),
+      anonymityDegree: per(degreeSum),
+      auprc,
+      meanCandidates: per(candidatesSum),
+      meanConcurrent: per(concurrentSum),
+      meanEntropyBits: per(entropySum),
+    },
+  };
+}
+
+/**
+ * Exact average precision over all (scored observation, candidate) pairs without materialising
+ * them: the positives' scores (one per observation at most) are sorted into distinct thresholds;
+ * a second pass over the windows drops every negative pair, run by run, into the bucket of the
+ * highest threshold it reaches. Then AP = Σ_j (pos(u_j) / P) · Pos≥(u_j) / (Pos≥(u_j) + Neg≥(u_j)),
+ * the same value `averagePrecision` (measures.ts) gives on the enumerated pairs.
+ */
+function averagePrecisionOfRuns(
+  ix: ClientIndex,
+  gateway: GatewaySideArrays,
+  model: LinkModel,
+  flat: boolean,
+  winLo: Int32Array,
+  winHi: Int32Array,
+  weightSum: Float64Array,
+  positiveScore: Float64Array,
+  positivesTotal: number,
+): number {
+  if (positivesTotal === 0) return 0;
+  let m = 0;
+  for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) m++;
+  if (m === 0) return 0;
+  const sortedPos = new Float64Array(m);
+  m = 0;
+  for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) sortedPos[m++] = positiveScore[g]!;
+  sortedPos.sort();
+  // Distinct thresholds ascending, with how many positives sit at each.
+  const u = new Float64Array(m);
+  const posAt = new Float64Array(m);
+  let distinct = 0;
+  for (let i = 0; i < m; i++) {
+    if (distinct > 0 && u[distinct - 1] === sortedPos[i]) posAt[distinct - 1]!++;
+    else {
+      u[distinct] = sortedPos[i]!;
+      posAt[distinct++] = 1;
+    }
+  }
+  const negAt = new Float64Array(distinct);
+  const lowest = u[0]!;
+  const highest = u[distinct - 1]!;
+  const { table, scale } = thresholdTable(u, distinct);
+  const a = model.delayMsMin;
+  const b = model.delayMsMax;
+  for (let g = 0; g < winLo.length; g++) {
+    const lo = winLo[g]!;
+    const truth = gateway.truth[g]!;
+    if (lo < 0 || truth === NOT_SCORED) continue;
+    const hi = winHi[g]!;
+    const t = gateway.tMs[g]!;
+    const wSum = weightSum[g]!;
+    const tp = truth >= 0 ? ix.positionOf[truth]! : -1;
+    for (let i = lo; i < hi; ) {
+      const j = Math.min(ix.runEnd[i]!, hi);
+      let w: number;
+      if (flat) w = 1;
+      else {
+        const d = t - ix.groupRel[i]!;
+        w = Math.min(d - a, b - d);
+      }
+      const negatives = tp >= i && tp < j ? j - i - 1 : j - i;
+      if (w > 0 && negatives > 0) {
+        const s = w / wSum;
+        if (s >= highest) negAt[distinct - 1]! += negatives;
+        else if (s >= lowest) {
+          // The highest threshold ≤ s: in s's bucket, or else the last one before it.
+          const k = Math.floor(s * scale);
+          let j = table[k]!;
+          const end = table[k + 1]!;
+          if (end - j > 8) j = upperBound(u, j, end, s);
+          else while (j < end && u[j]! <= s) j++;
+          negAt[j - 1]! += negatives;
+        }
+      }
+      i = j;
+    }
+  }
+  let ap = 0;
+  let posGe = 0;
+  let negGe = 0;
+  for (let j = distinct - 1; j >= 0; j--) {
+    posGe += posAt[j]!;
+    negGe += negAt[j]!;
+    ap += (posAt[j]! / positivesTotal) * (posGe / (posGe + negGe));
+  }
+  return ap;
+}
+
+/**
+ * A direct index from a score to the thresholds near it: equal-width buckets over [0, highest), about
+ * four per threshold, so a score's bucket holds a threshold or two and placing a negative pair is
+ * one table read and a short scan (a binary search only where thresholds crowd into one bucket).
+ * table[k] = first threshold index in bucket k or above.
+ */
+function thresholdTable(u: Float64Array, distinct: number): { table: Int32Array; scale: number } {
+  let buckets = 1024;
+  while (buckets < 4 * distinct && buckets < 1 << 23) buckets *= 2;
+  const scale = buckets / u[distinct - 1]!;
+  const table = new Int32Array(buckets + 2);
+  let j = 0;
+  for (let k = 0; k <= buckets + 1; k++) {
+    while (j < distinct && Math.floor(u[j]! * scale) < k) j++;
+    table[k] = j;
+  }
+  return { table, scale };
+}
+
+/** One client-side observation: who sent what, when, through which relay (default 0). */
+export interface ClientObservation<A = string> {
+  addr: A;
+  tMs: number;
+  size: number;
+  relay?: number;
+}
+
+/**
+ * One gateway-side observation. `truth`, when the caller knows it (a simulation does), is the index
+ * in the client-side list of the send that carried it, or -1 for a real request whose send the
+ * coalition did not observe; leave it out for cover traffic or when unknown (not scored).
+ */
+export interface GatewayObservation {
+  tMs: number;
+  size: number;
+  relay?: number;
+  truth?: number;
+}
+
+export interface Link<A = string> {
+  /** Index of the guessed client-side send (ties: the earliest-released), or -1 when there is no candidate. */
+  guess: number;
+  addr: A | null;
+  posterior: number;
+  candidates: number;
+  concurrent: number;
+  entropyBits: number;
+}
+
+/**
+ * Links what the coalition observed on real (simulated) links: each gateway-side observation to
+ * the most likely client-side send. The same attacker as `analyseMetadata` uses on synthetic
+ * traffic. `summary` is null when no observation carries a `truth`.
+ *
+ * @example
+ * const { links, summary } = linkObservations(
+ *   [{ addr: '10.0.0.1', tMs: 0, size: 1100 }, { addr: '10.0.0.2', tMs: 5, size: 2100 }],
+ *   [{ tMs: 20, size: 2100, truth: 1 }],
+ * );
+ * // links[0].addr === '10.0.0.2' (only size-compatible send), summary.accuracy === 1
+ */
+export function linkObservations<A = string>(
+  clientSide: readonly ClientObservation<A>[],
+  gatewaySide: readonly GatewayObservation[],
+  model: LinkModel = SIM_DEFAULT_MODEL,
+): { links: Link<A>[]; summary: LinkSummary | null } {
+  const client: ClientSideArrays = {
+    tMs: Float64Array.from(clientSide, (o) => o.tMs),
+    bytes: Int32Array.from(clientSide, (o) => checkSize(o.size)),
+    relay: Int32Array.from(clientSide, (o) => o.relay ?? 0),
+  };
+  const gateway: GatewaySideArrays = {
+    tMs: Float64Array.from(gatewaySide, (o) => o.tMs),
+    bytes: Int32Array.from(gatewaySide, (o) => checkSize(o.size)),
+    relay: Int32Array.from(gatewaySide, (o) => o.relay ?? 0),
+    truth: Int32Array.from(gatewaySide, (o) => (o.truth === undefined ? NOT_SCORED : o.truth < 0 ? UNOBSERVED : o.truth)),
+  };
+  const { links, summary } = linkArrays(client, gateway, model);
+  const out: Link<A>[] = gatewaySide.map((_, g) => {
+    const guess = links.guess[g]!;
+    return {
+      guess,
+      addr: guess >= 0 ? clientSide[guess]!.addr : null,
+      posterior: links.posterior[g]!,
+      candidates: links.candidates[g]!,
+      concurrent: links.concurrent[g]!,
+      entropyBits: links.entropyBits[g]!,
+    };
+  });
+  return { links: out, summary: summary.scored > 0 ? summary : null };
+}
+
+function checkSize(size: number): number {
+  if (!Number.isInteger(size) || size < 0 || size > 0x7fffffff) throw new MetadataInputError('input', `size expected a non-negative integer, got ${size}`);
+  return size;
+}

@@ -1,0 +1,212 @@
+/**
+ * Synthetic traffic for the metadata-correlation analysis, drawn from a seeded Rng into typed
+ * arrays (no object per request), so a million requests cost about a second.
+ *
+ * Model (every parameter is an option of `analyseMetadata`):
+ * - `clients` clients each send real requests as a Poisson process of `rateHz` per second; the
+ *   superposition is one Poisson stream whose requests pick their client uniformly.
+ * - A request's BHTTP size is log-normal (median `sizeMedianBytes`, σ `sizeSigma` of its log),
+ *   clamped to [64 B, 64 KiB]: prompts vary a lot, which is what makes size a strong identifier.
+ * - Cover traffic is drawn in layers of 1 dummy per client per second, each an independent Poisson
+ *   stream with its own fork of the Rng; a rate of 2.5 takes layers 0 and 1 whole and thins layer 2
+ *   to half. A point's traffic therefore does not depend on the other points of a curve, and a
+ *   higher rate only adds dummies (common random numbers across a curve).
+ * - Each send carries its own uniform draws for the relay it picks and its relay→gateway jitter, so
+ *   defences transform the same underlying traffic.
+ *
+ * Times are in ms from the start of the run; they are the arrivals at the relay.
+ */
+import type { Rng } from '../../protocol/rng.js';
+
+/** Uniforms in [0, 1) with 32 bits each, read from an Rng in 64 KiB chunks. */
+export class UniformStream {
+  private chunk: Uint8Array = new Uint8Array(0);
+  private offset = 0;
+  constructor(private readonly rng: Rng) {}
+
+  /** A uniform in [0, 1) (32 random bits; plenty for a traffic model, and half the keystream of 53). */
+  next(): number {
+    if (this.offset + 4 > this.chunk.length) {
+      this.chunk = this.rng.bytes(65536);
+      this.offset = 0;
+    }
+    const c = this.chunk;
+    const o = this.offset;
+    this.offset = o + 4;
+    return (c[o]! * 16777216 + ((c[o + 1]! << 16) | (c[o + 2]! << 8) | c[o + 3]!)) / 4294967296;
+  }
+}
+
+export interface TrafficModel {
+  clients: number;
+  /** Real requests per client per second. */
+  rateHz: number;
+  sizeMedianBytes: number;
+  sizeSigma: number;
+}
+
+export const SIZE_MIN_BYTES = 64;
+export const SIZE_MAX_BYTES = 65536;
+
+/** All sends of a run, real and cover, sorted by arrival time at the relay. */
+export interface Traffic {
+  n: number;
+  real: number;
+  tMs: Float64Array;
+  addr: Int32Array;
+  /** BHTTP request size before padding. */
+  rawBytes: Int32Array;
+  isReal: Uint8Array;
+  /** Uniform draw that picks the relay: relay = ⌊relayU · R⌋. */
+  relayU: Float64Array;
+  /** Relay→gateway delay as a fraction of the jitter span, triangular on [0, 1]. */
+  jitterU: Float64Array;
+}
+
+interface Columns {
+  n: number;
+  tMs: Float64Array;
+  addr: Int32Array;
+  rawBytes: Int32Array;
+  relayU: Float64Array;
+  jitterU: Float64Array;
+  /** Cover layer of the send (-1 real) and its thinning mark. */
+  layer: Int8Array;
+  mark: Float64Array;
+}
+
+function emptyColumns(capacity: number): Columns {
+  return {
+    n: 0,
+    tMs: new Float64Array(capacity),
+    addr: new Int32Array(capacity),
+    rawBytes: new Int32Array(capacity),
+    relayU: new Float64Array(capacity),
+    jitterU: new Float64Array(capacity),
+    layer: new Int8Array(capacity),
+    mark: new Float64Array(capacity),
+  };
+}
+
+const COLUMN_NAMES = ['tMs', 'addr', 'rawBytes', 'relayU', 'jitterU', 'layer', 'mark'] as const;
+
+function grow(c: Columns): Columns {
+  const bigger = emptyColumns(Math.max(16, c.tMs.length * 2));
+  bigger.n = c.n;
+  for (const k of COLUMN_NAMES) (bigger[k] as Float64Array).set(c[k] as Float64Array);
+  return bigger;
+}
+
+/**
+ * One Poisson stream of sends at `perMs` per ms, until `count` sends or time `untilMs`. Cover
+ * layers (`layer` ≥ 0) also draw a thinning mark. Draw order per send is fixed: gap, client,
+ * size (2), relay, jitter (2), mark.
+ */
+function drawStream(rng: Rng, model: TrafficModel, perMs: number, limit: { count?: number; untilMs?: number }, layer: number): Columns {
+  const u = new UniformStream(rng);
+  let c = emptyColumns(limit.count ?? Math.ceil((limit.untilMs ?? 0) * perMs * 1.05 + 64));
+  const mu = Math.log(model.sizeMedianBytes);
+  const sigma = model.sizeSigma;
+  const clients = model.clients;
+  let t = 0;
+  for (;;) {
+    if (limit.count !== undefined && c.n >= limit.count) break;
+    t += -Math.log(1 - u.next()) / perMs;
+    if (limit.untilMs !== undefined && t > limit.untilMs) break;
+    if (c.n === c.tMs.length) c = grow(c);
+    const i = c.n++;
+    c.tMs[i] = t;
+    // ⌊u·C⌋ with 32-bit u: bias below C/2^32, negligible for any client count we allow.
+    c.addr[i] = Math.floor(u.next() * clients);
+    // Box–Muller, cosine branch: one normal from two uniforms.
+    const z = Math.sqrt(-2 * Math.log(1 - u.next())) * Math.cos(2 * Math.PI * u.next());
+    c.rawBytes[i] = Math.min(SIZE_MAX_BYTES, Math.max(SIZE_MIN_BYTES, Math.round(Math.exp(mu + sigma * z))));
+    c.relayU[i] = u.next();
+    c.jitterU[i] = (u.next() + u.next()) / 2;
+    c.layer[i] = layer;
+    c.mark[i] = layer >= 0 ? u.next() : 0;
+  }
+  return c;
+}
+
+/** Merges two time-sorted column sets (ties: `x` first). */
+function merge(x: Columns, y: Columns): Columns {
+  const n = x.n + y.n;
+  const out = emptyColumns(n);
+  out.n = n;
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    const fromX = j >= y.n || (i < x.n && x.tMs[i]! <= y.tMs[j]!);
+    const src = fromX ? x : y;
+    const s = fromX ? i++ : j++;
+    out.tMs[k] = src.tMs[s]!;
+    out.addr[k] = src.addr[s]!;
+    out.rawBytes[k] = src.rawBytes[s]!;
+    out.relayU[k] = src.relayU[s]!;
+    out.jitterU[k] = src.jitterU[s]!;
+    out.layer[k] = src.layer[s]!;
+    out.mark[k] = src.mark[s]!;
+  }
+  return out;
+}
+
+/** Real requests and whole cover layers, before a cover rate selects among the layers. */
+export interface TrafficPool {
+  cols: Columns;
+  real: number;
+  coverHzMax: number;
+}
+
+/**
+ * Draws `requests` real requests and the cover layers a rate up to `coverHzMax` needs, over the
+ * same span. Pure: the same (rng, arguments) give the same arrays.
+ */
+export function drawTrafficPool(rng: Rng, model: TrafficModel, requests: number, coverHzMax: number): TrafficPool {
+  const perMs = (model.clients * model.rateHz) / 1000;
+  const real = drawStream(rng.fork('real'), model, perMs, { count: requests }, -1);
+  const untilMs = real.n > 0 ? real.tMs[real.n - 1]! : 0;
+  let cols = real;
+  for (let layer = 0; layer < Math.ceil(coverHzMax); layer++) {
+    if (layer > 127) throw new RangeError(`coverHz expected at most 128, got ${coverHzMax}`);
+    cols = merge(cols, drawStream(rng.fork(`cover/${layer}`), model, model.clients / 1000, { untilMs }, layer));
+  }
+  return { cols, real: real.n, coverHzMax };
+}
+
+/** The sends at cover rate `coverHz` (≤ the pool's maximum): real ones, whole layers below it, the next layer thinned. */
+export function selectTraffic(pool: TrafficPool, coverHz: number): Traffic {
+  if (coverHz > pool.coverHzMax) throw new RangeError(`coverHz expected at most ${pool.coverHzMax}, got ${coverHz}`);
+  const c = pool.cols;
+  const keep = new Uint8Array(c.n);
+  let n = 0;
+  for (let i = 0; i < c.n; i++) {
+    const layer = c.layer[i]!;
+    if (layer < 0 || c.mark[i]! < coverHz - layer) {
+      keep[i] = 1;
+      n++;
+    }
+  }
+  const t: Traffic = {
+    n,
+    real: pool.real,
+    tMs: new Float64Array(n),
+    addr: new Int32Array(n),
+    rawBytes: new Int32Array(n),
+    isReal: new Uint8Array(n),
+    relayU: new Float64Array(n),
+    jitterU: new Float64Array(n),
+  };
+  let k = 0;
+  for (let i = 0; i < c.n; i++) {
+    if (!keep[i]) continue;
+    t.tMs[k] = c.tMs[i]!;
+    t.addr[k] = c.addr[i]!;
+    t.rawBytes[k] = c.rawBytes[i]!;
+    t.isReal[k] = c.layer[i]! < 0 ? 1 : 0;
+    t.relayU[k] = c.relayU[i]!;
+    t.jitterU[k] = c.jitterU[i]!;
+    k++;
+  }
+  return t;
+}

@@ -1,0 +1,43 @@
+/**
+ * 9. vendor-key-leak (THREATS.md): a physical attack leaked chip signing keys; with the operator's
+ * position it forges perfect evidence for a rogue key of its own (logged measurement, right
+ * policy and TCB, the client's nonce) and reads the requests sealed to it. Outside the trust
+ * model: the harness must show the confidentiality loss, bounded to the requests it hijacks.
+ */
+import fc from 'fast-check';
+import { sha384 } from '@noble/hashes/sha2.js';
+import { utf8 } from '../protocol/bytes.js';
+import { encodeBundle, parseBundle, reportDataBinding } from '../protocol/attestation-bundle.js';
+import type { Adversary } from '../sim/adversary.js';
+import { NODE_MSG, nodeMessage } from '../sim/parties/common.js';
+import { RogueNode } from './forge.js';
+
+export interface LeakPlan {
+  /** Attest replies to hijack, by index. */
+  hijack: number[];
+  /** Forge for a malicious image that is not in the log (instead of claiming the logged one). */
+  unlogged: boolean;
+}
+
+export const vendorKeyLeak: Adversary<LeakPlan> = {
+  name: 'vendor-key-leak',
+  description: 'forges perfect evidence with leaked chip keys for a rogue key and reads what is sealed to it',
+  positions: ['vendor-key', 'gateway'],
+  marks: [],
+  plan: (spec) => fc.record({ hijack: fc.uniqueArray(fc.nat({ max: 2 * spec.world.requests + 2 }), { minLength: 1, maxLength: 8 }), unlogged: fc.boolean() }),
+  install(powers, plan) {
+    const rogue = new RogueNode(powers, 'vendor-key');
+    let n = 0;
+    powers.onNodeReply((reply) => {
+      if (reply.route !== 'attest' || reply.bytes[0] !== NODE_MSG.evidence) return reply.bytes;
+      if (!plan.hijack.includes(n++)) return reply.bytes;
+      const honest = parseBundle(reply.bytes.subarray(1));
+      const chip = powers.key(`chip:${reply.node}`);
+      const nonce = reply.nonce === null ? new Uint8Array(0) : Uint8Array.from(Buffer.from(reply.nonce, 'hex'));
+      const image = plan.unlogged ? 'pph-enclave 1.0+exfiltrate' : 'pph-enclave 1.0';
+      const report = chip.signReport({ reportData: reportDataBinding(rogue.keys.publicKey, nonce), measurement: sha384(utf8(`measurement of ${image}`)) });
+      powers.note(`forged perfect evidence with node-${reply.node}'s leaked chip key`, { unlogged: plan.unlogged });
+      return nodeMessage(NODE_MSG.evidence, encodeBundle({ ...honest, enclaveKey: rogue.keys.publicKey, report }));
+    });
+  },
+};

@@ -1,0 +1,217 @@
+/**
+ * The threat matrix: every adversary (and coalition, and condition) × profile × invariant, each
+ * cell observed by a campaign and compared with the expected outcomes of THREATS.md (data in
+ * scenarios/expected/pp.yaml); and the mutant kill table. On the baseline every attacker runs its
+ * full budget. On a mutant the search is generic: round after round, every attacker gets one run,
+ * until some run breaks an expectation (the mutant is killed: runs-to-kill is the count of runs
+ * the search spent) or the budget ends (it survived). No attacker is chosen for a mutant.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashSpec } from '../../sim/runner.js';
+import { resolveAll, shrinkRun, type CampaignSpec, type Catalogue, type ReplayFile, type RunLine } from '../../sim/campaign.js';
+import type { RunSpec } from '../../sim/spec.js';
+import { PROFILE_DEFS } from '../../model/profile.js';
+import type { ExpectedOutcomes } from '../../scenarios/expected.js';
+import * as catalogue from '../../adversaries/index.js';
+import { runJobs, type Job } from './pool.js';
+import { Stopwatch } from '../../bench/stopwatch.js';
+
+export interface MatrixOptions {
+  base: RunSpec;
+  baseRef: string;
+  expected: ExpectedOutcomes;
+  profiles: string[];
+  attackers: string[];
+  /** Runs per attacker on the baseline; rounds of the kill search on a mutant. */
+  runs: number;
+  killRounds: number;
+  seed: number;
+  workers: number;
+  outDir: string | null;
+  shrinkRuns: number;
+  onJob?: (done: number, total: number) => void;
+}
+
+export interface MatrixCell {
+  adversary: string;
+  profile: string;
+  invariant: string;
+  expected: 'holds' | 'violated';
+  observed: 'holds' | 'violated';
+  runs: number;
+  /** held | expected-violation | unexpected | unobserved (expected violated, never seen). */
+  status: 'held' | 'expected-violation' | 'unexpected' | 'unobserved';
+  replay: string | null;
+}
+
+export interface MatrixMutant {
+  profile: string;
+  finding: string | null;
+  ablations: string[];
+  killed: boolean;
+  by: string | null;
+  invariant: string | null;
+  runsToKill: number | null;
+  replay: string | null;
+  /** Why it cannot be killed by the catalogue, when it is a listed survivor. */
+  survivorReason: string | null;
+}
+
+export interface MatrixResult {
+  kind: 'matrix';
+  ok: boolean;
+  runs: number;
+  killRounds: number;
+  seed: number;
+  profiles: string[];
+  adversaries: string[];
+  invariants: string[];
+  scenarios: { name: string; ref: string; hash: string }[];
+  cells: MatrixCell[];
+  mutants: MatrixMutant[];
+  totals: { runs: number; unexpectedCells: number; unobservedCells: number; mutantsKilled: number; mutantsSurvived: number; survivorsExpected: number };
+  wallMs: number;
+  runsPerSec: number;
+  workers: number;
+}
+
+const cat = catalogue as Catalogue & { COALITIONS: Record<string, readonly string[]> };
+
+function members(attacker: string): string[] {
+  return [...(cat.COALITIONS[attacker] ?? [attacker])];
+}
+
+export function replayName(profile: string, attacker: string, invariant: string, run: number): string {
+  return `replay-${profile}-${attacker.replace(/\+/g, '_')}-${invariant}-${run}.json`;
+}
+
+export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
+  const watch = new Stopwatch();
+  const invariants = [...o.base.invariants];
+  const specFor = (profile: string): RunSpec => ({ ...o.base, name: `${o.base.name}-${profile}`, profile });
+  const csFor = (profile: string, attacker: string, runs: number): CampaignSpec => ({
+    spec: specFor(profile),
+    attackers: members(attacker),
+    expect: Object.fromEntries(Object.entries(o.expected.expected[attacker] ?? {}).filter((e): e is [string, 'holds' | 'violated'] => e[1] !== undefined)),
+    seed: o.seed,
+    runs,
+    shrinkRuns: o.shrinkRuns,
+  });
+  type Tagged = Job & { profile: string; attacker: string; pos: number };
+  const jobs: Tagged[] = [];
+  const specs = new Map<string, CampaignSpec>();
+  for (const profile of o.profiles) {
+    const baseline = (PROFILE_DEFS[profile]?.ablations.length ?? 0) === 0;
+    const rounds = baseline ? o.runs : o.killRounds;
+    o.attackers.forEach((a) => specs.set(`${profile}/${a}`, csFor(profile, a, rounds)));
+    let pos = 0;
+    for (let r = 0; r < rounds; r++) for (const a of o.attackers) jobs.push({ cs: specs.get(`${profile}/${a}`)!, run: r, profile, attacker: a, pos: pos++ });
+  }
+  const killAt = new Map<string, number>();
+  const lines = new Map<string, RunLine[]>();
+  const replays = new Map<string, ReplayFile>();
+  let done = 0;
+  const isMutant = (p: string) => (PROFILE_DEFS[p]?.ablations.length ?? 0) > 0;
+  await runJobs(
+    jobs,
+    o.workers,
+    (job) => {
+      const j = job as Tagged;
+      return !isMutant(j.profile) || j.pos < (killAt.get(j.profile) ?? Infinity);
+    },
+    (job, outcome) => {
+      const j = job as Tagged;
+      done++;
+      o.onJob?.(done, jobs.length);
+      const key = `${j.profile}/${j.attacker}`;
+      lines.set(key, [...(lines.get(key) ?? []), { ...outcome.line, pos: j.pos } as RunLine & { pos: number }]);
+      if (outcome.replay) replays.set(`${key}/${j.run}`, outcome.replay);
+      if (!outcome.line.ok && isMutant(j.profile)) killAt.set(j.profile, Math.min(killAt.get(j.profile) ?? Infinity, j.pos));
+    },
+  );
+
+  const files = new Map<string, ReplayFile>();
+  const cells: MatrixCell[] = [];
+  const mutants: MatrixMutant[] = [];
+  for (const profile of o.profiles) {
+    const kill = killAt.get(profile) ?? Infinity;
+    for (const a of o.attackers) {
+      const key = `${profile}/${a}`;
+      const kept = (lines.get(key) ?? []).filter((l) => (l as RunLine & { pos: number }).pos <= kill).sort((x, y) => x.run - y.run);
+      if (kept.length === 0) continue;
+      const cs = specs.get(key)!;
+      for (const inv of invariants) {
+        const expected = cs.expect[inv] ?? 'holds';
+        const violating = kept.filter((l) => l.violated.includes(inv));
+        const observed = violating.length ? 'violated' : 'holds';
+        const status = expected === 'holds' ? (observed === 'holds' ? 'held' : 'unexpected') : observed === 'violated' ? 'expected-violation' : 'unobserved';
+        let replay: string | null = null;
+        if (violating.length) {
+          const first = violating[0]!;
+          let file = replays.get(`${key}/${first.run}`) ?? null;
+          // An expected violation is backed by a shrunk counterexample too (baseline only: the
+          // mutants' table links the run that killed them).
+          if (!file && !isMutant(profile)) {
+            const shrunkKey = `${key}/${first.run}/expected`;
+            if (!replays.has(shrunkKey)) replays.set(shrunkKey, shrinkRun(cs, resolveAll(cat, cs.attackers), first.run, first.violated.filter((id) => cs.expect[id] === 'violated')));
+            file = replays.get(shrunkKey)!;
+          }
+          if (file && file.violated.includes(inv)) {
+            replay = replayName(profile, a, (file.unexpected[0] ?? file.violated[0])!, first.run);
+            files.set(replay, file);
+          }
+        }
+        cells.push({ adversary: a, profile, invariant: inv, expected, observed, runs: kept.length, status, replay });
+      }
+    }
+    if (isMutant(profile)) {
+      const def = PROFILE_DEFS[profile]!;
+      const killer = kill === Infinity ? null : jobs.find((j) => j.profile === profile && j.pos === kill)!;
+      const killLine = killer ? (lines.get(`${profile}/${killer.attacker}`) ?? []).find((l) => l.run === killer.run) : undefined;
+      const inv = killLine?.unexpected[0] ?? null;
+      const rf = killer && inv ? replayName(profile, killer.attacker, inv, killer.run) : null;
+      if (rf && killer) files.set(rf, replays.get(`${profile}/${killer.attacker}/${killer.run}`)!);
+      mutants.push({
+        profile,
+        finding: def.finding ?? null,
+        ablations: [...def.ablations],
+        killed: killer !== null,
+        by: killer?.attacker ?? null,
+        invariant: inv,
+        runsToKill: killer ? kill + 1 : null,
+        replay: rf,
+        survivorReason: o.expected.survivors[profile] ?? null,
+      });
+    }
+  }
+  if (o.outDir) {
+    mkdirSync(o.outDir, { recursive: true });
+    for (const [name, file] of files) writeFileSync(join(o.outDir, name), `${JSON.stringify(file, null, 1)}\n`);
+  }
+  // On a mutant, an unexpected cell is the kill and later rounds were never run: only the
+  // baseline profiles' cells are compared with their expectations.
+  const baselineCells = cells.filter((c) => !isMutant(c.profile));
+  const unexpectedCells = baselineCells.filter((c) => c.status === 'unexpected').length;
+  const unobservedCells = baselineCells.filter((c) => c.status === 'unobserved').length;
+  const survived = mutants.filter((m) => !m.killed);
+  const totalRuns = [...lines.values()].reduce((a, l) => a + l.length, 0);
+  const wallMs = watch.elapsedMs();
+  return {
+    kind: 'matrix',
+    ok: unexpectedCells === 0 && unobservedCells === 0 && survived.every((m) => m.survivorReason !== null),
+    runs: o.runs,
+    killRounds: o.killRounds,
+    seed: o.seed,
+    profiles: o.profiles,
+    adversaries: o.attackers,
+    invariants,
+    scenarios: o.profiles.map((p) => ({ name: `${o.base.name}-${p}`, ref: o.baseRef, hash: hashSpec(specFor(p)) })),
+    cells,
+    mutants,
+    totals: { runs: totalRuns, unexpectedCells, unobservedCells, mutantsKilled: mutants.filter((m) => m.killed).length, mutantsSurvived: survived.length, survivorsExpected: survived.filter((m) => m.survivorReason !== null).length },
+    wallMs: Math.round(wallMs),
+    runsPerSec: wallMs > 0 ? Math.round((totalRuns / wallMs) * 1e6) / 1e3 : 0,
+    workers: o.workers,
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * A campaign worker thread: receives jobs (a campaign spec and a run index) and answers each with
+ * the run's line and, when it failed, its shrunk replay. Results depend on the job only.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { executeRun, resolveAll, type CampaignSpec, type Catalogue } from '../../sim/campaign.js';
+import type { Adversary } from '../../sim/adversary.js';
+import type { PphWorkerData } from '../../tee/spawn-worker.js';
+
+const port = parentPort;
+if (port === null) throw new Error('cli/campaign/worker.ts must run in a worker thread');
+const { catalogueUrl } = (workerData as PphWorkerData<{ catalogueUrl: string }>).data;
+const catalogue = (await import(catalogueUrl)) as Catalogue;
+const cache = new Map<string, Adversary<any>[]>();
+port.on('message', (job: { id: number; cs: CampaignSpec; run: number }) => {
+  try {
+    const key = job.cs.attackers.join('+');
+    let adversaries = cache.get(key);
+    if (!adversaries) cache.set(key, (adversaries = resolveAll(catalogue, job.cs.attackers)));
+    port.postMessage({ id: job.id, outcome: executeRun(job.cs, adversaries, job.run) });
+  } catch (e) {
+    port.postMessage({ id: job.id, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  }
+});
+port.postMessage({ ready: true });

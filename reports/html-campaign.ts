@@ -1,0 +1,87 @@
+/** The sections of `index.html` for a campaign: per-invariant table, chart, coverage marks, counterexamples. */
+import { join } from 'node:path';
+import { campaignExpectation, type ReportInput } from './report-input.js';
+import { campaignChart } from './charts.js';
+import { replayCounterexample } from './html-counterexample.js';
+import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
+
+export type CampaignInput = NonNullable<ReportInput['campaign']>;
+
+/** Counterexample diagrams of a campaign at most. */
+export const CAMPAIGN_COUNTEREXAMPLES_MAX = 12;
+
+export interface CampaignRow {
+  invariant: string;
+  expected: 'holds' | 'violated';
+  observed: 'holds' | 'violated';
+  violatingRuns: number;
+  firstViolation: number | null;
+  replays: string[];
+}
+
+/** One row per checked invariant: what the campaign expected and saw. */
+export function campaignRows(c: CampaignInput): CampaignRow[] {
+  const k = c.campaign;
+  return Object.entries(k.violations).map(([invariant, count]) => ({
+    invariant,
+    expected: campaignExpectation(c, invariant),
+    observed: count > 0 ? 'violated' : 'holds',
+    violatingRuns: count,
+    firstViolation: k.firstViolation[invariant] ?? null,
+    replays: k.replays.filter((r) => r.invariant === invariant).map((r) => r.file),
+  }));
+}
+
+export function campaignMismatches(c: CampaignInput): number {
+  return campaignRows(c).filter((r) => r.expected !== r.observed).length;
+}
+
+export function campaignVerdictTable(c: CampaignInput): string {
+  const rows = campaignRows(c).map((r) => ({
+    cls: r.expected === r.observed ? 'ok' : 'fail',
+    cells: [
+      `<span class="inv">${esc(r.invariant)}</span>`,
+      esc(r.expected),
+      r.violatingRuns > 0 ? `<strong>${r.violatingRuns}</strong> of ${c.campaign.runs}` : `0 of ${c.campaign.runs}`,
+      r.firstViolation === null ? '-' : `run ${r.firstViolation}`,
+      r.expected === r.observed ? '✓ as expected' : '✗ <strong>unexpected</strong>',
+      r.replays.map((f) => `<a href="#${anchorId('cx', f)}">${esc(f)}</a>`).join('<br>') || '-',
+    ],
+  }));
+  return table(['invariant', 'expected', 'violating runs', 'first violation', 'result', 'counterexample'], rows, 'data verdicts');
+}
+
+export function campaignSections(d: Diagrams, c: CampaignInput, dirLabel: string): string {
+  const k = c.campaign;
+  const out: string[] = [];
+  const chart = campaignChart(k, c.runs);
+  if (chart) out.push(`<section id="chart-campaign"><h2>${esc(chart.title)}</h2>`, d.figure('chart', chart.id, chart.title, chart.source, esc(chart.caption)), '</section>');
+  const marks = Object.entries(k.marks).sort((a, b) => a[0].localeCompare(b[0]));
+  if (marks.length > 0) {
+    const rows = marks.map(([mark, n]) => ({ cls: n === 0 ? 'fail' : '', cells: [`<code>${esc(mark)}</code>`, String(n)] }));
+    out.push('<section id="marks"><h2>Coverage marks</h2>', '<p>How often each rejection branch was reached; a mark at 0 means the campaign never tested that defence.</p>', table(['mark', 'hits'], rows, 'data marks'), '</section>');
+  }
+  if (c.replays.length > 0) {
+    out.push('<section id="counterexamples"><h2>Counterexamples (shrunk)</h2>');
+    c.replays.slice(0, CAMPAIGN_COUNTEREXAMPLES_MAX).forEach((entry, n) => {
+      const meta = k.replays[n]!;
+      out.push(replayCounterexample(d, entry, { anchor: anchorId('cx', entry.file), heading: `${meta.invariant}, first seen in run ${meta.runIndex}`, invariant: meta.invariant, reproduce: `pph replay ${join(dirLabel, entry.file)}` }));
+    });
+    for (const entry of c.replays.slice(CAMPAIGN_COUNTEREXAMPLES_MAX)) out.push(`<p>${cmd(`pph replay ${join(dirLabel, entry.file)}`)}</p>`);
+    out.push('</section>');
+  }
+  return out.join('\n');
+}
+
+export function campaignFacts(c: CampaignInput): string {
+  const k = c.campaign;
+  return [
+    `scenario <b>${esc(k.scenario)}</b> (${esc(k.scenarioHash.slice(0, 16))})`,
+    `profile ${esc(k.profile)}`,
+    `seed <b>${k.seed}</b>`,
+    `${k.runs} runs`,
+    `${k.runsPerSec.toFixed(1)} runs/s`,
+    `${(k.wallMs / 1000).toFixed(1)} s`,
+    `${k.shrinkSteps} shrink steps`,
+  ].join(' · ');
+}

@@ -1,0 +1,320 @@
+/**
+ * Adversaries in the simulator (THREATS.md): an adversary occupies positions and gets exactly the
+ * powers of those positions, through a {@link Powers} object the world builds for it. Asking for a
+ * power (or a key) no position grants throws {@link PowerDenied}: the simulator, not the adversary's
+ * good manners, keeps it from reading an honest party's secrets.
+ *
+ * The world consults the hooks adversaries register here at the points where a real attacker in
+ * that position acts: links (network, relay), the gateway's routing and the replies it relays,
+ * the log's checkpoint, the issuer's key per account, the host's restarts and configuration.
+ */
+import type * as fc from 'fast-check';
+import { PphError } from '../protocol/errors.js';
+import type { Rng } from '../protocol/rng.js';
+import type { GatewayKey } from '../protocol/ohttp.js';
+import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
+import type { Decision, Message } from './network.js';
+import { measurementOfImage, type WorldChip } from './world-keys.js';
+import type { SimSigner } from '../protocol/attestation/sim-vendor.js';
+import type { Ed25519NoteSigner } from '../protocol/tlog/note-key.js';
+import type { World } from './world.js';
+
+/** An adversary asked for a power or key that none of its positions grants. */
+export class PowerDenied extends PphError {}
+
+export const LINKS = ['client-relay', 'relay-gateway', 'client-gateway', 'gateway-node', 'node-log', 'client-issuer'] as const;
+export type LinkName = (typeof LINKS)[number];
+
+export type Position =
+  | `network:${LinkName}`
+  | 'relay'
+  | 'gateway'
+  | 'issuer'
+  | 'log'
+  | 'vendor-key'
+  | `node:${number}`
+  | 'later';
+
+/** Links each position may act on (THREATS.md: the relay holds both relay links; the operator its own). */
+function linksOf(p: Position): LinkName[] {
+  if (p.startsWith('network:')) return [p.slice('network:'.length) as LinkName];
+  if (p === 'relay') return ['client-relay', 'relay-gateway'];
+  if (p === 'gateway') return ['relay-gateway', 'client-gateway', 'gateway-node', 'node-log'];
+  if (p === 'log') return ['node-log'];
+  if (p === 'issuer') return ['client-issuer'];
+  return [];
+}
+
+export function isPosition(s: string): s is Position {
+  if (/^network:/.test(s)) return (LINKS as readonly string[]).includes(s.slice(8));
+  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later'].includes(s) || /^node:\d+$/.test(s);
+}
+
+/** What a link hook sees and may answer: the message as it crosses, and its decisions. */
+export type LinkTap = (message: Readonly<Message>) => Decision[];
+
+/** A reply from a node as the gateway sees it, before it encapsulates it for the client. */
+export interface NodeReplyView {
+  route: 'attest' | 'summarise';
+  /** The node that answered. */
+  node: number;
+  /** The gateway's local ref of the request. */
+  ref: number;
+  /** The attest nonce (hex) of an attest request: the gateway reads it in the path. */
+  nonce: string | null;
+  /** The node's bytes (kind byte then payload; see NODE_MSG). */
+  bytes: Uint8Array;
+}
+
+/** What the log serves a host: the inclusion proof of its release entry and a checkpoint. */
+export interface LogProofView {
+  leafIndex: number;
+  treeSize: number;
+  proof: Uint8Array[];
+  checkpoint: string;
+}
+
+/** The hooks the world consults; each set through a position-gated {@link Powers}. */
+export interface AdversaryHooks {
+  routeAttest: ((choice: number, nodes: number) => number)[];
+  nodeReply: ((reply: NodeReplyView) => Uint8Array)[];
+  /** Inner requests the operator received for a node id that is not one of its honest nodes. */
+  rogueRequest: ((ref: number, nodeId: string, inner: Uint8Array) => Uint8Array | null)[];
+  logView: ((node: number, honest: LogProofView) => LogProofView)[];
+  issuerKeyFor: ((user: string, honest: VoprfIssuerKey) => VoprfIssuerKey)[];
+  hostConfig: ((node: number) => string | null)[];
+}
+
+export function emptyHooks(): AdversaryHooks {
+  return { routeAttest: [], nodeReply: [], rogueRequest: [], logView: [], issuerKeyFor: [], hostConfig: [] };
+}
+
+/** The key material the `key()` power can hand out, with the position that holds it. */
+export type KeyName = 'gateway-ohttp' | 'issuer' | `chip:${number}` | 'chip:outdated' | `enclave:${number}` | 'log' | `witness:${number}`;
+
+/**
+ * The powers of one adversary in one world. Every method checks the positions first.
+ *
+ * @example
+ * powers.tap('client-relay', (m) => [{ kind: 'drop' }]);   // needs network:client-relay or relay
+ * powers.key('gateway-ohttp');                             // needs gateway, else PowerDenied
+ */
+export class Powers {
+  readonly rng: Rng;
+
+  constructor(
+    private readonly world: World,
+    readonly adversary: string,
+    readonly positions: readonly Position[],
+  ) {
+    this.rng = world.rng.fork(`adversary:${adversary}`);
+  }
+
+  has(p: Position): boolean {
+    return this.positions.includes(p);
+  }
+
+  private require(what: string, ok: boolean): void {
+    if (!ok) throw new PowerDenied('position', `${this.adversary} (${this.positions.join(', ') || 'no position'}) has no power to ${what}`);
+  }
+
+  /** Virtual time now (ms). */
+  now(): number {
+    return this.world.clock.nowMs();
+  }
+
+  /** Runs `fn` at virtual time `atMs` (an adversary acts on the simulated clock only). */
+  at(atMs: number, what: string, fn: () => void): void {
+    this.world.scheduler.at(Math.max(atMs, this.world.clock.nowMs()), `${this.adversary}: ${what}`, fn);
+  }
+
+  /** Writes an adversary action into the trace (highlighted in reports). */
+  note(what: string, data: Record<string, string | number | boolean> = {}): void {
+    this.world.trace.append(this.world.clock.nowMs(), 'tamper', this.adversary, what, data);
+  }
+
+  /**
+   * Records bytes the adversary obtained by its own means (a rogue node's decryption, a seized key):
+   * the invariants scan them like any party's holdings. Only bytes it really holds can be passed.
+   */
+  learned(bytes: Uint8Array, what: string): void {
+    const w = this.world;
+    w.view.held.push({ party: this.adversary, source: 'received', bytes: bytes.slice(), event: w.trace.count });
+    this.note(`learned: ${what}`, { bytes: bytes.length });
+  }
+
+  /**
+   * A coalition holding the relay and the gateway claims that the request in gateway-side message
+   * `messageId` came from `address`. The simulator checks the claim against ground truth; a right
+   * claim is a link of who and what (invariant `unlinkability`), a wrong one is only counted.
+   */
+  claimLink(messageId: number, address: string): void {
+    this.require('link relay and gateway observations', this.has('relay') && this.has('gateway'));
+    const w = this.world;
+    const requestId = w.provenance.get(messageId);
+    const r = requestId ? w.request(requestId) : undefined;
+    const right = r !== undefined && w.clients.find((c) => c.name === r.user)?.address === address;
+    w.mark(right ? 'coalition.link-right' : 'coalition.link-wrong');
+    if (right && requestId) {
+      w.view.exposures.push({ party: this.adversary, requestId, kind: 'who', label: `address ${address}`, event: w.trace.count });
+      w.view.exposures.push({ party: this.adversary, requestId, kind: 'what', label: `request message #${messageId}`, event: w.trace.count });
+    }
+  }
+
+  /** Sits on a link: sees each message as it crosses and decides its fate. */
+  tap(link: LinkName, fn: LinkTap): void {
+    this.require(`act on link ${link}`, this.positions.some((p) => linksOf(p).includes(link)));
+    this.world.network.hook(link, { onMessage: fn });
+  }
+
+  /** The addresses the relay knows for each message it receives (the relay position only). */
+  clientAddressOf(message: Readonly<Message>): string {
+    this.require('know client addresses', this.has('relay') || (this.has('gateway') && message.link === 'client-gateway'));
+    return message.from;
+  }
+
+  /** Gateway position: chooses the node for each attest request. */
+  routeAttest(fn: (choice: number, nodes: number) => number): void {
+    this.require('choose routing', this.has('gateway'));
+    this.world.hooks.routeAttest.push(fn);
+  }
+
+  /** Gateway position: sees and may replace every node reply before it goes back to the client. */
+  onNodeReply(fn: (reply: NodeReplyView) => Uint8Array): void {
+    this.require('rewrite node replies', this.has('gateway'));
+    this.world.hooks.nodeReply.push(fn);
+  }
+
+  /** Gateway position: runs a rogue node that answers requests addressed to a node id it invented. */
+  runRogueNode(fn: (ref: number, nodeId: string, inner: Uint8Array) => Uint8Array | null): void {
+    this.require('run an extra node', this.has('gateway'));
+    this.world.hooks.rogueRequest.push(fn);
+  }
+
+  /** Gateway (operator) position: restarts node `node` at virtual time `atMs`. */
+  restartNode(node: number, atMs: number): void {
+    this.require('restart nodes', this.has('gateway'));
+    const n = this.world.nodes[node];
+    if (!n) throw new PowerDenied('no-such-node', `no node ${node}`);
+    this.at(atMs, `restart node-${node}`, () => {
+      this.note(`restart node-${node}`);
+      n.restart();
+    });
+  }
+
+  /**
+   * Gateway (operator) position: launches a VM of its choice on node `node`'s machine (any image,
+   * any policy, e.g. debug on) and asks the chip for its report. The chip signs what it measured:
+   * the image's measurement and the launch policy are real, so the verifier sees exactly those.
+   */
+  launchVm(node: number, vm: { image: string; debug: boolean; reportData: Uint8Array }): Uint8Array {
+    this.require('launch VMs on the operator machines', this.has('gateway'));
+    const k = this.world.keys;
+    if (!this.world.nodes[node]) throw new PowerDenied('no-such-node', `no node ${node}`);
+    const policy = 0x30000n | (vm.debug ? 1n << 19n : 0n);
+    this.note(`launched ${vm.debug ? 'a debug VM' : 'a VM'} of ${vm.image} on node-${node}`);
+    return k.chip(node).signer.signReport({ reportData: vm.reportData, measurement: measurementOfImage(vm.image), policy, vmpl: 0 });
+  }
+
+  /** Gateway (operator) position: feeds configuration to the enclave from the host. */
+  hostConfig(fn: (node: number) => string | null): void {
+    this.require('feed host configuration', this.has('gateway'));
+    this.world.hooks.hostConfig.push(fn);
+  }
+
+  /** Log position: serves a view of its choice (proof and checkpoint) to each node. */
+  serveLogView(fn: (node: number, honest: LogProofView) => LogProofView): void {
+    this.require('serve log views', this.has('log'));
+    this.world.hooks.logView.push(fn);
+  }
+
+  /** Issuer position: chooses the issuance key per account. */
+  issuerKeyFor(fn: (user: string, honest: VoprfIssuerKey) => VoprfIssuerKey): void {
+    this.require('choose issuance keys', this.has('issuer'));
+    this.world.hooks.issuerKeyFor.push(fn);
+  }
+
+  /** Node position: reads everything node `i` decrypts (a compromised enclave). */
+  compromiseNode(i: number): void {
+    this.require(`read node ${i}`, this.has(`node:${i}`));
+    this.world.compromised.set(i, this.adversary);
+  }
+
+  /**
+   * The `later` position, after the run: the long-term keys it seized (gateway OHTTP key, each
+   * node's key after its restart) and the traffic it recorded on the operator's links.
+   */
+  seized(): { gateway: GatewayKey; nodes: { name: string; key: Uint8Array }[]; recorded: { link: string; bytes: Uint8Array }[] } {
+    this.require('seize keys after the fact', this.has('later'));
+    const w = this.world;
+    return { gateway: w.keys.gateway, nodes: w.seizedNodeKeys, recorded: w.recorded.map((r) => ({ link: r.link, bytes: r.bytes })) };
+  }
+
+  /** Public material every party sees: the gateway key config, checkpoint, vendor roots. */
+  get public() {
+    const k = this.world.keys;
+    return { gatewayConfig: k.gateway.config, gatewayConfigBytes: k.gatewayConfigBytes, issuerPublicKey: k.issuer.publicKey, checkpoint: k.checkpointNote, vendorAskDer: k.vendor.askDer, nodes: this.world.nodes.length, enclaveNames: this.world.nodes.map((n) => n.enclaveName), measurementOf: (i: number) => k.measurementOf(i), releaseEntryOf: (i: number) => k.releaseEntryOf(i), releaseIndex: (i: number) => k.releaseIndex(i), log: k.log };
+  }
+
+  /**
+   * Secret key material, only to the position that holds it: the operator holds the gateway and
+   * (privately verifiable tokens) issuer keys; the log its signing key; `vendor-key` the chips'
+   * signing keys; no position holds an honest enclave's key or a witness key.
+   */
+  key(name: 'gateway-ohttp'): GatewayKey;
+  key(name: 'issuer'): VoprfIssuerKey;
+  key(name: `chip:${number}`): WorldChip;
+  key(name: 'chip:outdated'): SimSigner;
+  key(name: 'log'): Ed25519NoteSigner;
+  key(name: KeyName): unknown;
+  key(name: KeyName): unknown {
+    const k = this.world.keys;
+    if (name === 'gateway-ohttp') {
+      this.require('read the gateway OHTTP key', this.has('gateway'));
+      return k.gateway;
+    }
+    if (name === 'issuer') {
+      this.require('read the issuer key', this.has('issuer') || this.has('gateway'));
+      return k.issuer;
+    }
+    if (name === 'chip:outdated') {
+      // The operator owns this machine; its old firmware signs whatever the host asks.
+      this.require('use the outdated chip', this.has('gateway'));
+      return k.outdatedChip();
+    }
+    if (name.startsWith('chip:')) {
+      this.require(`read ${name}'s signing key`, this.has('vendor-key'));
+      return k.chip(Number(name.slice(5)));
+    }
+    if (name === 'log') {
+      this.require('read the log signing key', this.has('log'));
+      return k.logSigner;
+    }
+    this.require(`read ${name}`, false);
+    return undefined;
+  }
+}
+
+/**
+ * One adversary of the catalogue: its positions, the defence branches it targets (coverage marks)
+ * and a fast-check plan it acts through. `install` runs before the world starts.
+ */
+export interface Adversary<P = unknown> {
+  name: string;
+  description: string;
+  positions: readonly Position[];
+  /** Coverage marks it must reach on the baseline profile (a campaign fails when one stays at 0). */
+  marks: readonly string[];
+  /** Profiles it needs (default: any). */
+  profiles?: readonly string[];
+  plan(spec: { world: { nodes: number; users: number; requests: number } }): fc.Arbitrary<P>;
+  install(powers: Powers, plan: P): void;
+  /** Runs after the world quiesced (e.g. `later` seizes keys); may record more for the invariants. */
+  finish?(powers: Powers, plan: P): void;
+}
+
+/** An adversary and its drawn plan, as a run receives them. */
+export interface AdversaryPlan {
+  adversary: Adversary<unknown>;
+  plan: unknown;
+}
