@@ -9,7 +9,7 @@ import { utf8 } from '../protocol/bytes.js';
 import { encodeBundle, parseBundle, reportDataBinding, type AttestationBundle } from '../protocol/attestation-bundle.js';
 import { SimulatedVendor } from '../protocol/attestation/sim-vendor.js';
 import { generateKeyPair, type KeyPair } from '../protocol/hpke.js';
-import { openInnerRequest, responseKey, sealInnerResponse } from '../protocol/inner-session.js';
+import { diffusedResponseKey, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../protocol/inner-session.js';
 import { sha384 } from '@noble/hashes/sha2.js';
 import type { NodeReplyView, Powers } from '../sim/adversary.js';
 import { buildReport, signReportBody } from '../protocol/attestation/sim-vendor.js';
@@ -51,16 +51,37 @@ export class RogueNode {
 
   /** Opens the request with its own key (real HPKE), keeps the plaintext, answers like an enclave would. */
   private answer(ref: number, nodeId: string, inner: Uint8Array): Uint8Array | null {
+    const opened = this.open(nodeId, inner);
+    if (!opened) return null;
+    this.opened++;
+    this.powers.learned(opened.plaintext, `opened request ref ${ref} sealed to its key`);
+    let requestId = '?';
+    try {
+      requestId = (JSON.parse(new TextDecoder().decode(opened.plaintext)) as { requestId?: string }).requestId ?? '?';
+    } catch {
+      // not JSON: answer anyway
+    }
+    const answer = utf8(JSON.stringify({ requestId, summary: ['(answer of a rogue node)'] }));
+    return sealInnerResponse(opened.key, answer, this.powers.rng);
+  }
+
+  /** Tries its key on a pp inner request, then on a pcc diffused one under each node id it impersonates. */
+  private open(nodeId: string, inner: Uint8Array): { plaintext: Uint8Array; key: Uint8Array } | null {
     try {
       const { plaintext, context } = openInnerRequest(this.keys.secretKey, nodeId, inner);
-      this.opened++;
-      this.powers.learned(plaintext, `opened request ref ${ref} addressed to ${nodeId}`);
-      const req = JSON.parse(new TextDecoder().decode(plaintext)) as { requestId?: string };
-      const answer = utf8(JSON.stringify({ requestId: req.requestId ?? '?', summary: ['(answer of a rogue node)'] }));
-      return sealInnerResponse(responseKey(context, this.bindResponses, this.keys.publicKey), answer, this.powers.rng);
+      return { plaintext, key: responseKey(context, this.bindResponses, this.keys.publicKey) };
     } catch {
-      return null;
+      // not a pp request sealed to this key
     }
+    for (const id of this.powers.public.enclaveNames) {
+      try {
+        const { plaintext, key } = openDiffusedRequest(this.keys.secretKey, id, inner);
+        return { plaintext, key: diffusedResponseKey(key) };
+      } catch {
+        // not sealed to this key under that id
+      }
+    }
+    return null;
   }
 
   /** A bundle for this node's key under the honest node's id, from a genuine one it replaces (log proof kept). */

@@ -12,8 +12,8 @@ import { FORGERIES, Forger, type Forgery } from './forge.js';
 export interface ForgePlan {
   /** The i-th attest reply the gateway relays gets forgeries[i] (null: relayed unchanged). */
   forgeries: ({ kind: Forgery; arg: number } | null)[];
-  /** Node restarts the operator orders (a restart retires a key, so replayed evidence names a dead one). */
-  restarts: { node: number; atMs: number }[];
+  /** After relaying the i-th attest reply, the operator restarts that node (retiring the key it saw). */
+  restartAfter: number[];
 }
 
 export const forgedQuote: Adversary<ForgePlan> = {
@@ -23,17 +23,18 @@ export const forgedQuote: Adversary<ForgePlan> = {
   marks: ['client.evidence-rejected'],
   plan: (spec) =>
     fc.record({
-      restarts: fc.array(fc.record({ node: fc.nat({ max: spec.world.nodes - 1 }), atMs: fc.nat({ max: 4_000 }) }), { maxLength: 3 }),
+      restartAfter: fc.uniqueArray(fc.nat({ max: spec.world.requests + 1 }), { maxLength: 2 }),
       forgeries: fc.array(fc.option(fc.record({ kind: fc.constantFrom(...FORGERIES), arg: fc.nat({ max: 1 << 16 }) }), { nil: null, freq: 4 }), { minLength: 1, maxLength: spec.world.requests + 2 }),
     }),
   install(powers, plan) {
     const forger = new Forger(powers);
-    for (const r of plan.restarts) powers.restartNode(r.node, r.atMs);
+
     let n = 0;
     powers.onNodeReply((reply) => {
       if (reply.route !== 'attest') return reply.bytes;
       const i = n++;
       const f = plan.forgeries[i] ?? null;
+      if (plan.restartAfter.includes(i) && reply.node >= 0) powers.restartNode(reply.node, powers.now() + 1);
       if (f) return forger.forge(f.kind, reply, f.arg);
       forger.observe(reply.bytes);
       return reply.bytes;

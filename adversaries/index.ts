@@ -15,9 +15,10 @@ import { vendorKeyLeak } from './vendor-key-leak.js';
 import { keySeizureLater } from './key-seizure-later.js';
 import { curiousHost } from './curious-host.js';
 import { unmeasuredInput } from './unmeasured-input.js';
+import { kInflation } from './k-inflation.js';
 import { maliciousImage } from './malicious-image.js';
 
-/** The adversaries of the catalogue, in THREATS.md order (k-inflation needs the `pcc` profile). */
+/** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`). */
 export const ADVERSARIES: readonly Adversary<any>[] = [
   maliciousRelay,
   forgedQuote,
@@ -31,6 +32,7 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
   keySeizureLater,
   curiousHost,
   unmeasuredInput,
+  kInflation,
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
@@ -58,4 +60,4 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, maliciousImage };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage };

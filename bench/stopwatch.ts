@@ -16,3 +16,8 @@ export class Stopwatch {
 export function wallClockIso(): string {
   return new Date(Date.now()).toISOString();
 }
+
+/** Milliseconds since the epoch now: `pph evidence verify` checks real certificates against today. */
+export function wallClockMs(): number {
+  return Date.now();
+}

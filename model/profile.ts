@@ -22,6 +22,7 @@ export const ABLATIONS = {
   'state-erasure': 'enclave does not erase request state after responding (step 8)',
   'relay': 'client talks to the gateway directly, without the relay (step 6)',
   'measured-config': 'enclave accepts configuration from the host that the measurement does not cover',
+  'k-cap': 'client (pcc) seals its request key to every node offered, not to at most k of them',
 } as const;
 
 export type Ablation = keyof typeof ABLATIONS;
@@ -42,7 +43,7 @@ export function defencesFor(ablations: readonly Ablation[]): Defences {
 
 /** A named profile: a base protocol and the defences it switches off (a mutant when any). */
 export interface ProfileDef {
-  base: 'pp';
+  base: 'pp' | 'pcc';
   ablations: readonly Ablation[];
   /** The published finding this mutant reproduces (THREATS.md "Real findings"), if any. */
   finding?: string;
@@ -57,14 +58,25 @@ export const FINDING_PROFILES = {
   'pp-no-key-consistency': { base: 'pp', ablations: ['key-consistency'], finding: 'per-client OHTTP or token keys deanonymise users' },
   'pp-no-log-consistency': { base: 'pp', ablations: ['log-consistency', 'witness-cosignatures'], finding: 'log equivocation: client skips consistency proof / witness cosignatures' },
   'pp-no-spent-record': { base: 'pp', ablations: ['token-spend'], finding: 'token double-spend' },
+  'pp-no-k-cap': { base: 'pcc', ablations: ['k-cap'], finding: 'more nodes than the cap can decrypt a request (client does not cap k; profile pcc)' },
 } as const satisfies Record<string, ProfileDef>;
 
 /** One mutant per defence switch (THREATS.md "Mutations"): `pp-off-<ablation>`. */
 export const MUTATION_PROFILES: Record<string, ProfileDef> = Object.fromEntries(
-  (Object.keys(ABLATIONS) as Ablation[]).map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
+  (Object.keys(ABLATIONS) as Ablation[]).filter((a) => a !== 'k-cap').map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
 );
 
-export const PROFILE_DEFS: Record<string, ProfileDef> = { pp: { base: 'pp', ablations: [] }, ...FINDING_PROFILES, ...MUTATION_PROFILES };
+/**
+ * `pcc` (PROTOCOL.md "Variants"): nodes publish pre-attested keys per epoch; the client seals one
+ * request key to at most {@link DIFFUSION_CAP} randomly chosen nodes (target diffusion); one round
+ * trip per request after the candidate fetch; freshness by key epochs and an enclave replay cache.
+ */
+export const PROFILE_DEFS: Record<string, ProfileDef> = { pp: { base: 'pp', ablations: [] }, pcc: { base: 'pcc', ablations: [] }, ...FINDING_PROFILES, ...MUTATION_PROFILES };
+
+/** `pcc`: the most nodes one request key is sealed to. */
+export const DIFFUSION_CAP = 2;
+/** `pcc`: the length of a key epoch (virtual ms); nodes rotate keys and re-attest at each boundary. */
+export const EPOCH_MS = 4_000;
 export const PROFILES = Object.keys(PROFILE_DEFS) as [string, ...string[]];
 export type ProfileName = string;
 

@@ -103,6 +103,8 @@ export interface ForwardSecrecyRecord {
 }
 
 export interface WorldView {
+  /** Profile `pcc`: the most nodes one request may be sealed to (null: pp, one node). */
+  diffusionCap?: number | null;
   parties: PartyInfo[];
   nodes: number;
   requests: RequestRecord[];

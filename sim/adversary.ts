@@ -14,6 +14,7 @@ import type { Rng } from '../protocol/rng.js';
 import type { GatewayKey } from '../protocol/ohttp.js';
 import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
 import type { Decision, Message } from './network.js';
+import type { Candidate } from './epoch.js';
 import { measurementOfImage, type WorldChip } from './world-keys.js';
 import type { SimSigner } from '../protocol/attestation/sim-vendor.js';
 import type { Ed25519NoteSigner } from '../protocol/tlog/note-key.js';
@@ -83,10 +84,11 @@ export interface AdversaryHooks {
   logView: ((node: number, honest: LogProofView) => LogProofView)[];
   issuerKeyFor: ((user: string, honest: VoprfIssuerKey) => VoprfIssuerKey)[];
   hostConfig: ((node: number) => string | null)[];
+  offerCandidates: ((honest: Candidate[], directory: Candidate[], published: Candidate[]) => Candidate[])[];
 }
 
 export function emptyHooks(): AdversaryHooks {
-  return { routeAttest: [], nodeReply: [], rogueRequest: [], logView: [], issuerKeyFor: [], hostConfig: [] };
+  return { routeAttest: [], nodeReply: [], rogueRequest: [], logView: [], issuerKeyFor: [], hostConfig: [], offerCandidates: [] };
 }
 
 /** The key material the `key()` power can hand out, with the position that holds it. */
@@ -214,6 +216,15 @@ export class Powers {
     const policy = 0x30000n | (vm.debug ? 1n << 19n : 0n);
     this.note(`launched ${vm.debug ? 'a debug VM' : 'a VM'} of ${vm.image} on node-${node}`);
     return k.chip(node).signer.signReport({ reportData: vm.reportData, measurement: measurementOfImage(vm.image), policy, vmpl: 0 });
+  }
+
+  /**
+   * Gateway position, profile `pcc`: chooses the candidate keys offered to each client, from the
+   * directory of current keys and every key ever published (an operator keeps them all).
+   */
+  offerCandidates(fn: (honest: Candidate[], directory: Candidate[], published: Candidate[]) => Candidate[]): void {
+    this.require('choose the candidate nodes offered', this.has('gateway'));
+    this.world.hooks.offerCandidates.push(fn);
   }
 
   /** Gateway (operator) position: feeds configuration to the enclave from the host. */

@@ -38,7 +38,7 @@ function fail(code: string, nodeId: string | null = null): BundleCheck {
   return { ok: false, code, nodeId };
 }
 
-export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string): BundleCheck {
+export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null): BundleCheck {
   let bundle;
   try {
     bundle = parseBundle(bytes);
@@ -47,7 +47,7 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
   }
   const nodeId = bundle.nodeId;
   // The client chose the node; evidence from another one means the gateway steered the request.
-  if (nodeId !== chosenNode) return fail('node-choice', nodeId);
+  if (chosenNode !== null && nodeId !== chosenNode) return fail('node-choice', nodeId);
   let report;
   try {
     report = parseSevSnpReport(bundle.report);
@@ -117,7 +117,7 @@ function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8
     fresh: produced !== undefined ? produced === toHex(nonce) : equalBytes(reportData, reportDataBinding(key, nonce)),
     measurement: toHex(measurement),
     measurementLogged: world.keys.loggedMeasurements.has(toHex(measurement)),
-    keyHonest: node !== undefined && node.holdsKey(key),
+    keyHonest: node !== undefined && node.generatedKey(key),
     checkpointSize: size,
     viewConsistent: root === '' || root === trueRoot,
     event: world.trace.count,

@@ -19,7 +19,7 @@ import { IssuerParty } from './parties/issuer.js';
 import { LogParty } from './parties/log.js';
 import { seizeLater } from './later.js';
 import { emptyHooks, Powers, type AdversaryHooks, type AdversaryPlan } from './adversary.js';
-import { defencesFor, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
+import { defencesFor, DIFFUSION_CAP, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
 import type { WorldView, PartyInfo } from '../model/world-view.js';
 import type { Rng } from '../protocol/rng.js';
 import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
@@ -41,6 +41,10 @@ export class World {
   readonly network: Network;
   readonly rng: Rng;
   readonly defences: Defences;
+  /** Profile `pcc`: pre-attested epoch keys, requests sealed to up to k nodes. */
+  readonly pcc: boolean;
+  /** Virtual time by which every task has had time to end (last task + its timeouts and retries). */
+  readonly workHorizonMs: number;
   readonly bugs: PlantedBugs;
   readonly workload: Workload;
   readonly keys: WorldKeys;
@@ -87,10 +91,14 @@ export class World {
     const internal: LinkPolicy = { ...policy, duplicate: 0 };
     this.network = new Network(this.clock, this.scheduler, this.trace, this.rng.fork('network'), (link) => (INTERNAL_LINKS.has(link) ? internal : policy));
     // A named profile (e.g. the mutant `pp-weak-binder`) switches its defences off on top of the scenario's ablations.
+    this.pcc = PROFILE_DEFS[spec.profile]?.base === 'pcc';
     this.defences = defencesFor([...(PROFILE_DEFS[spec.profile]?.ablations ?? []), ...spec.ablations.filter(isAblation)]);
     this.workload = buildWorkload(spec, this.rng.fork('workload'));
     this.keys = createKeys(spec, this.rng.fork('keys'));
+    const lastTask = this.workload.tasks.reduce((m, t) => Math.max(m, t.atMs), 0);
+    this.workHorizonMs = lastTask + 4 * spec.network.requestTimeoutMs * (spec.network.retries + 1);
     this.view = emptyView(spec.world.nodes);
+    this.view.diffusionCap = this.pcc ? DIFFUSION_CAP : null;
 
     for (const link of ['relay-gateway', 'client-gateway', 'gateway-node']) {
       this.network.hook(link, {

@@ -63,37 +63,71 @@ const ATTACKER =
   'passive relay+gateway coalition: sees (address, time, size) at the relay ingress of the relays it holds and (time, size, relay) at the gateway; ' +
   'links each request to the max-posterior send among same-relay, same-size sends whose predicted release fits the triangular delay window';
 
+/** The distinct points a set of curves needs (the baseline appears in most curves: computed once). */
+export interface CurvesPlan {
+  base: DefenceSettings;
+  curves: { defence: DefenceName; parameter: string; unit: string; points: { x: number; job: number }[] }[];
+  /** Distinct settings, in order of first appearance; `job` above indexes this list. */
+  jobs: DefenceSettings[];
+  /** The highest cover rate among the jobs: the traffic pool must hold that many cover layers. */
+  coverHzMax: number;
+}
+
+export function planCurves(options: CurvesOptions): CurvesPlan {
+  const base = settingsOf(options.base ?? {});
+  const names = options.defences ?? DEFENCE_NAMES;
+  for (const name of names) if (!(name in DEFENCES)) throw new MetadataInputError('option', `defence expected one of ${DEFENCE_NAMES.join(', ')}, got ${String(name)}`);
+  const jobs: DefenceSettings[] = [];
+  const jobOf = new Map<string, number>();
+  const curves = names.map((name) => {
+    const d: DefenceCurve = DEFENCES[name];
+    const points = d.xs.map((x) => {
+      const settings = settingsOf({ ...base, ...d.apply(base, x) });
+      const key = JSON.stringify(settings);
+      let job = jobOf.get(key);
+      if (job === undefined) {
+        jobOf.set(key, (job = jobs.length));
+        jobs.push(settings);
+      }
+      return { x, job };
+    });
+    return { defence: name, parameter: d.parameter, unit: d.unit, points };
+  });
+  return { base, curves, jobs, coverHzMax: Math.max(0, ...jobs.map((j) => j.coverHz)) };
+}
+
+/** Puts the computed points (`points[i]` for `plan.jobs[i]`) into curves. */
+export function assembleCurves(options: CurvesOptions, plan: CurvesPlan, points: readonly MetadataPoint[]): MetadataResult {
+  if (points.length !== plan.jobs.length) throw new RangeError(`points expected ${plan.jobs.length}, got ${points.length}`);
+  return {
+    kind: 'metadata',
+    seed: options.seed,
+    requests: options.requests,
+    clients: options.clients,
+    rateHz: options.rateHz ?? 1,
+    base: plan.base,
+    attacker: ATTACKER,
+    curves: plan.curves.map((c) => ({ ...c, points: c.points.map(({ x, job }) => roundPoint({ ...points[job]!, x })) })),
+  };
+}
+
+/** Computes some of a plan's jobs over one drawing of the traffic (what one worker does). */
+export function analyseJobs(options: WorldOptions, jobs: readonly DefenceSettings[], coverHzMax: number): MetadataPoint[] {
+  const pool = drawPool(options, coverHzMax);
+  return jobs.map((settings) => analysePool(pool, options, settings, 0));
+}
+
 /**
- * Every requested curve over one drawing of the traffic. Points with identical settings (the
- * baseline appears in most curves) are computed once.
+ * Every requested curve over one drawing of the traffic, in this thread. (`pph metadata
+ * --workers K` spreads the same jobs over worker threads; the result is identical.)
  *
  * @example
  * const file = metadataCurves({ requests: 50_000, seed: 1, clients: 1000, defences: ['padding'] });
  * // file.curves[0].points.map((p) => [p.x, p.accuracy, p.chance, p.latencyMs])
  */
 export function metadataCurves(options: CurvesOptions): MetadataResult {
-  const base = settingsOf(options.base ?? {});
-  const names = options.defences ?? DEFENCE_NAMES;
-  for (const name of names) if (!(name in DEFENCES)) throw new MetadataInputError('option', `defence expected one of ${DEFENCE_NAMES.join(', ')}, got ${String(name)}`);
-  const plan = names.map((name) => {
-    const d: DefenceCurve = DEFENCES[name];
-    return { name, d, points: d.xs.map((x) => ({ x, settings: settingsOf({ ...base, ...d.apply(base, x) }) })) };
-  });
-  const coverHzMax = Math.max(0, ...plan.flatMap((c) => c.points.map((p) => p.settings.coverHz)));
-  const pool = drawPool(options, coverHzMax);
-  const cache = new Map<string, MetadataPoint>();
-  const curves = plan.map(({ name, d, points }) => ({
-    defence: name,
-    parameter: d.parameter,
-    unit: d.unit,
-    points: points.map(({ x, settings }) => {
-      const key = JSON.stringify(settings);
-      let p = cache.get(key);
-      if (!p) cache.set(key, (p = analysePool(pool, options, settings, x)));
-      return roundPoint({ ...p, x });
-    }),
-  }));
-  return { kind: 'metadata', seed: options.seed, requests: options.requests, clients: options.clients, rateHz: options.rateHz ?? 1, base, attacker: ATTACKER, curves };
+  const plan = planCurves(options);
+  return assembleCurves(options, plan, analyseJobs(options, plan.jobs, plan.coverHzMax));
 }
 
 /** Six decimals: stable, readable files; the measures' own sampling error is far larger. */

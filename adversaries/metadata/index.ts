@@ -10,7 +10,7 @@
  *   from real simulated links.
  */
 export { analyseMetadata, BASELINE, OHTTP_REQUEST_OVERHEAD_BYTES, type Coalition, type DefenceSettings, type MetadataOptions, type MetadataPoint, type WorldOptions } from './analyse.js';
-export { metadataCurves, COMBINED_LEVELS, DEFENCES, DEFENCE_NAMES, type CurvesOptions, type DefenceName, type MetadataCurve, type MetadataResult } from './curves.js';
+export { metadataCurves, planCurves, assembleCurves, analyseJobs, COMBINED_LEVELS, DEFENCES, DEFENCE_NAMES, type CurvesOptions, type CurvesPlan, type DefenceName, type MetadataCurve, type MetadataResult } from './curves.js';
 export {
   linkObservations,
   linkArrays,

@@ -20,7 +20,8 @@ import { Stopwatch } from '../../bench/stopwatch.js';
 export interface MatrixOptions {
   base: RunSpec;
   baseRef: string;
-  expected: ExpectedOutcomes;
+  /** Expected outcomes per base protocol (`pp`, `pcc`): scenarios/expected/<base>.yaml. */
+  expected: Record<string, ExpectedOutcomes>;
   profiles: string[];
   attackers: string[];
   /** Runs per attacker on the baseline; rounds of the kill search on a mutant. */
@@ -90,10 +91,19 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const watch = new Stopwatch();
   const invariants = [...o.base.invariants];
   const specFor = (profile: string): RunSpec => ({ ...o.base, name: `${o.base.name}-${profile}`, profile });
+  const baseOf = (profile: string) => PROFILE_DEFS[profile]?.base ?? 'pp';
+  const expectedOf = (profile: string): ExpectedOutcomes => {
+    const e = o.expected[baseOf(profile)];
+    if (!e) throw new Error(`no expected outcomes for the ${baseOf(profile)} profiles (scenarios/expected/${baseOf(profile)}.yaml)`);
+    return e;
+  };
+  /** An attacker applies to a profile when each member acts on its base protocol and it has expectations there. */
+  const applies = (profile: string, attacker: string) =>
+    attacker in expectedOf(profile).expected && resolveAll(cat, members(attacker)).every((a) => !a.profiles || a.profiles.includes(baseOf(profile)));
   const csFor = (profile: string, attacker: string, runs: number): CampaignSpec => ({
     spec: specFor(profile),
     attackers: members(attacker),
-    expect: Object.fromEntries(Object.entries(o.expected.expected[attacker] ?? {}).filter((e): e is [string, 'holds' | 'violated'] => e[1] !== undefined)),
+    expect: Object.fromEntries(Object.entries(expectedOf(profile).expected[attacker] ?? {}).filter((e): e is [string, 'holds' | 'violated'] => e[1] !== undefined)),
     seed: o.seed,
     runs,
     shrinkRuns: o.shrinkRuns,
@@ -104,9 +114,10 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   for (const profile of o.profiles) {
     const baseline = (PROFILE_DEFS[profile]?.ablations.length ?? 0) === 0;
     const rounds = baseline ? o.runs : o.killRounds;
-    o.attackers.forEach((a) => specs.set(`${profile}/${a}`, csFor(profile, a, rounds)));
+    const mine = o.attackers.filter((a) => applies(profile, a));
+    mine.forEach((a) => specs.set(`${profile}/${a}`, csFor(profile, a, rounds)));
     let pos = 0;
-    for (let r = 0; r < rounds; r++) for (const a of o.attackers) jobs.push({ cs: specs.get(`${profile}/${a}`)!, run: r, profile, attacker: a, pos: pos++ });
+    for (let r = 0; r < rounds; r++) for (const a of mine) jobs.push({ cs: specs.get(`${profile}/${a}`)!, run: r, profile, attacker: a, pos: pos++ });
   }
   const killAt = new Map<string, number>();
   const lines = new Map<string, RunLine[]>();
@@ -181,7 +192,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         invariant: inv,
         runsToKill: killer ? kill + 1 : null,
         replay: rf,
-        survivorReason: o.expected.survivors[profile] ?? null,
+        survivorReason: expectedOf(profile).survivors[profile] ?? null,
       });
     }
   }

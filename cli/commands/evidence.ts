@@ -5,6 +5,7 @@
  *
  * Exit codes: 0 every report valid, 1 any rejected, 2 bad usage or an unreadable file.
  */
+import { wallClockMs } from '../../bench/stopwatch.js';
 import { toHex } from '../../protocol/bytes.js';
 import { AttestationError, PphError } from '../../protocol/errors.js';
 import { TrustStore, type SignerKind } from '../../protocol/attestation/chain.js';
@@ -30,7 +31,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:
 
 function parseAt(value: string | undefined): number {
   // The CLI is a user tool: without --at it verifies "now". protocol/ never reads the clock.
-  if (value === undefined) return Date.now(); // determinism-ok
+  if (value === undefined) return wallClockMs();
   const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) throw new UsageError(`--at expects an RFC 3339 time such as 2025-06-01T00:00:00Z, got '${value}'`);
   return ms;

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { loadScenario, resolveScenarioPath } from '../../scenarios/index.js';
-import { expectedDir, loadExpected } from '../../scenarios/expected.js';
+import { expectedDir, loadExpected, type ExpectedOutcomes } from '../../scenarios/expected.js';
 import { knownAttackers } from '../../adversaries/index.js';
 import { FINDING_PROFILES, MUTATION_PROFILES, isProfile } from '../../model/profile.js';
 import { runMatrix, type MatrixResult } from '../campaign/matrix.js';
@@ -22,13 +22,14 @@ const USAGE = [
   '',
   '  --runs N          runs per adversary on the baseline profile (default 6)',
   '  --kill-rounds N   rounds of the mutant search: each adversary gets one run per round (default 6)',
-  '  --profiles LIST   comma-separated: pp, mutant names, `findings` (the 7 real findings of pp),',
-  '                    `mutations` (one per defence switch) or `all` (default: pp,findings)',
+  '  --profiles LIST   comma-separated: pp, pcc, mutant names, `findings` (the 8 real findings),',
+  '                    `mutations` (one per defence switch) or `all` (default: pp,pcc,findings)',
   '  --adversaries L   comma-separated adversaries, coalitions or conditions (default: every one',
   '                    in the expectations file)',
   '  --workers K       worker threads (default: min(2, cores))',
   '  --scenario FILE   the world (default: the built-in scenarios/matrix.yaml)',
-  '  --expected FILE   expected outcomes (default: the built-in scenarios/expected/pp.yaml)',
+  '  --expected FILE   expected outcomes; `{base}` in the name stands for pp and pcc',
+  '                    (default: the built-in scenarios/expected/{base}.yaml)',
   '  --out DIR         write matrix.json, matrix.md, replay files and the reports (default pph-results/matrix)',
   '  --json            print matrix.json on stdout',
   '',
@@ -40,7 +41,7 @@ export function expandProfiles(raw: string): string[] {
   for (const p of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (p === 'findings') out.push(...Object.keys(FINDING_PROFILES));
     else if (p === 'mutations') out.push(...Object.keys(MUTATION_PROFILES));
-    else if (p === 'all') out.push('pp', ...Object.keys(FINDING_PROFILES), ...Object.keys(MUTATION_PROFILES));
+    else if (p === 'all') out.push('pp', 'pcc', ...Object.keys(FINDING_PROFILES), ...Object.keys(MUTATION_PROFILES));
     else if (isProfile(p)) out.push(p);
     else throw new UsageError(`--profiles: unknown profile '${p}' (pp, findings, mutations, all, or one of: ${[...Object.keys(FINDING_PROFILES), ...Object.keys(MUTATION_PROFILES)].join(', ')})`);
   }
@@ -66,8 +67,9 @@ export async function matrixJob(o: MatrixRunOptions, io: CliIo, argv: string[], 
   const watch = new Stopwatch();
   const scenarioPath = resolveScenarioPath(o.scenario ?? 'matrix', io.cwd);
   const base = loadScenario(scenarioPath);
-  const expected = loadExpected(o.expected ? resolve(io.cwd, o.expected) : join(expectedDir(), 'pp.yaml'), knownAttackers());
-  const attackers = o.adversaries ?? Object.keys(expected.expected);
+  const expected: Record<string, ExpectedOutcomes> = {};
+  for (const base of ['pp', 'pcc']) expected[base] = loadExpected(o.expected ? resolve(io.cwd, o.expected.replace('{base}', base)) : join(expectedDir(), `${base}.yaml`), knownAttackers());
+  const attackers = o.adversaries ?? [...new Set(Object.values(expected).flatMap((e) => Object.keys(e.expected)))];
   for (const a of attackers) if (!knownAttackers().includes(a)) throw new UsageError(`--adversaries: unknown adversary '${a}' (known: ${knownAttackers().join(', ')})`);
   const dir = resolve(io.cwd, o.out);
   let lastPct = -1;
@@ -120,7 +122,7 @@ export function parseMatrixFlags(argv: string[], defaults: { out: string; runs: 
     runs: flags.int('runs', defaults.runs, 1, 100_000),
     killRounds: flags.int('kill-rounds', defaults.killRounds, 1, 100_000),
     seed: flags.int('seed', 1, 0, 2 ** 31 - 1),
-    profiles: expandProfiles(flags.str('profiles') ?? 'pp,findings'),
+    profiles: expandProfiles(flags.str('profiles') ?? 'pp,pcc,findings'),
     adversaries: adv ? adv.split(',').map((s) => s.trim()).filter(Boolean) : null,
     workers: flags.int('workers', Math.min(2, availableParallelism()), 1, 64),
     scenario: flags.str('scenario') ?? null,

@@ -11,6 +11,7 @@ import { traceToJsonl, formatEvent, traceLegend } from '../../sim/trace.js';
 import { runText } from '../../reports/run-text.js';
 import { runSummaryMarkdown } from '../../reports/run-summary.js';
 import { writeReports } from '../../reports/index.js';
+import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
 import type { Scenario } from '../../scenarios/index.js';
 import { EXIT_FAILED, EXIT_OK, parseFlags, UsageError, type CliIo, type Command } from '../io.js';
 
@@ -58,8 +59,8 @@ export const command: Command = {
   summary: 'run one scenario with one seed and check its invariants',
   usage: USAGE,
   async run(argv, io) {
-    const startedAt = new Date().toISOString();
-    const t0 = performance.now();
+    const startedAt = wallClockIso();
+    const watch = new Stopwatch();
     const flags = parseFlags(argv, {
       seed: { type: 'string' },
       json: { type: 'boolean' },
@@ -81,7 +82,7 @@ export const command: Command = {
     if (out) {
       const dir = resolve(io.cwd, out);
       writeRunFolder(dir, run);
-      const reports = await writeReports(dir, { command: ['run', ...argv], wallMs: Math.round(performance.now() - t0), startedAt, dirLabel: relative(io.cwd, dir) || '.' });
+      const reports = await writeReports(dir, { command: ['run', ...argv], wallMs: Math.round(watch.elapsedMs()), startedAt, dirLabel: relative(io.cwd, dir) || '.' });
       if (!flags.bool('json')) {
         io.out(`results: ${relative(io.cwd, dir) || '.'}/{result.json,trace.jsonl,summary.md,junit.xml,manifest.json}`);
         io.out(`report: ${relative(io.cwd, reports.index)}`);

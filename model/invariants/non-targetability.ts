@@ -32,6 +32,20 @@ export const nonTargetability: Invariant = {
         proof.push({ event: lastEvent.get(`${user}/${busiest}`) ?? 0, why: `${user}: ${max} of ${total} requests went to ${busiest} (share ${share.toFixed(2)} > ${(p + eps).toFixed(2)})` });
       }
     }
-    return verdict('non-targetability', proof, { nodes: n, worstShareByUser: worst });
+    // pcc: one request may reach at most `cap` nodes (target diffusion with a cap): a request
+    // sealed to more widens the set of nodes that can read it beyond what the client promised.
+    const cap = world.diffusionCap ?? null;
+    let widest = 0;
+    if (cap !== null) {
+      for (const r of world.requests) {
+        const byAttempt = new Map<number, Set<string>>();
+        for (const s of r.sealedTo) byAttempt.set(s.event, (byAttempt.get(s.event) ?? new Set()).add(s.node));
+        for (const [event, nodes] of byAttempt) {
+          widest = Math.max(widest, nodes.size);
+          if (nodes.size > cap) proof.push({ event, why: `${r.requestId} (${r.user}) was sealed to ${nodes.size} nodes (${[...nodes].join(', ')}), more than the cap ${cap}` });
+        }
+      }
+    }
+    return verdict('non-targetability', proof, { nodes: n, worstShareByUser: worst, ...(cap !== null ? { diffusionCap: cap, widestDiffusion: widest } : {}) });
   },
 };

@@ -6,7 +6,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, toHex, utf8 } from '../../protocol/bytes.js';
 import { encodeRequest, decodeResponse, type BhttpRequest } from '../../protocol/bhttp.js';
 import { encapsulateRequest, type ClientRequestContext } from '../../protocol/ohttp.js';
-import { sealInnerRequest, openInnerResponse, responseKey } from '../../protocol/inner-session.js';
+import { diffusedResponseKey, sealDiffusedRequest, sealInnerRequest, openInnerResponse, responseKey } from '../../protocol/inner-session.js';
+import { decodeCandidate, epochAt, epochNonce } from '../epoch.js';
+import { DIFFUSION_CAP } from '../../model/profile.js';
 import type { SenderContext } from '../../protocol/hpke.js';
 import { createTokenRequest, finalize, type VoprfClientState } from '../../protocol/tokens/type1-voprf.js';
 import { encodeTokenRequest } from '../../protocol/tokens/token-request.js';
@@ -34,6 +36,9 @@ interface Attempt {
   enclaveKey: Uint8Array | null;
   inner: SenderContext | null;
   response: Uint8Array | null;
+  /** pcc: the nodes (and keys) the request key is sealed to, and that key. */
+  targets: { nodeId: string; key: Uint8Array }[];
+  requestKey: Uint8Array | null;
 }
 
 /** Padding buckets for the BHTTP request (PROTOCOL.md step 5): sizes reveal only the bucket. */
@@ -204,8 +209,10 @@ export class ClientParty {
     const nonce = this.rng.bytes(32);
     const pick = uniformInt(this.rng, this.world.spec.world.nodes);
     const node = `enclave-${this.world.bugs.routeAllToNodeZero ? 0 : pick}`;
-    this.attempt = { requestId, nonce, node, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null };
-    const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path: `/attest?nonce=${toHex(nonce)}&node=${node}`, headers: [], body: new Uint8Array(0), trailers: [] };
+    this.attempt = { requestId, nonce, node, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null, targets: [], requestKey: null };
+    // pp: attest one node of the client's choosing with a fresh nonce; pcc: fetch pre-attested candidates.
+    const path = this.world.pcc ? '/attest?candidates' : `/attest?nonce=${toHex(nonce)}&node=${node}`;
+    const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path, headers: [], body: new Uint8Array(0), trailers: [] };
     this.attempt.ohttp = this.sendOhttp(requestId, req, false, 'attest-req');
   }
 
@@ -214,6 +221,7 @@ export class ClientParty {
     if (!a || a.requestId !== intent.requestId || !a.bundle) return;
     // Key consistency (step 3): the keys this client was given must be the ones the log publishes.
     const keyDigest = toHex(sha256(concat(this.world.keys.gatewayConfigBytes, this.world.issuerKeyFor(this.name).publicKey)));
+    if (this.world.pcc) return this.verifyCandidates(intent, a, keyDigest);
     const result = checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView, keyDigest, a.node);
     this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: result.ok, code: result.ok ? 'ok' : result.code, node: result.nodeId ?? '-' });
     if (!result.ok) {
@@ -225,6 +233,57 @@ export class ClientParty {
     this.actor.send({ type: 'EVIDENCE_OK', requestId: intent.requestId });
   }
 
+  /**
+   * pcc: checks every offered candidate (each check of step 4; REPORT_DATA binds the key and its
+   * epoch's nonce; only the current or previous epoch), then seals to at most DIFFUSION_CAP of the
+   * passing nodes, chosen at random by the client (the `k-cap` mutant takes them all).
+   */
+  private verifyCandidates(intent: Extract<Intent, { kind: 'verify-evidence' }>, a: Attempt, keyDigest: string): void {
+    const w = this.world;
+    let items: Uint8Array[] = [];
+    try {
+      items = decodeBatch(a.bundle!);
+    } catch {
+      items = [];
+    }
+    const now = epochAt(this.now);
+    const passing = new Map<string, Uint8Array>();
+    let firstFailure = items.length ? '' : 'no-candidates';
+    for (const item of items) {
+      const c = decodeCandidate(item);
+      let code: string;
+      if (!c) code = 'parse';
+      else if (c.epoch + 1 < now || c.epoch > now) code = 'epoch';
+      else {
+        const r = checkBundle(w, this.name, c.bundle, epochNonce(c.epoch), intent.checks, this.logView, keyDigest, null);
+        if (r.ok) {
+          if (!passing.has(r.nodeId)) passing.set(r.nodeId, r.enclaveKey);
+          continue;
+        }
+        code = r.code;
+      }
+      firstFailure ||= code;
+      w.trace.append(this.now, 'verify', this.name, `candidate for ${intent.requestId}`, { ok: false, code });
+    }
+    if (passing.size === 0) {
+      this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: false, code: firstFailure });
+      this.actor.send({ type: 'EVIDENCE_REJECTED', requestId: intent.requestId, code: firstFailure });
+      return;
+    }
+    const pool = [...passing.entries()];
+    let chosen = pool;
+    if (w.defences['k-cap'] && pool.length > DIFFUSION_CAP) {
+      w.mark('client.k-capped');
+      chosen = [];
+      while (chosen.length < DIFFUSION_CAP) chosen.push(pool.splice(uniformInt(this.rng, pool.length), 1)[0]!);
+    }
+    a.targets = chosen.map(([nodeId, key]) => ({ nodeId, key }));
+    a.nodeId = a.targets[0]!.nodeId;
+    a.enclaveKey = a.targets[0]!.key;
+    w.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: true, code: 'ok', node: a.targets.map((t) => t.nodeId).join(',') });
+    this.actor.send({ type: 'EVIDENCE_OK', requestId: intent.requestId });
+  }
+
   private sendRequest(requestId: string, chatId: string, pad: boolean): void {
     const a = this.attempt;
     const r = this.world.request(requestId);
@@ -232,15 +291,28 @@ export class ClientParty {
     if (!a || !a.enclaveKey || !a.nodeId || !r || !chat) throw new Error(`client ${this.name}: send-request without attested key`);
     const token = this.tokens.shift();
     const plaintext = utf8(JSON.stringify({ requestId, chatId, canary: r.canary, messages: chat.messages }));
-    const { bytes, context } = sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
-    a.inner = context;
-    const headers: [string, string][] = [['pph-node', a.nodeId]];
+    let bytes: Uint8Array;
+    let headers: [string, string][];
+    if (this.world.pcc) {
+      const sealed = sealDiffusedRequest(a.targets.map((t) => ({ pkE: t.key, nodeId: t.nodeId })), plaintext, this.rng);
+      bytes = sealed.bytes;
+      a.requestKey = sealed.key;
+      headers = [['pph-nodes', a.targets.map((t) => t.nodeId).join(',')]];
+    } else {
+      const sealed = sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
+      bytes = sealed.bytes;
+      a.inner = sealed.context;
+      headers = [['pph-node', a.nodeId]];
+    }
     if (token) headers.push(['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`]);
     const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: '/summarise', headers, body: bytes, trailers: [] };
     a.ohttp = this.sendOhttp(requestId, req, pad, 'ohttp-req');
     r.sentCount++;
-    const node = this.world.nodes.find((n) => n.enclaveName === a.nodeId);
-    r.sealedTo.push({ node: a.nodeId, keyHonest: node !== undefined && node.holdsKey(a.enclaveKey), event: this.world.trace.count - 1 });
+    const targets = this.world.pcc ? a.targets : [{ nodeId: a.nodeId, key: a.enclaveKey }];
+    for (const t of targets) {
+      const node = this.world.nodes.find((n) => n.enclaveName === t.nodeId);
+      r.sealedTo.push({ node: t.nodeId, keyHonest: node !== undefined && node.generatedKey(t.key), event: this.world.trace.count - 1 });
+    }
   }
 
   private openResponse(requestId: string, checkBinding: boolean): void {
@@ -252,7 +324,7 @@ export class ClientParty {
         this.reject(requestId, header(res.headers, 'pph-error') ?? `status-${res.status}`);
         return;
       }
-      const key = responseKey(a.inner, checkBinding, a.enclaveKey!);
+      const key = this.world.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, checkBinding, a.enclaveKey!);
       const answer = openInnerResponse(key, res.body);
       const parsed = JSON.parse(textOf(answer)) as { requestId?: string };
       if (checkBinding && parsed.requestId !== requestId) {
@@ -291,7 +363,7 @@ export class ClientParty {
       }
       return;
     }
-    if (m.label === 'ohttp-res' && a.inner && !a.response) {
+    if (m.label === 'ohttp-res' && (a.inner || a.requestKey) && !a.response) {
       a.response = m.bytes;
       this.actor.send({ type: 'RESPONSE', requestId: a.requestId, ref: m.id });
     }

@@ -40,7 +40,7 @@ export function decodeBatch(bytes: Uint8Array, maxItems = 1024): Uint8Array[] {
 }
 
 /** One tagged message between gateway and host: kind byte then payload. */
-export const NODE_MSG = { attest: 1, request: 2, evidence: 3, answer: 4, error: 5 } as const;
+export const NODE_MSG = { attest: 1, request: 2, evidence: 3, answer: 4, error: 5, publish: 6 } as const;
 
 export function nodeMessage(kind: number, payload: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(kind), payload);

@@ -14,7 +14,9 @@ import type { Intent } from '../../model/intents.js';
 import { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
 import type { World } from '../world.js';
-import { header, NODE_MSG, nodeMessage } from './common.js';
+import { decodeBatch, encodeBatch, header, NODE_MSG, nodeMessage } from './common.js';
+import { decodeCandidate, encodeCandidate, epochNonce, type Candidate } from '../epoch.js';
+import { DIFFUSION_CAP } from '../../model/profile.js';
 import { codeOf } from './client.js';
 
 /** `Pending.node` of a request addressed to a node only an operator adversary runs. */
@@ -40,6 +42,9 @@ export class GatewayParty {
   private readonly pending = new Map<number, Pending>();
   private readonly spent = new Set<string>();
   private lastAnswer: { ref: number; bytes: Uint8Array } | null = null;
+  /** pcc: the latest published key of each node, and every one seen (an operator keeps them). */
+  private readonly directory = new Map<number, Candidate>();
+  private readonly published: Candidate[] = [];
   private nextRef = 1;
 
   constructor(private readonly world: World) {
@@ -61,6 +66,16 @@ export class GatewayParty {
   private receive(m: Message): void {
     const w = this.world;
     w.view.held.push({ party: this.name, source: 'received', bytes: m.bytes, event: w.trace.count - 1 });
+    if (m.link === 'gateway-node' && m.bytes[0] === NODE_MSG.publish) {
+      const c = decodeCandidate(m.bytes.subarray(1));
+      const node = w.nodes.findIndex((n) => n.address === m.from);
+      if (c && node >= 0) {
+        const cand = { epoch: c.epoch, node, bundle: c.bundle };
+        this.directory.set(node, cand);
+        this.published.push(cand);
+      }
+      return;
+    }
     if (m.link === 'gateway-node') {
       const p = m.stream === undefined ? undefined : this.pending.get(m.stream);
       if (!p) return;
@@ -115,7 +130,7 @@ export class GatewayParty {
         p.node = this.chooseNode(/[?&]node=enclave-(\d+)/.exec(p.request.path)?.[1]);
       } else if (path === '/summarise') {
         p.route = 'summarise';
-        const nodeId = header(p.request.headers, 'pph-node') ?? '';
+        const nodeId = w.pcc ? this.pickDiffused(header(p.request.headers, 'pph-nodes') ?? '') : (header(p.request.headers, 'pph-node') ?? '');
         const node = w.nodes.findIndex((n) => n.enclaveName === nodeId);
         p.nodeId = nodeId;
         p.node = w.hooks.rogueRequest.length > 0 ? ROGUE : node >= 0 ? node : null;
@@ -179,6 +194,7 @@ export class GatewayParty {
   private forward(ref: number, p: Pending): void {
     const w = this.world;
     if (p.node === ROGUE && p.route === 'summarise') return this.forwardToRogue(ref, p);
+    if (w.pcc && p.route === 'attest') return this.offerCandidates(ref, p);
     if (p.node === null || !w.nodes[p.node]) {
       this.actor.send({ type: 'NODE_UNAVAILABLE', ref });
       return;
@@ -202,6 +218,28 @@ export class GatewayParty {
     if (requestId) w.provenance.set(m.id, requestId);
   }
 
+  /** pcc: of the nodes the request key was sealed to, the gateway picks one (the honest choice: at random). */
+  private pickDiffused(list: string): string {
+    const ids = list.split(',').filter((s) => s !== '');
+    return ids.length ? ids[uniformInt(this.rng, ids.length)]! : '';
+  }
+
+  /**
+   * pcc: answers a candidate request from the directory, without a node: an honest gateway offers
+   * the current keys of DIFFUSION_CAP random nodes. The reply is a batch of (epoch, bundle).
+   */
+  private offerCandidates(ref: number, p: Pending): void {
+    const w = this.world;
+    const all = [...this.directory.values()].sort((a, b) => a.node - b.node);
+    const pool = all.slice();
+    const honest: Candidate[] = [];
+    while (honest.length < DIFFUSION_CAP && pool.length) honest.push(pool.splice(uniformInt(this.rng, pool.length), 1)[0]!);
+    const offered = w.hooks.offerCandidates.reduce((c, f) => f(c, all, this.published.slice()), honest);
+    p.reply = nodeMessage(NODE_MSG.evidence, encodeBatch(offered.map(encodeCandidate)));
+    w.trace.append(w.clock.nowMs(), 'log', this.name, `offered ${offered.length} candidate keys`, { nodes: offered.map((c) => `${c.node}@${c.epoch}`).join(',') });
+    this.actor.send({ type: 'NODE_REPLY', ref });
+  }
+
   /** An operator adversary's own node answers (it is not one of the attested honest nodes). */
   private forwardToRogue(ref: number, p: Pending): void {
     const w = this.world;
@@ -215,6 +253,26 @@ export class GatewayParty {
     }
     p.reply = nodeMessage(NODE_MSG.answer, answer);
     this.actor.send({ type: 'NODE_REPLY', ref });
+  }
+
+  /** pcc: the node-reply hooks see each offered bundle as one attest reply (nonce: its epoch's). */
+  private rewriteCandidates(ref: number, reply: Uint8Array): Uint8Array {
+    const w = this.world;
+    let items: Uint8Array[];
+    try {
+      items = decodeBatch(reply.subarray(1));
+    } catch {
+      return reply;
+    }
+    const out = items.map((item) => {
+      const c = decodeCandidate(item);
+      if (!c) return item;
+      const node = Math.max(0, this.published.find((x) => x.bundle === c.bundle || equalBytes(x.bundle, c.bundle))?.node ?? 0);
+      let bytes = nodeMessage(NODE_MSG.evidence, c.bundle);
+      for (const f of w.hooks.nodeReply) bytes = f({ route: 'attest', node, ref, nonce: toHex(epochNonce(c.epoch)), bytes });
+      return bytes[0] === NODE_MSG.evidence ? encodeCandidate({ epoch: c.epoch, node, bundle: bytes.subarray(1) }) : item;
+    });
+    return nodeMessage(NODE_MSG.evidence, encodeBatch(out));
   }
 
   private respond(ref: number, p: Pending, status: number, code: string | null): void {
@@ -231,7 +289,8 @@ export class GatewayParty {
     }
     if (status === 200 && p.reply && p.route && w.hooks.nodeReply.length > 0) {
       const nonce = p.route === 'attest' ? (/[?&]nonce=([0-9a-f]{64})/.exec(p.request!.path)?.[1] ?? null) : null;
-      for (const f of w.hooks.nodeReply) p.reply = f({ route: p.route, node: p.node ?? -1, ref, nonce, bytes: p.reply });
+      if (w.pcc && p.route === 'attest') p.reply = this.rewriteCandidates(ref, p.reply);
+      else for (const f of w.hooks.nodeReply) p.reply = f({ route: p.route, node: p.node ?? -1, ref, nonce, bytes: p.reply });
     }
     let body = status === 200 && p.reply ? p.reply.subarray(1) : new Uint8Array(0);
     if (w.bugs.gatewaySwapsResponses && status === 200 && p.route === 'summarise') {

@@ -6,7 +6,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, toHex, utf8 } from '../../protocol/bytes.js';
 import { generateKeyPair, deriveKeyPair } from '../../protocol/hpke.js';
-import { openInnerRequest, responseKey, sealInnerResponse } from '../../protocol/inner-session.js';
+import { diffusedResponseKey, InnerSessionError, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../../protocol/inner-session.js';
+import { encodeCandidate, epochAt, epochNonce } from '../epoch.js';
+import { EPOCH_MS } from '../../model/profile.js';
 import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
 import type { RecipientContext } from '../../protocol/hpke.js';
 import type { Rng } from '../../protocol/rng.js';
@@ -51,6 +53,15 @@ export class NodeParty {
   private readonly contexts = new Map<number, RecipientContext>();
   private readonly requestIds = new Map<number, string>();
   private lastEnded: { ref: number; requestId: string } | null = null;
+  /** pcc: the previous epoch's key, kept one epoch for requests sealed just before the rotation. */
+  private previousSecretKey: Uint8Array | null = null;
+  /** Ground truth: every public key this enclave generated. */
+  private readonly generated = new Set<string>();
+  private epoch = -1;
+  /** pcc: hashes of the requests this boot opened (the enclave replay cache). */
+  private readonly replayCache = new Set<string>();
+  /** pcc: request keys of the requests in progress (the answer is sealed under a key derived from it). */
+  private readonly requestKeys = new Map<number, Uint8Array>();
   /** Configuration the host fed in after measurement and the enclave accepted (mutant `measured-config` off). */
   private config: string | null = null;
 
@@ -75,6 +86,14 @@ export class NodeParty {
   /** Ground truth: whether `key` is this node's current key, held by an honest enclave running a logged image. */
   holdsKey(key: Uint8Array): boolean {
     return this.enclaveKey !== null && equalBytes(key, this.enclaveKey);
+  }
+
+  /**
+   * Ground truth: whether this node's honest enclave generated `key` (in any boot or epoch). A key
+   * it generated and later erased is no one's: sealing to it loses a request, not its content.
+   */
+  generatedKey(key: Uint8Array): boolean {
+    return this.generated.has(toHex(key));
   }
 
   /** The `later` position seizes the node's current key (after its restart). */
@@ -111,13 +130,18 @@ export class NodeParty {
         this.generation = intent.generation;
         this.tee.wipe();
         this.contexts.clear();
+        this.requestKeys.clear();
+        this.replayCache.clear();
         this.enclaveKey = null;
         this.secretKey = null;
+        this.previousSecretKey = null;
+        this.epoch = -1;
         this.enclave.send({ type: 'RESET' });
         // The enclave generates its key inside the TEE (PROTOCOL.md step 0).
         const pair = w.bugs.nodeKeySurvivesRestart ? deriveKeyPair(sha256(utf8(`fixed node key ${this.index}`))) : generateKeyPair(this.rng.fork(`boot-${this.generation}`));
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
+        this.generated.add(toHex(pair.publicKey));
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
@@ -193,6 +217,7 @@ export class NodeParty {
     this.release = parsed;
     this.host.send({ type: 'BOOTED' });
     this.enclave.send({ type: 'KEY_READY' });
+    if (this.world.pcc) this.publishEpochKey(this.generation);
   }
 
   // ---- enclave (inside the TEE) ----------------------------------------------------------
@@ -212,8 +237,8 @@ export class NodeParty {
         const m = this.toEnclave.get(intent.ref);
         if (!m || !this.secretKey) return;
         try {
-          const { plaintext, context } = openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
-          this.contexts.set(intent.ref, context);
+          const { plaintext, context } = w.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
+          if (context) this.contexts.set(intent.ref, context);
           this.tee.put(intent.ref, 'plaintext', plaintext);
           const req = JSON.parse(textOf(plaintext)) as { requestId: string };
           this.requestIds.set(intent.ref, req.requestId);
@@ -250,9 +275,11 @@ export class NodeParty {
       }
       case 'seal-response': {
         const answer = this.tee.get(intent.ref, 'answer');
-        const context = this.contexts.get(intent.ref);
-        if (!answer || !context || !this.enclaveKey) return;
-        const key = responseKey(context, w.defences['response-binding'], this.enclaveKey);
+        const context = this.contexts.get(intent.ref) ?? null;
+        const requestKey = this.requestKeys.get(intent.ref);
+        this.requestKeys.delete(intent.ref);
+        if (!answer || (!context && !requestKey) || !this.enclaveKey) return;
+        const key = requestKey ? diffusedResponseKey(requestKey) : responseKey(context, w.defences['response-binding'], this.enclaveKey);
         this.tee.put(intent.ref, 'response-key', key);
         const sealed = sealInnerResponse(key, answer, this.rng);
         const requestId = this.requestIds.get(intent.ref);
@@ -281,24 +308,83 @@ export class NodeParty {
     const m = this.toEnclave.get(ref);
     if (!m || !this.enclaveKey || !this.release) return;
     const nonce = m.bytes.subarray(1);
-    const reportData = reportDataBinding(this.enclaveKey, w.defences['client-nonce'] ? nonce : null);
+    const bundle = this.bundleFor(nonce);
+    w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
+    this.output(ref, NODE_MSG.evidence, bundle);
+  }
+
+  /** The attestation bundle of the current key for `nonce` (a client's, or a pcc epoch's). */
+  private bundleFor(nonce: Uint8Array): Uint8Array {
+    const w = this.world;
+    const reportData = reportDataBinding(this.enclaveKey!, w.defences['client-nonce'] ? nonce : null);
     const chip = w.keys.chip(this.index);
     const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index) });
     w.reportDataNonce.set(toHex(reportData), toHex(nonce));
     w.reportNonce.set(toHex(sha256(report)), toHex(nonce));
-    const bundle = encodeBundle({
+    const release = this.release!;
+    return encodeBundle({
       nodeId: this.enclaveName,
-      enclaveKey: this.enclaveKey,
+      enclaveKey: this.enclaveKey!,
       report,
       certificates: chip.certificates,
       releaseEntry: w.keys.releaseEntryOf(this.index),
-      leafIndex: this.release.leafIndex,
-      treeSize: this.release.treeSize,
-      inclusionProof: this.release.proof,
-      checkpoint: this.release.checkpoint,
+      leafIndex: release.leafIndex,
+      treeSize: release.treeSize,
+      inclusionProof: release.proof,
+      checkpoint: release.checkpoint,
     });
-    w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
-    this.output(ref, NODE_MSG.evidence, bundle);
+  }
+
+  // ---- pcc: pre-attested epoch keys --------------------------------------------------------
+
+  /**
+   * Publishes this boot's key for the current epoch (a report binding pkE and the epoch nonce)
+   * to the gateway's directory, and rotates at every epoch boundary while this boot lives.
+   */
+  private publishEpochKey(generation: number): void {
+    const w = this.world;
+    if (generation !== this.generation || !this.release || !this.secretKey) return;
+    const e = epochAt(w.clock.nowMs());
+    if (e !== this.epoch) {
+      if (this.epoch >= 0) {
+        // Rotate: a fresh key for the new epoch; the old one stays one epoch for requests in flight.
+        this.previousSecretKey = this.secretKey;
+        const pair = generateKeyPair(this.rng.fork(`boot-${this.generation}-epoch-${e}`));
+        this.secretKey = pair.secretKey;
+        this.enclaveKey = pair.publicKey;
+        this.generated.add(toHex(pair.publicKey));
+        this.tee.memory.boot.set('skE', pair.secretKey);
+        w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'rotated enclave key', { epoch: e, pk: toHex(pair.publicKey).slice(0, 16) });
+      }
+      this.epoch = e;
+      const bundle = this.bundleFor(epochNonce(e));
+      w.network.send(this.address, w.gateway.address, 'gateway-node', nodeMessage(NODE_MSG.publish, encodeCandidate({ epoch: e, node: this.index, bundle })), 'publish-key');
+    }
+    // Epochs tick while there is work; after it the world must go quiet (the run ends when idle).
+    if ((e + 1) * EPOCH_MS <= w.workHorizonMs) w.scheduler.at((e + 1) * EPOCH_MS, `${this.enclaveName} epoch ${e + 1}`, () => this.publishEpochKey(generation));
+  }
+
+  /** Opens a diffused request with this epoch's key or the previous one; refuses a replay. */
+  private openDiffused(ref: number, bytes: Uint8Array): { plaintext: Uint8Array; context: null } {
+    const digest = toHex(sha256(bytes));
+    if (this.replayCache.has(digest)) {
+      this.world.mark('enclave.replay-refused');
+      throw new InnerSessionError('replay', 'this request was already opened (enclave replay cache)');
+    }
+    let opened: { plaintext: Uint8Array; key: Uint8Array } | null = null;
+    let last: unknown = null;
+    for (const sk of [this.secretKey, this.previousSecretKey]) {
+      if (!sk || opened) continue;
+      try {
+        opened = openDiffusedRequest(sk, this.enclaveName, bytes);
+      } catch (e) {
+        last = e;
+      }
+    }
+    if (!opened) throw last;
+    this.replayCache.add(digest);
+    this.requestKeys.set(ref, opened.key);
+    return { plaintext: opened.plaintext, context: null };
   }
 
   /** Records what the enclave still holds of requests that have ended (invariant `stateless`). */
