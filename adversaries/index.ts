@@ -61,3 +61,5 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
 }
 
 export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage };
+
+export { runAttacked, type AttackedOptions } from './run.js';

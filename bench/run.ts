@@ -91,6 +91,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   const keys = new BenchKeys();
   const chat = benchChat(HOT_PATH_CHAT_MESSAGES);
   const started = new Date().toISOString();
+  const host = machine();
 
   // One request on the reference runner: the bytes and sizes the suites, floor and peer reuse.
   let sample: HotPathSample | null = null;
@@ -197,12 +198,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   let campaign: BenchFile['campaign'] = null;
   if (wanted.has('campaign')) {
     log('campaign');
-    const c = await measureCampaign();
-    campaign = c === null ? null : { ...c };
+    const c = await measureCampaign({ runs: Math.max(4, Math.round(settings.timeMs / 125)) });
+    campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
   }
 
   const file = {
-    machine: machine(),
+    machine: host,
     suites: Object.fromEntries(Object.entries(suites).map(([k, v]) => [k, roundFigure(v)])),
     floorUs: floorUs === null ? null : round(floorUs),
     floorParts,

@@ -1,13 +1,13 @@
 /**
  * One point of the metadata-correlation analysis: draw traffic, apply a defence setting, let the
- * coalition link, measure. And the curves: one defence varied at a time over the same traffic.
+ * coalition link, measure (curves.ts varies one defence at a time over the same traffic).
  *
  * Where the coalition looks: at the relay's ingress (client address, time, size of every request
  * reaching the relays it holds) and at the gateway's ingress (time, size and relay of every
  * request). It does not see inside the relay's forwarding step: a relay that simply tells the
  * gateway who sent what links every request (accuracy 1) and no defence below helps; that is the
- * non-collusion assumption of RFC 9458 §7. What is measured here is what collusion gains *without*
- * that log, from timing and sizes alone.
+ * non-collusion assumption of RFC 9458 (Security Considerations). What is measured here is what
+ * collusion gains *without* that log, from timing and sizes alone.
  */
 import { ChaChaRng } from '../../sim/rng.js';
 import { releaseTimes } from './batching.js';
@@ -66,8 +66,11 @@ export interface WorldOptions {
 
 export type MetadataOptions = WorldOptions & Partial<DefenceSettings> & { x?: number };
 
-/** What one defence setting yields. `x` is the varied parameter (set by `metadataCurves`). */
-export interface MetadataPoint {
+/**
+ * What one defence setting yields. `x` is the varied parameter (set by `metadataCurves`). A type,
+ * not an interface, so that it is assignable to the loose objects of reports/schemas.ts.
+ */
+export type MetadataPoint = {
   x: number;
   /** Fraction of real requests linked to the send (hence client address) that carried them. */
   accuracy: number;
@@ -87,7 +90,7 @@ export interface MetadataPoint {
   requests: number;
   sends: number;
   settings: DefenceSettings;
-}
+};
 
 interface World {
   traffic: TrafficModel;

@@ -41,15 +41,20 @@ export interface CurvesOptions extends WorldOptions {
   defences?: readonly DefenceName[];
 }
 
-export interface MetadataCurve {
+export type MetadataCurve = {
   defence: DefenceName;
   parameter: string;
   unit: string;
+  /** The x-axis title of this curve, e.g. `paddingBytes (B)`. */
+  xLabel: string;
   points: MetadataPoint[];
-}
+};
 
-export interface MetadataResult {
+/** `metadata.json`: conforms to MetadataFileSchema (reports/schemas.ts), with extra fields. */
+export type MetadataResult = {
   kind: 'metadata';
+  /** The x-axis title when every curve shares one (a single curve), else absent: see each curve's. */
+  xLabel?: string;
   seed: number;
   requests: number;
   clients: number;
@@ -57,7 +62,7 @@ export interface MetadataResult {
   base: DefenceSettings;
   attacker: string;
   curves: MetadataCurve[];
-}
+};
 
 const ATTACKER =
   'passive relay+gateway coalition: sees (address, time, size) at the relay ingress of the relays it holds and (time, size, relay) at the gateway; ' +
@@ -99,15 +104,21 @@ export function planCurves(options: CurvesOptions): CurvesPlan {
 /** Puts the computed points (`points[i]` for `plan.jobs[i]`) into curves. */
 export function assembleCurves(options: CurvesOptions, plan: CurvesPlan, points: readonly MetadataPoint[]): MetadataResult {
   if (points.length !== plan.jobs.length) throw new RangeError(`points expected ${plan.jobs.length}, got ${points.length}`);
+  const curves = plan.curves.map((c) => ({
+    ...c,
+    xLabel: `${c.parameter} (${c.unit})`,
+    points: c.points.map(({ x, job }) => roundPoint({ ...points[job]!, x })),
+  }));
   return {
     kind: 'metadata',
+    ...(curves.length === 1 ? { xLabel: curves[0]!.xLabel } : {}),
     seed: options.seed,
     requests: options.requests,
     clients: options.clients,
     rateHz: options.rateHz ?? 1,
     base: plan.base,
     attacker: ATTACKER,
-    curves: plan.curves.map((c) => ({ ...c, points: c.points.map(({ x, job }) => roundPoint({ ...points[job]!, x })) })),
+    curves,
   };
 }
 

@@ -5,34 +5,36 @@
  * gateway-side observation to the client-side send (hence the client address) that carried it.
  *
  * For one gateway observation at time t, a client-side send s is a candidate when it went through
- * the same relay, has exactly the same size on the wire (the relay forwards the encapsulated
- * request unchanged, RFC 9458 §4) and its predicted release time r(s) (batching.ts) lies in
+ * the same relay, has exactly the same size on the wire (an RFC 9458 relay forwards the
+ * encapsulated request unchanged) and its predicted release time r(s) (batching.ts) lies in
  * [t − delayMsMax, t − delayMsMin]. Its posterior is proportional to the density of the
  * relay→gateway delay at t − r(s); the attacker guesses the maximum. Requests released together
  * (one batch) have equal posteriors: they form a "run" that is scored once, which keeps the work per
  * observation proportional to the number of distinct release times in its window, not the batch
  * size.
  *
- * Cost: O(n log n) to index the client side (a counting sort by relay and size over time order),
- * then per observation two binary searches and one pass over the runs in its window. Typed arrays
- * throughout; no object per request.
+ * Cost: O(n log n) to index the client side (client-index.ts), then per observation a few
+ * searches started where the previous observation's window was (O(1) amortised on nearly sorted
+ * input) and one pass over the runs in its window. Typed arrays throughout; no object per request.
  *
  * Measures (measures.ts gives their plain forms):
  * - accuracy: mean over scored observations of [true send ∈ argmax] / |argmax| (the expected
  *   accuracy of a guess that breaks ties uniformly at random; deterministic, no draw);
  * - chance: mean of 1/N, N the sends concurrent with it (same relay, release time in the window,
- *   any size): a guess among the requests in flight when it arrived;
+ *   any size): a guess among the requests in flight when it arrived (0 for a request whose send
+ *   the coalition did not see: no guess of its can be right);
  * - anonymity degree: Díaz et al. 2002, H(posterior) / log2 N;
  * - AUPRC: average precision over every (observation, candidate) pair, scored by its posterior and
  *   labelled by whether it is the true link; computed exactly (see `averagePrecisionOfRuns`).
  *   Real requests whose send the coalition never saw count as positives never retrieved.
  */
-import { PphError } from '../../protocol/errors.js';
-import { releaseTimes, type BatchPolicy } from './batching.js';
+import type { BatchPolicy } from './batching.js';
+import { gallop, indexClientSide, upperBound, type ClientIndex, type ClientSideArrays } from './client-index.js';
+import { MetadataInputError } from './errors.js';
 import { anonymityDegree } from './measures.js';
 
-/** Bad input to the metadata analysis (a length mismatch, a non-finite time, a bad model). Codes: input, option. */
-export class MetadataInputError extends PphError {}
+export { MetadataInputError };
+export type { ClientSideArrays };
 
 export type DelayShape = 'uniform' | 'triangular';
 
@@ -52,13 +54,6 @@ export interface LinkModel extends BatchPolicy {
  * caller who knows where its observations were taken should pass the exact bounds.
  */
 export const SIM_DEFAULT_MODEL: LinkModel = { delayMsMin: 0, delayMsMax: 60, shape: 'uniform', batchSize: 1, batchTimeoutMs: 0 };
-
-/** Client-side observations as parallel arrays (index = send id). */
-export interface ClientSideArrays {
-  tMs: Float64Array;
-  bytes: Int32Array;
-  relay: Int32Array;
-}
 
 /** `truth` of a gateway observation that is not scored (cover traffic, or unknown). */
 export const NOT_SCORED = -2;
@@ -100,178 +95,12 @@ export interface LinkSummary {
 
 const EPS_MS = 1e-6;
 
-/** The client side, indexed: by relay in release order, and by (relay, size) in release order. */
-interface ClientIndex {
-  relayDense: Map<number, number>;
-  relays: number;
-  /** Dense lookups (relay id → dense relay; dense relay × size → group, -1 none) when ids and sizes are small; else the Maps. */
-  relayTable: Int32Array | null;
-  groupTable: Int32Array | null;
-  sizeSpan: number;
-  relayStart: Int32Array;
-  relayRel: Float64Array;
-  groupOf: Map<number, number>[];
-  groupStart: Int32Array;
-  groupRel: Float64Array;
-  groupClient: Int32Array;
-  /** One past the last position with the same release time in the same group. */
-  runEnd: Int32Array;
-  positionOf: Int32Array;
-}
-
 function checkModel(m: LinkModel): void {
   const ok =
     Number.isFinite(m.delayMsMin) && Number.isFinite(m.delayMsMax) && m.delayMsMin >= 0 && m.delayMsMax >= m.delayMsMin &&
     Number.isInteger(m.batchSize) && m.batchSize >= 1 && Number.isFinite(m.batchTimeoutMs) && m.batchTimeoutMs >= 0 &&
     (m.shape === 'uniform' || m.shape === 'triangular');
   if (!ok) throw new MetadataInputError('option', `link model expected 0 ≤ delayMsMin ≤ delayMsMax, batchSize ≥ 1, batchTimeoutMs ≥ 0, shape uniform|triangular, got ${JSON.stringify(m)}`);
-}
-
-function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): ClientIndex {
-  const n = c.tMs.length;
-  if (c.bytes.length !== n || c.relay.length !== n) throw new MetadataInputError('input', `client side expected ${n} sizes and relays, got ${c.bytes.length} and ${c.relay.length}`);
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    const t = c.tMs[i]!;
-    if (!Number.isFinite(t)) throw new MetadataInputError('input', `client side tMs[${i}] expected finite, got ${t}`);
-    if (i > 0 && t < c.tMs[i - 1]!) sorted = false;
-  }
-  let timeOrder: Int32Array;
-  if (sorted) timeOrder = Int32Array.from({ length: n }, (_, i) => i);
-  else timeOrder = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => c.tMs[a]! - c.tMs[b]! || a - b);
-
-  // Relays, densely numbered in order of first appearance (deterministic for a given input).
-  const relayDense = new Map<number, number>();
-  const denseOf = new Int32Array(n);
-  for (let p = 0; p < n; p++) {
-    const i = timeOrder[p]!;
-    let d = relayDense.get(c.relay[i]!);
-    if (d === undefined) relayDense.set(c.relay[i]!, (d = relayDense.size));
-    denseOf[i] = d;
-  }
-  const relays = relayDense.size;
-  const relayStart = new Int32Array(relays + 1);
-  for (let i = 0; i < n; i++) relayStart[denseOf[i]! + 1]!++;
-  for (let r = 0; r < relays; r++) relayStart[r + 1]! += relayStart[r]!;
-  const cursor = relayStart.slice(0, relays);
-  const byRelay = new Int32Array(n);
-  const relayArrival = new Float64Array(n);
-  for (let p = 0; p < n; p++) {
-    const i = timeOrder[p]!;
-    const q = cursor[denseOf[i]!]!++;
-    byRelay[q] = i;
-    relayArrival[q] = c.tMs[i]!;
-  }
-  const relayRel = new Float64Array(n);
-  for (let r = 0; r < relays; r++) {
-    releaseTimes(relayArrival.subarray(relayStart[r]!, relayStart[r + 1]!), policy, relayRel.subarray(relayStart[r]!, relayStart[r + 1]!));
-  }
-
-  // (relay, size) groups, each in release order (a stable counting sort of the relay order).
-  const groupOf: Map<number, number>[] = Array.from({ length: relays }, () => new Map<number, number>());
-  const groupAt = new Int32Array(n);
-  let groups = 0;
-  for (let r = 0; r < relays; r++) {
-    const m = groupOf[r]!;
-    for (let q = relayStart[r]!; q < relayStart[r + 1]!; q++) {
-      const size = c.bytes[byRelay[q]!]!;
-      let g = m.get(size);
-      if (g === undefined) m.set(size, (g = groups++));
-      groupAt[q] = g;
-    }
-  }
-  const groupStart = new Int32Array(groups + 1);
-  for (let q = 0; q < n; q++) groupStart[groupAt[q]! + 1]!++;
-  for (let g = 0; g < groups; g++) groupStart[g + 1]! += groupStart[g]!;
-  const gCursor = groupStart.slice(0, groups);
-  const groupRel = new Float64Array(n);
-  const groupClient = new Int32Array(n);
-  const positionOf = new Int32Array(n);
-  for (let q = 0; q < n; q++) {
-    const pos = gCursor[groupAt[q]!]!++;
-    groupRel[pos] = relayRel[q]!;
-    groupClient[pos] = byRelay[q]!;
-    positionOf[byRelay[q]!] = pos;
-  }
-  const runEnd = new Int32Array(n);
-  for (let g = 0; g < groups; g++) {
-    const end = groupStart[g + 1]!;
-    for (let pos = end - 1; pos >= groupStart[g]!; pos--) runEnd[pos] = pos + 1 < end && groupRel[pos + 1] === groupRel[pos] ? runEnd[pos + 1]! : pos + 1;
-  }
-  let maxRelay = -1;
-  let minRelay = 0;
-  for (const id of relayDense.keys()) {
-    maxRelay = Math.max(maxRelay, id);
-    minRelay = Math.min(minRelay, id);
-  }
-  let relayTable: Int32Array | null = null;
-  if (minRelay >= 0 && maxRelay < 1 << 16) {
-    relayTable = new Int32Array(maxRelay + 1).fill(-1);
-    for (const [id, d] of relayDense) relayTable[id] = d;
-  }
-  let maxSize = 0;
-  for (let i = 0; i < n; i++) maxSize = Math.max(maxSize, c.bytes[i]!);
-  const sizeSpan = maxSize + 1;
-  let groupTable: Int32Array | null = null;
-  if (relays * sizeSpan <= 1 << 24) {
-    groupTable = new Int32Array(relays * sizeSpan).fill(-1);
-    groupOf.forEach((m, r) => m.forEach((grp, size) => (groupTable![r * sizeSpan + size] = grp)));
-  }
-  return { relayDense, relays, relayTable, groupTable, sizeSpan, relayStart, relayRel, groupOf, groupStart, groupRel, groupClient, runEnd, positionOf };
-}
-
-/** First index in [lo, hi) with a[i] ≥ x (hi if none). */
-function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index in [lo, hi) with a[i] > x (hi if none). */
-function upperBound(a: Float64Array, lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The first index in [lo, hi) where a[i] ≥ x (or > x when `strict`), searched outward from `hint`
- * by doubling steps, then by bisection: O(log distance). Observations arrive nearly in time order,
- * so starting where the previous one on the same relay or group ended costs a few cache-resident
- * steps instead of a bisection of the whole array.
- */
-function gallop(a: Float64Array, lo: number, hi: number, x: number, hint: number, strict: boolean): number {
-  const h = hint < lo ? lo : hint > hi ? hi : hint;
-  if (h < hi && (strict ? a[h]! <= x : a[h]! < x)) {
-    // The answer lies after h.
-    let prev = h;
-    let step = 1;
-    let r = h + 1;
-    while (r < hi && (strict ? a[r]! <= x : a[r]! < x)) {
-      prev = r;
-      step *= 2;
-      r = h + step;
-    }
-    if (r > hi) r = hi;
-    return strict ? upperBound(a, prev + 1, r, x) : lowerBound(a, prev + 1, r, x);
-  }
-  // The answer is h or before it.
-  let next = h;
-  let step = 1;
-  let l = h - 1;
-  while (l >= lo && (strict ? a[l]! > x : a[l]! >= x)) {
-    next = l;
-    step *= 2;
-    l = h - step;
-  }
-  if (l < lo) l = lo - 1;
-  return strict ? upperBound(a, l + 1, next, x) : lowerBound(a, l + 1, next, x);
 }
 
 /**

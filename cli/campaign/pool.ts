@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { executeRun, replayFileName, resolveAll, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome } from '../../sim/campaign.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
+import { UsageError } from '../io.js';
 
 /** The adversary catalogue, as sources under tsx/vitest and as dist/ when built. */
 export const CATALOGUE_URL = new URL(`../../adversaries/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
@@ -33,7 +34,8 @@ export interface CampaignResult {
   interrupted: boolean;
 }
 
-export class CampaignInputError extends Error {}
+/** runs.jsonl is unreadable (bad input: the CLI exits 2 naming the file and line). */
+export class CampaignInputError extends UsageError {}
 
 /** Reads the finished lines of runs.jsonl; a torn last line (interrupted write) is dropped. */
 export function readRunLines(file: string): RunLine[] {
@@ -65,7 +67,11 @@ export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<
   }
   const done = new Map<number, RunLine>();
   if (linesFile && opts.resume) {
-    for (const l of readRunLines(linesFile)) if (planned.includes(l.run)) done.set(l.run, l);
+    const previous = readRunLines(linesFile);
+    for (const l of previous) if (planned.includes(l.run)) done.set(l.run, l);
+    // Rewrite what was read: a torn last line (the process died mid-write) would otherwise glue
+    // itself to the next line appended, losing that run and corrupting the file for later reads.
+    writeFileSync(linesFile, previous.map((l) => `${JSON.stringify(l)}\n`).join(''));
   } else if (linesFile) {
     writeFileSync(linesFile, '');
   }

@@ -3,6 +3,7 @@
  * the simulator's speed, measured with tinybench in one run; writes bench.json (reports/schemas.ts
  * BenchFileSchema) and bench.md, then the folder's reports (index.html, summary.md, manifest.json).
  */
+import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BENCH_SECTIONS, BenchRunnerError, GOALS, runBench, type BenchSection } from '../../bench/run.js';
@@ -39,8 +40,8 @@ export const command: Command = {
   summary: 'benchmark the hot path per TEE runner against its floor, each layer, the OHTTP peer and the simulator',
   usage: USAGE,
   async run(argv, io) {
-    const startedAt = new Date().toISOString();
-    const t0 = performance.now();
+    const startedAt = wallClockIso();
+    const watch = new Stopwatch();
     const flags = parseFlags(argv, {
       suite: { type: 'string', multiple: true },
       runner: { type: 'string', multiple: true },
@@ -81,7 +82,7 @@ export const command: Command = {
     writeFileSync(join(dir, 'bench.md'), renderBenchMarkdown(bench));
     const label = relative(io.cwd, dir) || '.';
     try {
-      await writeReports(dir, { command: ['bench', ...argv], wallMs: Math.round(performance.now() - t0), startedAt, dirLabel: label });
+      await writeReports(dir, { command: ['bench', ...argv], wallMs: Math.round(watch.elapsedMs()), startedAt, dirLabel: label });
     } catch (e) {
       io.err(`pph bench: bench.json and bench.md are written, the HTML report is not: ${(e as Error).message}`);
     }

@@ -7,7 +7,7 @@
 import { join, relative, resolve } from 'node:path';
 import { writeReports } from '../../reports/index.js';
 import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
-import { EXIT_FAILED, EXIT_OK, parseFlags, UsageError, type Command } from '../io.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, type Command } from '../io.js';
 import { loadAndRun, writeRunFolder } from './run.js';
 import { matrixJob, parseMatrixFlags } from './matrix.js';
 import { matrixLines } from '../campaign/matrix-text.js';
@@ -15,7 +15,7 @@ import { matrixLines } from '../campaign/matrix-text.js';
 const USAGE = [
   'pph start [--out DIR] [--runs N] [--kill-rounds N] [--workers K] [--no-matrix]',
   '',
-  '  runs scenarios/default.yaml, then the threat matrix on a quick budget (runs 3, kill rounds 6),',
+  '  runs scenarios/default.yaml, then the threat matrix on a quick budget (runs 3, kill rounds 8),',
   '  and writes both under pph-results/ (or DIR) with their HTML reports',
 ].join('\n');
 
@@ -32,7 +32,8 @@ export const command: Command = {
     const root = resolve(io.cwd, outIdx >= 0 ? (rest[outIdx + 1] ?? '') : 'pph-results');
     if (outIdx >= 0 && rest[outIdx + 1] === undefined) throw new UsageError('--out expects a folder');
     const matrixArgv = outIdx >= 0 ? [...rest.slice(0, outIdx), ...rest.slice(outIdx + 2)] : rest;
-    parseFlags(matrixArgv, { runs: { type: 'string' }, 'kill-rounds': { type: 'string' }, workers: { type: 'string' } });
+    for (const a of matrixArgv) if (a.startsWith('--') && !['--runs', '--kill-rounds', '--workers'].includes(a)) throw new UsageError(`unknown option '${a}' (pph start takes --out, --runs, --kill-rounds, --workers, --no-matrix)`);
+    const o = parseMatrixFlags([...matrixArgv, '--out', join(root, 'matrix')], { out: join(root, 'matrix'), runs: 3, killRounds: 8 });
 
     const run = loadAndRun('default', undefined, io);
     const runDir = join(root, `run-${run.scenario.name}-seed-${run.detail.result.seed}`);
@@ -46,7 +47,6 @@ export const command: Command = {
     if (noMatrix) return r.ok ? EXIT_OK : EXIT_FAILED;
 
     io.out('');
-    const o = parseMatrixFlags([...matrixArgv, '--out', join(root, 'matrix')], { out: join(root, 'matrix'), runs: 3, killRounds: 6 });
     const { result, dir, index } = await matrixJob(o, io, argv, 'start');
     for (const l of matrixLines(result, relative(io.cwd, dir) || '.')) io.out(l);
     io.out(`report: ${relative(io.cwd, index)}`);

@@ -18,6 +18,7 @@ import {
   decodeElement,
   ELEMENT_BYTES,
   evaluate,
+  evaluateMatches,
   nobleRngFor,
   publicKeyFromSecret,
   randomScalar,
@@ -169,8 +170,7 @@ export function finalize(response: VoprfTokenResponse, state: VoprfClientState):
 export function checkToken(token: Token, key: VoprfIssuerKey): void {
   if (token.tokenType !== TOKEN_TYPE_VOPRF) throw new TokenError('type', `token type ${token.tokenType} is not 0x0001`);
   if (!equalBytes(token.tokenKeyId, key.tokenKeyId)) throw new TokenError('key-id', 'token_key_id is not this issuer key');
-  const expected = evaluate(key.secretKey, tokenAuthenticatorInput(token));
-  if (!equalBytes(token.authenticator, expected)) throw new TokenError('verify', 'token authenticator does not verify');
+  if (!evaluateMatches(key.secretKey, tokenAuthenticatorInput(token), token.authenticator)) throw new TokenError('verify', 'token authenticator does not verify');
 }
 
 /** {@link checkToken} as a boolean: false for any `TokenError`. */

@@ -4,6 +4,7 @@
  * would draw from global randomness), element decoding with typed errors, and the non-interactive
  * Evaluate the issuer uses to verify tokens.
  */
+import { createECDH, timingSafeEqual, type ECDH } from 'node:crypto';
 import { p384, p384_hasher, p384_oprf } from '@noble/curves/nist.js';
 import { abytes, concat, i2osp, os2ip, utf8 } from '../bytes.js';
 import { TokenFormatError } from '../errors.js';
@@ -87,6 +88,42 @@ export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
  * Written here rather than taken from noble, whose typed VOPRF surface has no Evaluate; the
  * vectors check it against noble's Finalize.
  */
+/** OpenSSL ECDH contexts per issuer key (setting a key costs a scalar multiplication). */
+const ecdhCache = new Map<string, ECDH>();
+const ECDH_CACHE_MAX = 16;
+
+function ecdhFor(secretKey: Uint8Array): ECDH {
+  const id = Buffer.from(secretKey).toString('hex');
+  let e = ecdhCache.get(id);
+  if (!e) {
+    e = createECDH('secp384r1');
+    e.setPrivateKey(secretKey);
+    if (ecdhCache.size >= ECDH_CACHE_MAX) ecdhCache.delete(ecdhCache.keys().next().value!);
+    ecdhCache.set(id, e);
+  }
+  return e;
+}
+
+/**
+ * The issuer's check of a token (RFC 9578 §5.4), fast: `skI · HashToGroup(input)` computed by
+ * OpenSSL's P-384 (node:crypto ECDH), which returns only the x coordinate. Both compressed
+ * encodings of that x are tried, i.e. the element or its negation: anyone able to produce the
+ * authenticator of `−skI·H` can produce that of `skI·H` by negating a point, so accepting either
+ * loses no security, and an honest token always matches the first or the second.
+ */
+export function evaluateMatches(secretKey: Uint8Array, input: Uint8Array, authenticator: Uint8Array): boolean {
+  decodeSecretScalar(secretKey);
+  const inputElement = p384_hasher.hashToCurve(input, { DST: HASH_TO_GROUP_DST });
+  if (inputElement.equals(Point.ZERO)) throw new Error('evaluate: input hashed to the identity');
+  const x = ecdhFor(secretKey).computeSecret(inputElement.toBytes(false));
+  for (const prefix of [0x02, 0x03]) {
+    const issued = concat(Uint8Array.of(prefix), x);
+    const candidate = sha384(i2osp(input.length, 2), input, i2osp(issued.length, 2), issued, FINALIZE);
+    if (candidate.length === authenticator.length && timingSafeEqual(candidate, authenticator)) return true;
+  }
+  return false;
+}
+
 export function evaluate(secretKey: Uint8Array, input: Uint8Array): Uint8Array {
   const sk = decodeSecretScalar(secretKey);
   const inputElement = p384_hasher.hashToCurve(input, { DST: HASH_TO_GROUP_DST });

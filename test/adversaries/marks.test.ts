@@ -1,31 +1,25 @@
 /**
  * Coverage marks (STYLE.md habit 9): an attack that never reaches the defence it targets proves
  * nothing. Each adversary of the catalogue reaches every mark it declares within a small campaign
- * on the profile it acts on, and (with the expectations of scenarios/expected/pp.yaml) breaks no
- * expectation there. The budget is fixed; the campaign stops early once every mark was hit.
+ * on the profile it acts on, and (with the expectations of scenarios/expected/<base>.yaml) breaks
+ * no expectation there. The budget is fixed; the campaign stops early once every mark was hit.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { knownAttackers } from '../../adversaries/index.js';
 import { runCampaign } from '../../cli/campaign/pool.js';
-import { expectedDir, loadExpected } from '../../scenarios/expected.js';
 import type { CampaignSpec } from '../../sim/campaign.js';
-import { CATALOGUE, matrixWorld, worldFor } from './catalogue.js';
+import { CATALOGUE, expectationsOf, expectedFor, matrixWorld, worldFor } from './catalogue.js';
 
 /** Runs an adversary may spend reaching its marks (seed 1 of the matrix world). */
 const BUDGET_RUNS = 10;
 
 const BASE = matrixWorld();
-const EXPECTED = loadExpected(join(expectedDir(), 'pp.yaml'), knownAttackers());
-const expectationsOf = (name: string): CampaignSpec['expect'] =>
-  Object.fromEntries(Object.entries(EXPECTED.expected[name] ?? {}).filter((e): e is [string, 'holds' | 'violated'] => e[1] !== undefined));
 
 const WITH_MARKS = CATALOGUE.filter((a) => a.marks.length > 0);
 
 describe.each(WITH_MARKS.map((a) => [a.name, a] as const))('adversary %s', (name, a) => {
   it(`reaches every mark it declares within ${BUDGET_RUNS} runs and breaks no expectation`, async () => {
     const spec = worldFor(a, BASE);
-    const cs: CampaignSpec = { spec, attackers: [name], expect: spec.profile === 'pp' ? expectationsOf(name) : {}, seed: 1, runs: BUDGET_RUNS, shrinkRuns: 0 };
+    const cs: CampaignSpec = { spec, attackers: [name], expect: expectationsOf(spec.profile, name), seed: 1, runs: BUDGET_RUNS, shrinkRuns: 0 };
     const hit = new Set<string>();
     const stop = { requested: false };
     const { summary } = await runCampaign(cs, {
@@ -49,12 +43,13 @@ describe.each(WITH_MARKS.map((a) => [a.name, a] as const))('adversary %s', (name
 });
 
 describe('adversaries without marks', () => {
-  it('each stands for an outside-the-trust-model condition whose violation the matrix expects on pp', () => {
+  it('each stands for an outside-the-trust-model condition whose violation the matrix expects', () => {
     // Nothing for them to be rejected by: their evidence of reach is the expected violation
     // itself, which a campaign reports as `unobserved` when no run shows it.
     for (const a of CATALOGUE.filter((x) => x.marks.length === 0)) {
-      const violated = Object.entries(EXPECTED.expected[a.name] ?? {}).filter(([, e]) => e === 'violated');
-      expect(violated.length, a.name).toBeGreaterThan(0);
+      const profile = worldFor(a, BASE).profile;
+      const violated = Object.entries(expectedFor(profile).expected[a.name] ?? {}).filter(([, e]) => e === 'violated');
+      expect(violated.length, `${a.name} on ${profile}`).toBeGreaterThan(0);
     }
   });
 });

@@ -6,7 +6,7 @@ import { runCli } from '../../cli/main.js';
 import { memoryIo } from '../../cli/io.js';
 import { MetadataFileSchema, parseJsonFile } from '../../reports/schemas.js';
 
-const SMALL = ['--requests', '3000', '--clients', '200', '--seed', '5'];
+const SMALL = ['--requests', '3000', '--clients', '200', '--seed', '5', '--workers', '1'];
 
 function outDir(): string {
   return join(mkdtempSync(join(tmpdir(), 'pph-metadata-')), 'out');
@@ -43,6 +43,15 @@ describe('pph metadata', () => {
     expect(JSON.parse(readFileSync(join(a, 'metadata.json'), 'utf8'))).toEqual(printed);
   });
 
+  it('--workers 2 writes the same metadata.json as one thread', async () => {
+    const one = outDir();
+    const two = outDir();
+    const flags = ['metadata', ...SMALL, '--defence', 'padding,cover,combined'];
+    expect(await runCli([...flags, '--workers', '1', '--out', one], memoryIo())).toBe(0);
+    expect(await runCli([...flags, '--workers', '2', '--out', two], memoryIo())).toBe(0);
+    expect(readFileSync(join(two, 'metadata.json'), 'utf8')).toBe(readFileSync(join(one, 'metadata.json'), 'utf8'));
+  });
+
   it('exits 2 on bad flags, naming the flag', async () => {
     const cases: [string[], string][] = [
       [['--requests', 'many'], '--requests'],
@@ -55,6 +64,7 @@ describe('pph metadata', () => {
       [['--base', 'batchSize=0'], '--base'],
       [['--base', 'paddingBytes=big'], '--base'],
       [['--coalition', 'some'], '--coalition'],
+      [['--workers', '0'], '--workers'],
       [['--frobnicate'], 'frobnicate'],
     ];
     for (const [flags, named] of cases) {

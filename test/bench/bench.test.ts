@@ -13,7 +13,6 @@ import { BenchFileSchema, type BenchFile } from '../../reports/schemas.js';
 import { BenchKeys, benchChat } from '../../bench/fixtures.js';
 import { HotPath } from '../../bench/hot-path.js';
 import { renderBenchMarkdown } from '../../bench/markdown.js';
-import { measureCampaign } from '../../bench/campaign.js';
 import { BENCH_SECTIONS, runBench } from '../../bench/run.js';
 import { SUITE_GROUPS } from '../../bench/suites.js';
 import { InProcessRunner } from '../../tee/in-process.js';
@@ -89,11 +88,14 @@ describe('bench sections', () => {
     expect(b.hotPath).toBeNull();
   });
 
-  it('campaign: null until sim/campaign.ts wires it', async () => {
-    expect(await measureCampaign()).toBeNull();
+  it('campaign: runs/s with 1 and 2 workers on the same runs, and their ratio', async () => {
     const b = await runBench({ sections: ['campaign'], ...TINY });
-    expect(b.campaign).toBeNull();
     expect(BENCH_SECTIONS).toContain('campaign');
+    const c = b.campaign!;
+    expect(c.runsPerSec1).toBeGreaterThan(0);
+    expect(c.runsPerSec2).toBeGreaterThan(0);
+    expect(c.scaling).toBeCloseTo(c.runsPerSec2! / c.runsPerSec1!, 1);
+    expect((c as { runs?: number }).runs).toBeGreaterThanOrEqual(4);
   });
 });
 

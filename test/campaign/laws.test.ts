@@ -18,7 +18,7 @@ import { checkValue, ReplayFileSchema } from '../../reports/schemas.js';
 import { deterministicPart, replayRun, resolveAll, runArbitrary, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile } from '../../sim/campaign.js';
 import { matrixWorld, onProfile } from '../adversaries/catalogue.js';
 
-const CS: CampaignSpec = { spec: onProfile(matrixWorld(), 'pp-no-spent-record'), attackers: ['replay'], expect: {}, seed: 1, runs: 5, shrinkRuns: 4 };
+const CS: CampaignSpec = { spec: onProfile(matrixWorld(), 'pp-no-spent-record'), attackers: ['replay'], expect: {}, seed: 1, runs: 5, shrinkRuns: 3 };
 
 const root = mkdtempSync(join(tmpdir(), 'pph-campaign-laws-'));
 const dir = (name: string) => join(root, name);
@@ -44,6 +44,7 @@ describe('a campaign against a mutant', () => {
     expect(failing.length).toBeLessThan(CS.runs);
     expect(one.summary.ok).toBe(false);
     expect(one.replays).toHaveLength(failing.length);
+    expect(one.summary.shrinkSteps, 'no failure shrank at all').toBeGreaterThan(0);
     expect(replayNames(dir('one'))).toEqual(one.summary.replays.map((r) => r.file).sort());
   });
 });

@@ -107,11 +107,19 @@ describe('pph trace show / fuzz / help', () => {
     expect(await runCli(['nope'], memoryIo())).toBe(2);
   });
 
-  it('start writes the default run under the given folder', async () => {
+  it('start --no-matrix writes the default run and its report under the given folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pph-start-'));
     const io = memoryIo();
-    expect(await runCli(['start', '--out', join(dir, 'r')], io)).toBe(0);
-    expect(existsSync(join(dir, 'r', 'result.json'))).toBe(true);
-    expect(io.stdout[io.stdout.length - 1]).toMatch(/^results written to .*r\/ \(result\.json, trace\.jsonl, summary\.md\)$/);
+    expect(await runCli(['start', '--out', join(dir, 'r'), '--no-matrix'], io)).toBe(0);
+    expect(existsSync(join(dir, 'r', 'run-default-seed-1', 'result.json'))).toBe(true);
+    expect(existsSync(join(dir, 'r', 'run-default-seed-1', 'index.html'))).toBe(true);
+    expect(io.stdout[0]).toMatch(/^PASS  run default · seed 1 · 11\/11 verdicts as expected/);
+    expect(io.stdout[io.stdout.length - 1]).toMatch(/report: .*r\/run-default-seed-1\/index\.html$/);
+  });
+
+  it('start rejects a bad flag with exit 2 before running anything', async () => {
+    const io = memoryIo();
+    expect(await runCli(['start', '--runs', 'many'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/--runs expects an integer/);
   });
 });

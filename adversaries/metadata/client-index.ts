@@ -1,0 +1,181 @@
+/**
+ * The client side of the coalition's observations, indexed for the matcher (link.ts): sends by
+ * relay in release order, and by (relay, size) in release order with runs of equal release time,
+ * plus the searches the matcher runs on them. One counting sort over time order: O(n) after the
+ * time sort (skipped when the input is already sorted, as generated traffic is).
+ */
+import { releaseTimes, type BatchPolicy } from './batching.js';
+import { MetadataInputError } from './errors.js';
+
+/** Client-side observations as parallel arrays (index = send id). */
+export interface ClientSideArrays {
+  tMs: Float64Array;
+  bytes: Int32Array;
+  relay: Int32Array;
+}
+
+/** The client side, indexed: by relay in release order, and by (relay, size) in release order. */
+export interface ClientIndex {
+  relayDense: Map<number, number>;
+  relays: number;
+  /** Dense lookups (relay id → dense relay; dense relay × size → group, -1 none) when ids and sizes are small; else the Maps. */
+  relayTable: Int32Array | null;
+  groupTable: Int32Array | null;
+  sizeSpan: number;
+  relayStart: Int32Array;
+  relayRel: Float64Array;
+  groupOf: Map<number, number>[];
+  groupStart: Int32Array;
+  groupRel: Float64Array;
+  groupClient: Int32Array;
+  /** One past the last position with the same release time in the same group. */
+  runEnd: Int32Array;
+  positionOf: Int32Array;
+}
+
+export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): ClientIndex {
+  const n = c.tMs.length;
+  if (c.bytes.length !== n || c.relay.length !== n) throw new MetadataInputError('input', `client side expected ${n} sizes and relays, got ${c.bytes.length} and ${c.relay.length}`);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const t = c.tMs[i]!;
+    if (!Number.isFinite(t)) throw new MetadataInputError('input', `client side tMs[${i}] expected finite, got ${t}`);
+    if (i > 0 && t < c.tMs[i - 1]!) sorted = false;
+  }
+  let timeOrder: Int32Array;
+  if (sorted) timeOrder = Int32Array.from({ length: n }, (_, i) => i);
+  else timeOrder = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => c.tMs[a]! - c.tMs[b]! || a - b);
+
+  // Relays, densely numbered in order of first appearance (deterministic for a given input).
+  const relayDense = new Map<number, number>();
+  const denseOf = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    const i = timeOrder[p]!;
+    let d = relayDense.get(c.relay[i]!);
+    if (d === undefined) relayDense.set(c.relay[i]!, (d = relayDense.size));
+    denseOf[i] = d;
+  }
+  const relays = relayDense.size;
+  const relayStart = new Int32Array(relays + 1);
+  for (let i = 0; i < n; i++) relayStart[denseOf[i]! + 1]!++;
+  for (let r = 0; r < relays; r++) relayStart[r + 1]! += relayStart[r]!;
+  const cursor = relayStart.slice(0, relays);
+  const byRelay = new Int32Array(n);
+  const relayArrival = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    const i = timeOrder[p]!;
+    const q = cursor[denseOf[i]!]!++;
+    byRelay[q] = i;
+    relayArrival[q] = c.tMs[i]!;
+  }
+  const relayRel = new Float64Array(n);
+  for (let r = 0; r < relays; r++) {
+    releaseTimes(relayArrival.subarray(relayStart[r]!, relayStart[r + 1]!), policy, relayRel.subarray(relayStart[r]!, relayStart[r + 1]!));
+  }
+
+  // (relay, size) groups, each in release order (a stable counting sort of the relay order).
+  const groupOf: Map<number, number>[] = Array.from({ length: relays }, () => new Map<number, number>());
+  const groupAt = new Int32Array(n);
+  let groups = 0;
+  for (let r = 0; r < relays; r++) {
+    const m = groupOf[r]!;
+    for (let q = relayStart[r]!; q < relayStart[r + 1]!; q++) {
+      const size = c.bytes[byRelay[q]!]!;
+      let g = m.get(size);
+      if (g === undefined) m.set(size, (g = groups++));
+      groupAt[q] = g;
+    }
+  }
+  const groupStart = new Int32Array(groups + 1);
+  for (let q = 0; q < n; q++) groupStart[groupAt[q]! + 1]!++;
+  for (let g = 0; g < groups; g++) groupStart[g + 1]! += groupStart[g]!;
+  const gCursor = groupStart.slice(0, groups);
+  const groupRel = new Float64Array(n);
+  const groupClient = new Int32Array(n);
+  const positionOf = new Int32Array(n);
+  for (let q = 0; q < n; q++) {
+    const pos = gCursor[groupAt[q]!]!++;
+    groupRel[pos] = relayRel[q]!;
+    groupClient[pos] = byRelay[q]!;
+    positionOf[byRelay[q]!] = pos;
+  }
+  const runEnd = new Int32Array(n);
+  for (let g = 0; g < groups; g++) {
+    const end = groupStart[g + 1]!;
+    for (let pos = end - 1; pos >= groupStart[g]!; pos--) runEnd[pos] = pos + 1 < end && groupRel[pos + 1] === groupRel[pos] ? runEnd[pos + 1]! : pos + 1;
+  }
+  let maxRelay = -1;
+  let minRelay = 0;
+  for (const id of relayDense.keys()) {
+    maxRelay = Math.max(maxRelay, id);
+    minRelay = Math.min(minRelay, id);
+  }
+  let relayTable: Int32Array | null = null;
+  if (minRelay >= 0 && maxRelay < 1 << 16) {
+    relayTable = new Int32Array(maxRelay + 1).fill(-1);
+    for (const [id, d] of relayDense) relayTable[id] = d;
+  }
+  let maxSize = 0;
+  for (let i = 0; i < n; i++) maxSize = Math.max(maxSize, c.bytes[i]!);
+  const sizeSpan = maxSize + 1;
+  let groupTable: Int32Array | null = null;
+  if (relays * sizeSpan <= 1 << 24) {
+    groupTable = new Int32Array(relays * sizeSpan).fill(-1);
+    groupOf.forEach((m, r) => m.forEach((grp, size) => (groupTable![r * sizeSpan + size] = grp)));
+  }
+  return { relayDense, relays, relayTable, groupTable, sizeSpan, relayStart, relayRel, groupOf, groupStart, groupRel, groupClient, runEnd, positionOf };
+}
+
+/** First index in [lo, hi) with a[i] ≥ x (hi if none). */
+export function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) with a[i] > x (hi if none). */
+export function upperBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The first index in [lo, hi) where a[i] ≥ x (or > x when `strict`), searched outward from `hint`
+ * by doubling steps, then by bisection: O(log distance). Observations arrive nearly in time order,
+ * so starting where the previous one on the same relay or group ended costs a few cache-resident
+ * steps instead of a bisection of the whole array.
+ */
+export function gallop(a: Float64Array, lo: number, hi: number, x: number, hint: number, strict: boolean): number {
+  const h = hint < lo ? lo : hint > hi ? hi : hint;
+  if (h < hi && (strict ? a[h]! <= x : a[h]! < x)) {
+    // The answer lies after h.
+    let prev = h;
+    let step = 1;
+    let r = h + 1;
+    while (r < hi && (strict ? a[r]! <= x : a[r]! < x)) {
+      prev = r;
+      step *= 2;
+      r = h + step;
+    }
+    if (r > hi) r = hi;
+    return strict ? upperBound(a, prev + 1, r, x) : lowerBound(a, prev + 1, r, x);
+  }
+  // The answer is h or before it.
+  let next = h;
+  let step = 1;
+  let l = h - 1;
+  while (l >= lo && (strict ? a[l]! > x : a[l]! >= x)) {
+    next = l;
+    step *= 2;
+    l = h - step;
+  }
+  if (l < lo) l = lo - 1;
+  return strict ? upperBound(a, l + 1, next, x) : lowerBound(a, l + 1, next, x);
+}
