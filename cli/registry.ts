@@ -7,7 +7,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
-  start: { summary: 'the main job on its default: run the default scenario, write pph-results/', load: () => import('./commands/start.js') },
+  start: { summary: 'the main job on its default: the default scenario, then the threat matrix on a quick budget; writes pph-results/', load: () => import('./commands/start.js') },
   run: { summary: 'run one scenario with one seed and check its invariants', load: () => import('./commands/run.js') },
   trace: { summary: 'show a trace file (trace.jsonl), one fixed-width line per event', load: () => import('./commands/trace.js') },
   evidence: { summary: 'verify AMD SEV-SNP attestation reports (pph evidence verify)', load: () => import('./commands/evidence.js') },

@@ -11,7 +11,7 @@
  */
 import { ChaChaRng } from '../../sim/rng.js';
 import { releaseTimes } from './batching.js';
-import { linkArrays, MetadataInputError, UNOBSERVED, type ClientSideArrays, type GatewaySideArrays, type LinkModel } from './link.js';
+import { linkArrays, MAX_PAIRS_DEFAULT, MetadataInputError, UNOBSERVED, type ClientSideArrays, type GatewaySideArrays, type LinkModel } from './link.js';
 import { drawTrafficPool, selectTraffic, type TrafficModel, type TrafficPool } from './traffic.js';
 
 /** RFC 9458 §4.3 encapsulated request: key id, KEM, KDF, AEAD ids (7) + X25519 enc (32) + AEAD tag (16). */
@@ -62,6 +62,8 @@ export interface WorldOptions {
   sizeSigma?: number;
   /** Client uplink, for the time padding bytes take (default 1250 B/ms = 10 Mbit/s). */
   uplinkBytesPerMs?: number;
+  /** Bound on candidate pairs scored per point; beyond it every s-th request is scored (default 2^25). */
+  maxPairs?: number;
 }
 
 export type MetadataOptions = WorldOptions & Partial<DefenceSettings> & { x?: number };
@@ -89,6 +91,8 @@ export type MetadataPoint = {
   bandwidthOverhead: number;
   requests: number;
   sends: number;
+  /** 1: every real request was scored; s: every s-th (the windows held more than `maxPairs` candidate pairs). */
+  stride: number;
   settings: DefenceSettings;
 };
 
@@ -112,6 +116,7 @@ function worldOf(o: WorldOptions): World {
   requireNumber('sizeSigma', traffic.sizeSigma, 0, 10, false);
   const uplinkBytesPerMs = o.uplinkBytesPerMs ?? 1250;
   requireNumber('uplinkBytesPerMs', uplinkBytesPerMs, 1e-3, 1e9, false);
+  if (o.maxPairs !== undefined) requireNumber('maxPairs', o.maxPairs, 1, 2 ** 40, true);
   return { traffic, uplinkBytesPerMs };
 }
 
@@ -217,7 +222,7 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
     const padMs = (wire[i]! - OHTTP_REQUEST_OVERHEAD_BYTES - raw) / w.uplinkBytesPerMs;
     addedMs += releaseMs[i]! - tr.tMs[i]! + (delay - (BASELINE.delayMsMin + baseSpan * u)) + padMs;
   }
-  const { summary } = linkArrays(client, gateway, attackerModel(settings));
+  const { summary } = linkArrays(client, gateway, attackerModel(settings), o.maxPairs ?? MAX_PAIRS_DEFAULT);
   return {
     x,
     accuracy: summary.accuracy,
@@ -231,6 +236,7 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
     bandwidthOverhead: realRawBytes > 0 ? wireBytes / realRawBytes - 1 : 0,
     requests: real,
     sends: n,
+    stride: summary.stride,
     settings,
   };
 }

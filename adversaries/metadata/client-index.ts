@@ -119,7 +119,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   for (let i = 0; i < n; i++) maxSize = Math.max(maxSize, c.bytes[i]!);
   const sizeSpan = maxSize + 1;
   let groupTable: Int32Array | null = null;
-  if (relays * sizeSpan <= 1 << 24) {
+  if (relays * sizeSpan <= 1 << 22) {
     groupTable = new Int32Array(relays * sizeSpan).fill(-1);
     groupOf.forEach((m, r) => m.forEach((grp, size) => (groupTable![r * sizeSpan + size] = grp)));
   }

@@ -4,7 +4,7 @@
  * that raises them together. The output conforms to `MetadataFileSchema` (reports/schemas.ts).
  */
 import { analysePool, drawPool, settingsOf, BASELINE, type DefenceSettings, type MetadataPoint, type WorldOptions } from './analyse.js';
-import { MetadataInputError } from './link.js';
+import { MAX_PAIRS_DEFAULT, MetadataInputError } from './link.js';
 
 export interface DefenceCurve {
   /** What x is. */
@@ -59,6 +59,8 @@ export type MetadataResult = {
   requests: number;
   clients: number;
   rateHz: number;
+  /** The bound on candidate pairs scored per point (see MetadataPoint.stride). */
+  maxPairs: number;
   base: DefenceSettings;
   attacker: string;
   curves: MetadataCurve[];
@@ -116,6 +118,7 @@ export function assembleCurves(options: CurvesOptions, plan: CurvesPlan, points:
     requests: options.requests,
     clients: options.clients,
     rateHz: options.rateHz ?? 1,
+    maxPairs: options.maxPairs ?? MAX_PAIRS_DEFAULT,
     base: plan.base,
     attacker: ATTACKER,
     curves,

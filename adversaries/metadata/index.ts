@@ -14,6 +14,7 @@ export { metadataCurves, planCurves, assembleCurves, analyseJobs, COMBINED_LEVEL
 export {
   linkObservations,
   linkArrays,
+  MAX_PAIRS_DEFAULT,
   MetadataInputError,
   NOT_SCORED,
   SIM_DEFAULT_MODEL,

@@ -91,7 +91,14 @@ export interface LinkSummary {
   meanCandidates: number;
   meanConcurrent: number;
   meanEntropyBits: number;
+  /** 1 when every real request was scored; s when only every s-th was (the windows held more than `maxPairs` pairs). */
+  stride: number;
+  /** Candidate pairs in the windows of all real requests before the stride (a batch counts once). */
+  pairs: number;
 }
+
+/** Default bound on candidate pairs scored per analysis: 2^25, ~3 s of matching on this machine. */
+export const MAX_PAIRS_DEFAULT = 1 << 25;
 
 const EPS_MS = 1e-6;
 
@@ -107,8 +114,14 @@ function checkModel(m: LinkModel): void {
  * Links every gateway-side observation to a client-side send. The typed-array core of
  * {@link linkObservations}; `analyseMetadata` calls it on a million requests.
  */
-export function linkArrays(client: ClientSideArrays, gateway: GatewaySideArrays, model: LinkModel): { links: LinkArrays; summary: LinkSummary } {
+export function linkArrays(
+  client: ClientSideArrays,
+  gateway: GatewaySideArrays,
+  model: LinkModel,
+  maxPairs: number = MAX_PAIRS_DEFAULT,
+): { links: LinkArrays; summary: LinkSummary } {
   checkModel(model);
+  if (!(maxPairs >= 1)) throw new MetadataInputError('option', `maxPairs expected at least 1, got ${maxPairs}`);
   const ng = gateway.tMs.length;
   if (gateway.bytes.length !== ng || gateway.relay.length !== ng || gateway.truth.length !== ng) {
     throw new MetadataInputError('input', `gateway side expected ${ng} sizes, relays and truths`);
@@ -131,18 +144,53 @@ export function linkArrays(client: ClientSideArrays, gateway: GatewaySideArrays,
     concurrent: new Int32Array(ng),
     entropyBits: new Float64Array(ng),
   };
-  // Kept from pass 1 for the AUPRC pass: the window in its group and the posterior's normaliser.
+  // Kept for the later passes: the window in its group (-1: none, or not scored) and the posterior's normaliser.
   const winLo = new Int32Array(ng).fill(-1);
   const winHi = new Int32Array(ng);
   const weightSum = new Float64Array(ng);
   const positiveScore = new Float64Array(ng);
 
-  // Where the previous observation's window started, per relay and per group (search hints).
+  // Pass 0: each observation's window, on its relay (the concurrent set) and in its size group
+  // (the candidates). Searches start where the previous observation's window did (hints).
   const relayHint = ix.relayStart.slice(0, ix.relays);
   const { relayTable, groupTable, sizeSpan } = ix;
   const groupHint = ix.groupStart.slice(0, ix.groupStart.length - 1);
+  let pairs = 0;
+  for (let g = 0; g < ng; g++) {
+    const t = gateway.tMs[g]!;
+    const fromT = t - b - EPS_MS;
+    const toT = t - a + EPS_MS;
+    const relayId = gateway.relay[g]!;
+    const r = relayTable !== null ? (relayId >= 0 && relayId < relayTable.length ? relayTable[relayId]! : -1) : (ix.relayDense.get(relayId) ?? -1);
+    if (r < 0) continue;
+    const rs = ix.relayStart[r]!;
+    const re = ix.relayStart[r + 1]!;
+    const from = gallop(ix.relayRel, rs, re, fromT, relayHint[r]!, false);
+    relayHint[r] = from;
+    links.concurrent[g] = gallop(ix.relayRel, from, re, toT, from, true) - from;
+    const size = gateway.bytes[g]!;
+    const grp = groupTable !== null ? (size < sizeSpan ? groupTable[r * sizeSpan + size]! : -1) : (ix.groupOf[r]!.get(size) ?? -1);
+    if (grp < 0) continue;
+    const gs = ix.groupStart[grp]!;
+    const ge = ix.groupStart[grp + 1]!;
+    const lo = gallop(ix.groupRel, gs, ge, fromT, groupHint[grp]!, false);
+    groupHint[grp] = lo;
+    const hi = gallop(ix.groupRel, lo, ge, toT, lo, true);
+    winLo[g] = lo;
+    winHi[g] = hi;
+    if (gateway.truth[g] === NOT_SCORED) continue;
+    if (model.batchSize === 1) pairs += hi - lo;
+    else for (let i = lo; i < hi; i = ix.runEnd[i]!) pairs++; // a batch is scored once per window
+  }
+
+  // A limit on everything: when the windows hold more candidate pairs than `maxPairs` (full
+  // padding under a second of jitter: a thousand candidates per request; a batch released
+  // together counts once, as it is scored once), score every stride-th real request only. Every
+  // request stays a candidate for the others; the sample is fixed by position, never by outcome.
+  const stride = Math.max(1, Math.ceil(pairs / maxPairs));
 
   let scored = 0;
+  let scoredSeen = 0;
   let observed = 0;
   let accuracySum = 0;
   let chanceSum = 0;
@@ -151,14 +199,15 @@ export function linkArrays(client: ClientSideArrays, gateway: GatewaySideArrays,
   let concurrentSum = 0;
   let entropySum = 0;
 
+  // Pass 1: posteriors, guesses and the per-observation measures.
   for (let g = 0; g < ng; g++) {
-    const t = gateway.tMs[g]!;
     const truth = gateway.truth[g]!;
-    const fromT = t - b - EPS_MS;
-    const toT = t - a + EPS_MS;
-    const relayId = gateway.relay[g]!;
-    const r = relayTable !== null ? (relayId >= 0 && relayId < relayTable.length ? relayTable[relayId]! : -1) : (ix.relayDense.get(relayId) ?? -1);
-    let concurrent = 0;
+    if (truth === NOT_SCORED ? stride > 1 : scoredSeen++ % stride !== 0) {
+      winLo[g] = -1;
+      continue;
+    }
+    const t = gateway.tMs[g]!;
+    const concurrent = links.concurrent[g]!;
     let k = 0;
     let wSum = 0;
     let wLogW = 0;
@@ -166,51 +215,36 @@ export function linkArrays(client: ClientSideArrays, gateway: GatewaySideArrays,
     let ties = 0;
     let wTruth = 0;
     let guessPos = -1;
-    if (r >= 0) {
-      const rs = ix.relayStart[r]!;
-      const re = ix.relayStart[r + 1]!;
-      const from = gallop(ix.relayRel, rs, re, fromT, relayHint[r]!, false);
-      relayHint[r] = from;
-      concurrent = gallop(ix.relayRel, from, re, toT, from, true) - from;
-      const size = gateway.bytes[g]!;
-      const grp = groupTable !== null ? (size < sizeSpan ? groupTable[r * sizeSpan + size]! : -1) : (ix.groupOf[r]!.get(size) ?? -1);
-      if (grp >= 0) {
-        const gs = ix.groupStart[grp]!;
-        const ge = ix.groupStart[grp + 1]!;
-        const lo = gallop(ix.groupRel, gs, ge, fromT, groupHint[grp]!, false);
-        groupHint[grp] = lo;
-        const hi = gallop(ix.groupRel, lo, ge, toT, lo, true);
-        winLo[g] = lo;
-        winHi[g] = hi;
-        const tp = truth >= 0 ? ix.positionOf[truth]! : -1;
-        for (let i = lo; i < hi; ) {
-          const j = Math.min(ix.runEnd[i]!, hi);
-          let w: number;
-          if (flat) w = 1;
-          else {
-            const d = t - ix.groupRel[i]!;
-            w = Math.min(d - a, b - d);
-          }
-          if (w > 0) {
-            const cnt = j - i;
-            k += cnt;
-            wSum += cnt * w;
-            wLogW += cnt * w * Math.log2(w);
-            if (w > wMax) {
-              wMax = w;
-              ties = cnt;
-              guessPos = i;
-            } else if (w === wMax) ties += cnt;
-            if (tp >= i && tp < j) wTruth = w;
-          }
-          i = j;
+    const lo = winLo[g]!;
+    if (lo >= 0) {
+      const hi = winHi[g]!;
+      const tp = truth >= 0 ? ix.positionOf[truth]! : -1;
+      for (let i = lo; i < hi; ) {
+        const j = Math.min(ix.runEnd[i]!, hi);
+        let w: number;
+        if (flat) w = 1;
+        else {
+          const d = t - ix.groupRel[i]!;
+          w = Math.min(d - a, b - d);
         }
+        if (w > 0) {
+          const cnt = j - i;
+          k += cnt;
+          wSum += cnt * w;
+          wLogW += cnt * w * Math.log2(w);
+          if (w > wMax) {
+            wMax = w;
+            ties = cnt;
+            guessPos = i;
+          } else if (w === wMax) ties += cnt;
+          if (tp >= i && tp < j) wTruth = w;
+        }
+        i = j;
       }
     }
     // H = −Σ p log2 p with p = w/W, rearranged to one pass: log2 W − (Σ w log2 w)/W.
     const h = k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
     links.candidates[g] = k;
-    links.concurrent[g] = concurrent;
     links.entropyBits[g] = h;
     if (guessPos >= 0) {
       links.guess[g] = ix.groupClient[guessPos]!;
@@ -247,6 +281,8 @@ export function linkArrays(client: ClientSideArrays, gateway: GatewaySideArrays,
       meanCandidates: per(candidatesSum),
       meanConcurrent: per(concurrentSum),
       meanEntropyBits: per(entropySum),
+      stride,
+      pairs,
     },
   };
 }

@@ -16,14 +16,15 @@ export function metadataMarkdown(r: MetadataResult): string {
     `base settings: ${JSON.stringify(r.base)}`,
     '',
     'accuracy: real requests linked to the send that carried them; chance: mean 1/N over the N requests concurrent with it; ' +
-      'degree: Díaz et al. 2002 H/log2 N; AUPRC over all candidate pairs; latency: mean added over no defence.',
+      'degree: Díaz et al. 2002 H/log2 N; AUPRC over all candidate pairs; latency: mean added over no defence; ' +
+      'scored: the real requests the measures cover (1/s when the windows held too many candidate pairs and every s-th was scored).',
   ];
   for (const c of r.curves) {
     lines.push('', `## ${c.defence} (x = ${c.parameter}, ${c.unit})`, '');
-    lines.push('| x | accuracy | chance | latency ms | degree | AUPRC | candidates | concurrent | bandwidth + |');
-    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| x | accuracy | chance | latency ms | degree | AUPRC | candidates | concurrent | bandwidth + | scored |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of c.points) {
-      lines.push(`| ${p.x} | ${pct(p.accuracy)} | ${pct(p.chance)} | ${num(p.latencyMs)} | ${num(p.anonymityDegree, 3)} | ${num(p.auprc, 3)} | ${num(p.candidates, 1)} | ${num(p.concurrent, 1)} | ${pct(p.bandwidthOverhead)} |`);
+      lines.push(`| ${p.x} | ${pct(p.accuracy)} | ${pct(p.chance)} | ${num(p.latencyMs)} | ${num(p.anonymityDegree, 3)} | ${num(p.auprc, 3)} | ${num(p.candidates, 1)} | ${num(p.concurrent, 1)} | ${pct(p.bandwidthOverhead)} | ${p.stride === 1 ? 'all' : `1/${p.stride}`} |`);
     }
   }
   return lines.join('\n') + '\n';

@@ -15,7 +15,7 @@ import { matrixLines } from '../campaign/matrix-text.js';
 const USAGE = [
   'pph start [--out DIR] [--runs N] [--kill-rounds N] [--workers K] [--no-matrix]',
   '',
-  '  runs scenarios/default.yaml, then the threat matrix on a quick budget (runs 3, kill rounds 8),',
+  '  runs scenarios/default.yaml, then the threat matrix on a quick budget (runs 3, kill rounds 10),',
   '  and writes both under pph-results/ (or DIR) with their HTML reports',
 ].join('\n');
 
@@ -33,7 +33,7 @@ export const command: Command = {
     if (outIdx >= 0 && rest[outIdx + 1] === undefined) throw new UsageError('--out expects a folder');
     const matrixArgv = outIdx >= 0 ? [...rest.slice(0, outIdx), ...rest.slice(outIdx + 2)] : rest;
     for (const a of matrixArgv) if (a.startsWith('--') && !['--runs', '--kill-rounds', '--workers'].includes(a)) throw new UsageError(`unknown option '${a}' (pph start takes --out, --runs, --kill-rounds, --workers, --no-matrix)`);
-    const o = parseMatrixFlags([...matrixArgv, '--out', join(root, 'matrix')], { out: join(root, 'matrix'), runs: 3, killRounds: 8 });
+    const o = parseMatrixFlags([...matrixArgv, '--out', join(root, 'matrix')], { out: join(root, 'matrix'), runs: 3, killRounds: 10 });
 
     const run = loadAndRun('default', undefined, io);
     const runDir = join(root, `run-${run.scenario.name}-seed-${run.detail.result.seed}`);

@@ -273,6 +273,17 @@ describe('analyseMetadata', () => {
     expect(all.accuracy).toBeGreaterThanOrEqual(single.accuracy);
   });
 
+  it('bounds its work: beyond maxPairs candidate pairs it scores every s-th request, and says so', () => {
+    const full = analyseMetadata({ ...WORLD, paddingBytes: 65536 });
+    expect(full.stride).toBe(1);
+    const sampled = analyseMetadata({ ...WORLD, paddingBytes: 65536, maxPairs: 100_000 });
+    expect(sampled.stride).toBeGreaterThan(1);
+    expect(sampled.requests).toBe(full.requests);
+    expect(sampled.chance).toBeCloseTo(full.chance, 2);
+    expect(Math.abs(sampled.accuracy - full.accuracy)).toBeLessThan(0.02);
+    expect(analyseMetadata({ ...WORLD, paddingBytes: 65536, maxPairs: 100_000 })).toEqual(sampled);
+  });
+
   it('rejects bad settings with a typed error naming the setting', () => {
     for (const bad of [{ batchSize: 0 }, { relays: 1.5 }, { coverHz: -1 }, { delayMsMax: 1 }, { coalition: 'some' as 'one' }, { requests: 0 }]) {
       try {

@@ -3,10 +3,10 @@
  * expectation failed, 2 bad input naming the file or flag, 3 a replay whose trace differs) and the
  * files they write.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { memoryIo } from '../../cli/io.js';
 import { resolveScenarioPath } from '../../scenarios/index.js';
@@ -14,6 +14,7 @@ import { CampaignFileSchema, checkValue, MatrixFileSchema, ReplayFileSchema } fr
 import type { CampaignSummary } from '../../sim/campaign.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pph-campaign-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const MATRIX_YAML = readFileSync(resolveScenarioPath('matrix', process.cwd()), 'utf8');
 
 /** The matrix world on another profile, as a scenario file. */

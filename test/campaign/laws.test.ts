@@ -5,10 +5,10 @@
  * uninterrupted process. The campaign attacks a mutant (`pp-no-spent-record`, token double-spend
  * not recorded) with the generic `replay` adversary, so some of its runs fail and shrink.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as catalogue from '../../adversaries/index.js';
 import { runCampaign, readRunLines, type CampaignResult, type PoolOptions } from '../../cli/campaign/pool.js';
@@ -21,6 +21,7 @@ import { matrixWorld, onProfile } from '../adversaries/catalogue.js';
 const CS: CampaignSpec = { spec: onProfile(matrixWorld(), 'pp-no-spent-record'), attackers: ['replay'], expect: {}, seed: 1, runs: 5, shrinkRuns: 3 };
 
 const root = mkdtempSync(join(tmpdir(), 'pph-campaign-laws-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const dir = (name: string) => join(root, name);
 const options = (o: Partial<PoolOptions>): PoolOptions => ({ workers: 1, shard: null, timeLimitS: null, outDir: null, resume: false, ...o });
 

@@ -1,13 +1,13 @@
 /**
  * The threat matrix runs in CI on a small budget and must match its expectations (issue 5): the
  * default profiles (pp and every real-finding mutant, at least), every attacker of
- * scenarios/expected/pp.yaml, two runs per attacker on pp and six kill rounds per mutant. Exit 0
+ * scenarios/expected/pp.yaml, two runs per attacker on pp and ten kill rounds per mutant. Exit 0
  * means every pp cell is as THREATS.md expects and every finding is killed by search.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { memoryIo } from '../../cli/io.js';
 import { FINDING_PROFILES } from '../../model/profile.js';
@@ -17,8 +17,9 @@ import { baseOf, expectedFor } from '../adversaries/catalogue.js';
 describe('pph matrix on the CI budget', () => {
   it('every pp cell as expected, every real finding killed: exit 0', { timeout: 300_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'pph-matrix-ci-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const io = memoryIo();
-    const code = await runCli(['matrix', '--runs', '2', '--kill-rounds', '6', '--workers', '2', '--out', out, '--json'], io);
+    const code = await runCli(['matrix', '--runs', '2', '--kill-rounds', '10', '--workers', '2', '--out', out, '--json'], io);
     const matrix = checkValue(MatrixFileSchema, JSON.parse(readFileSync(join(out, 'matrix.json'), 'utf8')), 'matrix.json');
     const findings = Object.keys(FINDING_PROFILES);
     expect(matrix.profiles).toEqual(expect.arrayContaining(['pp', ...findings]));
