@@ -198,7 +198,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   let campaign: BenchFile['campaign'] = null;
   if (wanted.has('campaign')) {
     log('campaign');
-    const c = await measureCampaign({ runs: Math.max(4, Math.round(settings.timeMs / 125)) });
+    const c = await measureCampaign({ runs: Math.max(4, Math.round(settings.timeMs / 30)) });
     campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
   }
 

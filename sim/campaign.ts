@@ -240,7 +240,7 @@ export function summarise(
   }
   const required: Record<string, number> = {};
   for (const a of adversaries) for (const m of a.marks) required[m] = Object.entries(marks).filter(([k]) => k === m || k.startsWith(`${m}.`)).reduce((s, [, n]) => s + n, 0);
-  const baseline = cs.spec.profile === 'pp' && cs.spec.ablations.length === 0;
+  const baseline = (cs.spec.profile === 'pp' || cs.spec.profile === 'pcc') && cs.spec.ablations.length === 0;
   const unobserved = Object.keys(cs.expect).filter((id) => cs.expect[id] === 'violated' && !violations[id]);
   const missingMarks = baseline ? Object.keys(required).filter((m) => required[m] === 0) : [];
   const failing = sorted.filter((l) => !l.ok);

@@ -38,7 +38,7 @@ function grid(m: MatrixResult, profile: string, sep: string, md: boolean): strin
 
 export function matrixLines(m: MatrixResult, dirLabel: string): string[] {
   const out: string[] = [];
-  out.push(`${m.ok ? 'PASS' : 'FAIL'}  threat matrix · ${m.adversaries.length} adversaries · ${m.profiles.length} profiles · ${m.totals.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s (${m.runsPerSec} runs/s, ${m.workers} worker${m.workers === 1 ? '' : 's'})`);
+  out.push(`${m.ok ? 'PASS' : 'FAIL'}  threat matrix · ${m.adversaries.length} attackers · ${m.profiles.length} profiles · ${m.totals.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s (${m.runsPerSec} runs/s, ${m.workers} worker${m.workers === 1 ? '' : 's'})`);
   out.push('legend: · held as expected   v violated as expected   X unexpected violation   ? expected violation not observed');
   for (const p of m.profiles.filter((p) => m.mutants.every((x) => x.profile !== p))) {
     out.push('');

@@ -19,7 +19,8 @@ export function campaignLines(s: CampaignSummary, dirLabel: string): string[] {
     out.push(`${id.padEnd(w)}  ${(s.expect[id] ?? 'holds').padEnd(8)}  ${String(s.violations[id]).padStart(11)}  ${id in s.firstViolation ? String(s.firstViolation[id]).padStart(9) : '        -'}`);
   }
   const marks = Object.entries(s.requiredMarks);
-  if (marks.length) out.push(`marks: ${marks.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  const baseline = s.profile === 'pp' || s.profile === 'pcc';
+  if (marks.length) out.push(`marks: ${marks.map(([m, n]) => `${m} ${n}`).join(', ')}${baseline ? '' : ' (required on the baseline profiles only: this profile switches a defence off)'}`);
   if (s.missingMarks.length) out.push(`FAIL: the adversary never reached ${s.missingMarks.join(', ')} (an attack that never reaches the defence proves nothing)`);
   if (s.unobserved.length) out.push(`FAIL: expected violated but never observed: ${s.unobserved.join(', ')}`);
   for (const r of s.replays) out.push(`counterexample: ${r.invariant} (run ${r.runIndex}) → pph replay ${dirLabel}/${r.file}`);

@@ -8,6 +8,7 @@
 import { relative, resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../../scenarios/index.js';
 import { knownAttackers } from '../../adversaries/index.js';
+import { isProfile, PROFILES } from '../../model/profile.js';
 import type { CampaignSpec, CampaignSummary } from '../../sim/campaign.js';
 import { runCampaign } from '../campaign/pool.js';
 import { campaignLines, progressLine } from '../campaign/text.js';
@@ -28,6 +29,7 @@ const USAGE = [
   '                   (default pph-results/campaign-<scenario>)',
   '  --resume         keep the finished runs of DIR/runs.jsonl and run the rest',
   '  --adversary A    attack with A instead of the scenario\'s adversaries (repeatable)',
+  '  --profile P      run the scenario under profile P (pp, pcc or a mutant such as pp-no-spent-record)',
   '  --shrink-runs N  runs fast-check may spend shrinking one counterexample (default 40)',
   '  --json           print campaign.json on stdout',
   '',
@@ -67,10 +69,14 @@ export const command: Command = {
       resume: { type: 'boolean' },
       adversary: { type: 'string', multiple: true },
       'shrink-runs': { type: 'string' },
+      profile: { type: 'string' },
     });
     if (flags.positionals.length !== 1) throw new UsageError('expected one scenario');
     const path = resolveScenarioPath(flags.positionals[0]!, io.cwd);
-    const scenario = loadScenario(path);
+    const loaded = loadScenario(path);
+    const profile = flags.str('profile');
+    if (profile !== undefined && !isProfile(profile)) throw new UsageError(`--profile: unknown profile '${profile}' (one of: ${PROFILES.join(', ')})`);
+    const scenario = profile === undefined ? loaded : { ...loaded, profile };
     const attackers = flags.strs('adversary').length ? flags.strs('adversary') : [...(scenario.adversaries ?? [])];
     if (attackers.length === 0) throw new UsageError(`${relative(io.cwd, path)}: adversaries: the scenario names no adversary (add one, or pass --adversary)`);
     checkAttackers(attackers);
