@@ -89,3 +89,16 @@ export class FakeConfigfs {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** Fakes made through the returned function are removed after each test of the calling file. */
+export function fakeConfigfsPerTest(afterEach: (fn: () => void) => void): (options: FakeTsmOptions) => FakeConfigfs {
+  const fakes: FakeConfigfs[] = [];
+  afterEach(() => {
+    for (const f of fakes.splice(0)) f.remove();
+  });
+  return (options) => {
+    const f = new FakeConfigfs(options);
+    fakes.push(f);
+    return f;
+  };
+}

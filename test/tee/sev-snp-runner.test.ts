@@ -17,20 +17,12 @@ import { TeeError } from '../../tee/runner.js';
 import { encodeCertTable } from '../../tee/sev-snp-cert-table.js';
 import { SevSnpRunner, verifySevSnpEvidence } from '../../tee/sev-snp.js';
 import { describeVectors, readVector, readVectorJson } from '../helpers/vectors.js';
-import { FakeConfigfs, type FakeTsmOptions } from './fake-configfs.js';
+import { fakeConfigfsPerTest, type FakeConfigfs } from './fake-configfs.js';
 
 /** Inside every VCEK window used here (dstack's starts 2026-06-17, go-sev-guest's ends 2029-09-24). */
 const AT_MS = Date.UTC(2026, 6, 1);
 
-const fakes: FakeConfigfs[] = [];
-function fake(options: FakeTsmOptions): FakeConfigfs {
-  const f = new FakeConfigfs(options);
-  fakes.push(f);
-  return f;
-}
-afterEach(() => {
-  for (const f of fakes.splice(0)) f.remove();
-});
+const fake = fakeConfigfsPerTest(afterEach);
 
 function runnerOn(f: FakeConfigfs): SevSnpRunner {
   return new SevSnpRunner({ configfsRoot: f.root, io: f.io, entryName: 'pph-test' });

@@ -10,17 +10,9 @@ import { TeeError } from '../../tee/runner.js';
 import { TdxQuoteError, parseTdxQuote } from '../../tee/tdx-quote.js';
 import { TdxRunner, tdxEvidence } from '../../tee/tdx.js';
 import { describeVectors, readVector, readVectorJson } from '../helpers/vectors.js';
-import { FakeConfigfs, type FakeTsmOptions } from './fake-configfs.js';
+import { fakeConfigfsPerTest, type FakeConfigfs } from './fake-configfs.js';
 
-const fakes: FakeConfigfs[] = [];
-function fake(options: FakeTsmOptions): FakeConfigfs {
-  const f = new FakeConfigfs(options);
-  fakes.push(f);
-  return f;
-}
-afterEach(() => {
-  for (const f of fakes.splice(0)) f.remove();
-});
+const fake = fakeConfigfsPerTest(afterEach);
 
 function quoteCode(bytes: Uint8Array): string {
   try {
