@@ -21,7 +21,7 @@ const USAGE = [
   '           [--workers K] [--scenario FILE] [--expected FILE] [--out DIR] [--json]',
   '',
   '  --runs N          runs per adversary on the baseline profile (default 6)',
-  '  --kill-rounds N   rounds of the mutant search: each adversary gets one run per round (default 10)',
+  '  --kill-rounds N   rounds of the mutant search: each adversary gets one run per round (default 12)',
   '  --profiles LIST   comma-separated: pp, pcc, mutant names, `findings` (the 8 real findings),',
   '                    `mutations` (one per defence switch) or `all` (default: pp,pcc,findings)',
   '  --adversaries L   comma-separated adversaries, coalitions or conditions (default: every one',
@@ -138,7 +138,7 @@ export const command: Command = {
   summary: 'threat matrix and mutant kill table',
   usage: USAGE,
   async run(argv, io) {
-    const o = parseMatrixFlags(argv, { out: 'pph-results/matrix', runs: 6, killRounds: 10 });
+    const o = parseMatrixFlags(argv, { out: 'pph-results/matrix', runs: 6, killRounds: 12 });
     const { result, dir, index } = await matrixJob(o, io, argv, 'matrix');
     if (o.json) io.out(JSON.stringify(result));
     else {
