@@ -59,8 +59,6 @@ export class World {
   readonly provenance = new Map<number, string>();
   /** What the `later` position records on the operator's links, to replay after seizing keys. */
   readonly recorded: { link: string; bytes: Uint8Array; event: number }[] = [];
-  /** Ground truth: the nonce each REPORT_DATA was produced for. */
-  readonly reportDataNonce = new Map<string, string>();
   /** Ground truth: the nonce each report (by SHA-256 of its bytes) was produced for by an enclave. */
   readonly reportNonce = new Map<string, string>();
   /** What adversaries registered through their powers; parties consult these at their decision points. */

@@ -267,7 +267,7 @@ export class GatewayParty {
     const out = items.map((item) => {
       const c = decodeCandidate(item);
       if (!c) return item;
-      const node = Math.max(0, this.published.find((x) => x.bundle === c.bundle || equalBytes(x.bundle, c.bundle))?.node ?? 0);
+      const node = this.published.find((x) => equalBytes(x.bundle, c.bundle))?.node ?? 0;
       let bytes = nodeMessage(NODE_MSG.evidence, c.bundle);
       for (const f of w.hooks.nodeReply) bytes = f({ route: 'attest', node, ref, nonce: toHex(epochNonce(c.epoch)), bytes });
       return bytes[0] === NODE_MSG.evidence ? encodeCandidate({ epoch: c.epoch, node, bundle: bytes.subarray(1) }) : item;

@@ -319,7 +319,6 @@ export class NodeParty {
     const reportData = reportDataBinding(this.enclaveKey!, w.defences['client-nonce'] ? nonce : null);
     const chip = w.keys.chip(this.index);
     const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index) });
-    w.reportDataNonce.set(toHex(reportData), toHex(nonce));
     w.reportNonce.set(toHex(sha256(report)), toHex(nonce));
     const release = this.release!;
     return encodeBundle({

@@ -4,25 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { command } from '../../cli/commands/evidence.js';
-import { EXIT_USAGE, UsageError, memoryIo } from '../../cli/io.js';
+import { runCommand } from '../helpers/cli.js';
 import { describeVectors, readVector, vectorPath } from '../helpers/vectors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pph-evidence-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs the command as cli/main.ts does: a UsageError becomes exit 2. */
-async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const io = memoryIo();
-  let code: number;
-  try {
-    code = await command.run(argv, io);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.err(e.message);
-    code = EXIT_USAGE;
-  }
-  return { code, out: io.stdout, err: io.stderr };
-}
+const run = (argv: string[]) => runCommand(command, argv);
 
 interface JsonLine {
   file: string;
