@@ -6,7 +6,10 @@
  * checks each forgery with the same verifier as honest evidence.
  */
 import { utf8 } from '../protocol/bytes.js';
-import { encodeBundle, parseBundle, reportDataBinding, type AttestationBundle } from '../protocol/attestation-bundle.js';
+import { encodeBundle, encodeReleaseEntry, parseBundle, reportDataBinding, type AttestationBundle } from '../protocol/attestation-bundle.js';
+import { MerkleLog } from '../protocol/tlog/log.js';
+import { hashLeaf } from '../protocol/tlog/merkle.js';
+import { measurementOfImage } from '../sim/world-keys.js';
 import { SimulatedVendor } from '../protocol/attestation/sim-vendor.js';
 import { generateKeyPair, type KeyPair } from '../protocol/hpke.js';
 import { diffusedResponseKey, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../protocol/inner-session.js';
@@ -16,9 +19,12 @@ import { buildReport, signReportBody } from '../protocol/attestation/sim-vendor.
 import { CHIP_TCB } from '../sim/world-keys.js';
 import { NODE_MSG, nodeMessage } from '../sim/parties/common.js';
 import { flipBit } from './network-plan.js';
+import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
+import { foreignTdxChip, type TdxChip } from '../sim/evidence/tdx.js';
 
 export const FORGERIES = [
   'foreign-root',
+  'forked-release',
   'swapped-cert',
   'debug-policy',
   'low-tcb',
@@ -94,6 +100,7 @@ export class RogueNode {
 export class Forger {
   private readonly seen: Uint8Array[] = [];
   private ownVendor: SimulatedVendor | null = null;
+  private ownTdx: TdxChip | null = null;
   readonly rogue: RogueNode;
 
   constructor(private readonly powers: Powers) {
@@ -126,10 +133,12 @@ export class Forger {
     this.powers.note(`forged evidence: ${kind}`, { kind });
     switch (kind) {
       case 'foreign-root': {
+        // Profile pp-tdx: a TDX quote from a platform of an Intel of its own (sim/evidence/tdx.ts).
+        if (this.powers.public.evidence === 'tdx') return out(this.rogue.bundle(honest, (this.ownTdx ??= foreignTdxChip(this.powers.rng.fork('own-intel'))).quote({ reportData: binding, measurement, hostData: RELEASED_HOST_DATA }), []));
         // A chain of its own: genuine-looking layout and signature, rooted in a key no client pins.
         this.ownVendor ??= SimulatedVendor.create(this.powers.rng.fork('own-vendor'), { product: 'Milan' });
         const chip = this.ownVendor.provisionChip(this.powers.rng.fork('own-chip'), CHIP_TCB);
-        const report = chip.signReport({ reportData: binding, measurement, policy: 0x30000n, vmpl: 0 });
+        const report = chip.signReport({ reportData: binding, measurement, hostData: RELEASED_HOST_DATA, policy: 0x30000n, vmpl: 0 });
         return out(this.rogue.bundle(honest, report, [chip.certDer, this.ownVendor.askDer]));
       }
       case 'swapped-cert': {
@@ -147,14 +156,17 @@ export class Forger {
       }
       case 'unsigned-report': {
         // A report the operator wrote itself for its key, with the genuine chain of the node's chip.
-        const report = signReportBody(buildReport({ reportData: binding, measurement, policy: 0x30000n, vmpl: 0, currentTcb: CHIP_TCB, reportedTcb: CHIP_TCB, signingKey: 'vcek' as never }), this.powers.rng.bytes(48));
+        const report = signReportBody(buildReport({ reportData: binding, measurement, hostData: RELEASED_HOST_DATA, policy: 0x30000n, vmpl: 0, currentTcb: CHIP_TCB, reportedTcb: CHIP_TCB, signingKey: 'vcek' as never }), this.powers.rng.bytes(48));
         return out(this.rogue.bundle(honest, report, honest.certificates));
       }
       case 'low-tcb': {
         // The operator's unpatched chip: a genuine vendor certificate for an old TCB; its old
         // firmware signs what the host asks, including a debug policy or a REPORTED_TCB it does not have.
+        // Profile pp-tdx: the operator's TDX platform on old microcode, TCB status OutOfDate.
+        const oldTd = this.powers.key('tdx:outdated');
+        if (oldTd) return out(this.rogue.bundle(honest, oldTd.quote({ reportData: binding, measurement, hostData: RELEASED_HOST_DATA }), []));
         const chip = this.powers.key('chip:outdated');
-        const report = chip.signReport({ reportData: binding, measurement, policy: 0x30000n, vmpl: 0, currentTcb: CHIP_TCB, reportedTcb: CHIP_TCB, committedTcb: CHIP_TCB, launchTcb: CHIP_TCB });
+        const report = chip.signReport({ reportData: binding, measurement, hostData: RELEASED_HOST_DATA, policy: 0x30000n, vmpl: 0, currentTcb: CHIP_TCB, reportedTcb: CHIP_TCB, committedTcb: CHIP_TCB, launchTcb: CHIP_TCB });
         return out(this.rogue.bundle(honest, report, [chip.certDer, honest.certificates[1] ?? chip.certDer]));
       }
       case 'key-substitution':
@@ -178,6 +190,20 @@ export class Forger {
         return out(encodeBundle({ ...honest, report: flipBit(honest.report, arg % (0x2a0 * 8)) }));
       case 'malformed':
         return out(this.powers.rng.bytes(1 + (arg % 2048)));
+      case 'forked-release': {
+        // An image not in the log with a release entry of its own and an inclusion proof computed
+        // in a forked tree (the public log with that entry in place of the node's): the proof does
+        // not lead to the signed checkpoint's root, so only the inclusion check refuses it.
+        const image = 'pph-enclave 1.0+operator-patch';
+        const report = this.powers.launchVm(reply0.node, { image, debug: false, reportData: binding });
+        const entry = encodeReleaseEntry(measurementOfImage(image), image);
+        const pub = this.powers.public.log;
+        const fork = new MerkleLog();
+        for (let i = 0; i < honest.treeSize && i < pub.size; i++) fork.appendLeafHash(i === honest.leafIndex ? hashLeaf(entry) : pub.leafHash(i));
+        if (fork.size !== honest.treeSize) return reply;
+        const bundle = parseBundle(this.rogue.bundle(honest, report, honest.certificates, entry));
+        return out(encodeBundle({ ...bundle, inclusionProof: fork.inclusionProof(honest.leafIndex, honest.treeSize) }));
+      }
       case 'unlogged-measurement': {
         // The operator launches an image that is not in the log on a current chip.
         const report = this.powers.launchVm(reply0.node, { image: 'pph-enclave 1.0+operator-patch', debug: false, reportData: binding });

@@ -17,8 +17,11 @@ import { curiousHost } from './curious-host.js';
 import { unmeasuredInput } from './unmeasured-input.js';
 import { kInflation } from './k-inflation.js';
 import { maliciousImage } from './malicious-image.js';
+import { revokedChipKey } from './revoked-chip-key.js';
+import { maliciousClient } from './malicious-client.js';
+import { gpuEvidence } from './gpu-evidence.js';
 
-/** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`). */
+/** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`), then revoked-chip-key (issue 14: a chip key the vendor revoked). */
 export const ADVERSARIES: readonly Adversary<any>[] = [
   maliciousRelay,
   forgedQuote,
@@ -33,6 +36,10 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
   curiousHost,
   unmeasuredInput,
   kInflation,
+  revokedChipKey,
+  maliciousClient,
+  // Issue 15: acts on profile pp-gpu (nodes are a CVM plus a confidential GPU).
+  gpuEvidence,
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
@@ -60,6 +67,6 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, maliciousClient, gpuEvidence };
 
 export { runAttacked, type AttackedOptions } from './run.js';

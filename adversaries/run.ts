@@ -10,7 +10,8 @@
  */
 import fc from 'fast-check';
 import { fcSeedFor, runArbitrary } from '../sim/campaign.js';
-import { runDetailed, type RunResult } from '../sim/runner.js';
+import { runDetailed, type RunDetail, type RunResult } from '../sim/runner.js';
+import { assertSeed } from '../sim/seed.js';
 import type { RunSpec } from '../sim/spec.js';
 import { resolveAttacker } from './index.js';
 
@@ -23,6 +24,13 @@ export interface AttackedOptions {
 }
 
 export function runAttacked(spec: RunSpec, options: AttackedOptions): RunResult & { plans: unknown[] } {
+  assertSeed(options.seed, 'options.seed');
+  const { result, plans } = runAttackedDetailed(spec, options, false);
+  return { ...result, plans };
+}
+
+/** {@link runAttacked} with the trace kept (for `pph run`'s trace, reports and proof events). */
+export function runAttackedDetailed(spec: RunSpec, options: AttackedOptions, keepTrace = true): RunDetail & { plans: unknown[] } {
   const adversaries = options.adversaries.flatMap((n) => {
     const a = resolveAttacker(n);
     if (!a) throw new RangeError(`unknown adversary ${JSON.stringify(n)}`);
@@ -31,6 +39,6 @@ export function runAttacked(spec: RunSpec, options: AttackedOptions): RunResult 
   const [, ...drawn] = fc.sample(runArbitrary(spec, adversaries), { seed: fcSeedFor(options.seed, 0), numRuns: 1 })[0]!;
   const plans = options.plans ? [...options.plans] : drawn;
   if (plans.length !== adversaries.length) throw new RangeError(`expected ${adversaries.length} plans, got ${plans.length}`);
-  const { result } = runDetailed(spec, { seed: options.seed, adversaries: adversaries.map((adversary, i) => ({ adversary, plan: plans[i] })), keepTrace: false });
-  return { ...result, plans };
+  const detail = runDetailed(spec, { seed: options.seed, adversaries: adversaries.map((adversary, i) => ({ adversary, plan: plans[i] })), keepTrace });
+  return { ...detail, plans };
 }

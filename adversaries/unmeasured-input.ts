@@ -1,13 +1,14 @@
 /**
  * 12. unmeasured-input (THREATS.md): the host feeds the enclave configuration the measurement does
  * not cover (the class of real findings where configuration was loaded after measurement), e.g.
- * a logging switch that sends requests to the host. Defence: the enclave accepts only what is
- * measured or bound in HOST_DATA, and refuses the rest.
+ * the program's logging switch `log=requests`, whose log the host collects. Defence: the platform
+ * binds the launch configuration in HOST_DATA and the client refuses any but the released one.
  */
 import fc from 'fast-check';
 import type { Adversary } from '../sim/adversary.js';
 
-const CONFIGS = ['log-requests=host', 'log-requests=host;model=large', 'model=large', 'debug=1;log-requests=host'] as const;
+/** Launch configurations of the enclave program (tee/enclave-program.ts) other than the released one. */
+const CONFIGS = ['log=requests', 'log=requests;model=large', 'model=large', 'debug=1;log=requests'] as const;
 
 export interface ConfigPlan {
   nodeMask: number;
@@ -20,7 +21,7 @@ export const unmeasuredInput: Adversary<ConfigPlan> = {
   name: 'unmeasured-input',
   description: 'feeds enclaves host configuration that the measurement does not cover',
   positions: ['gateway'],
-  marks: ['enclave.unmeasured-config-refused'],
+  marks: ['client.evidence-rejected.host-data'],
   plan: (spec) =>
     fc.record({
       nodeMask: fc.integer({ min: 1, max: (1 << Math.min(spec.world.nodes, 16)) - 1 }),

@@ -11,6 +11,8 @@ import { encodeBundle, parseBundle, reportDataBinding } from '../protocol/attest
 import type { Adversary } from '../sim/adversary.js';
 import { NODE_MSG, nodeMessage } from '../sim/parties/common.js';
 import { RogueNode } from './forge.js';
+import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
+import { gpuBoundForgery } from '../sim/evidence/gpu.js';
 
 export interface LeakPlan {
   /** Attest replies to hijack, by index. */
@@ -35,9 +37,11 @@ export const vendorKeyLeak: Adversary<LeakPlan> = {
       const chip = powers.key(`chip:${reply.node}`);
       const nonce = reply.nonce === null ? new Uint8Array(0) : Uint8Array.from(Buffer.from(reply.nonce, 'hex'));
       const image = plan.unlogged ? 'pph-enclave 1.0+exfiltrate' : 'pph-enclave 1.0';
-      const report = chip.signReport({ reportData: reportDataBinding(rogue.keys.publicKey, nonce), measurement: sha384(utf8(`measurement of ${image}`)) });
+      const sign = (reportData: Uint8Array) => chip.signReport({ reportData, measurement: sha384(utf8(`measurement of ${image}`)), hostData: RELEASED_HOST_DATA });
+      // Profile pp-gpu: the forgery commits to the node's GPU as well, with its fresh evidence (sim/evidence/gpu.ts).
+      const forged = gpuBoundForgery(powers, reply.node, honest, reportDataBinding(rogue.keys.publicKey, nonce), sign);
       powers.note(`forged perfect evidence with node-${reply.node}'s leaked chip key`, { unlogged: plan.unlogged });
-      return nodeMessage(NODE_MSG.evidence, encodeBundle({ ...honest, enclaveKey: rogue.keys.publicKey, report }));
+      return nodeMessage(NODE_MSG.evidence, encodeBundle({ ...honest, enclaveKey: rogue.keys.publicKey, ...forged }));
     });
   },
 };

@@ -5,7 +5,7 @@
  * (the results are identical by construction; only the wall time differs).
  */
 import { loadScenario, resolveScenarioPath } from '../scenarios/index.js';
-import { runCampaign } from '../cli/campaign/pool.js';
+import { runCampaign, warmPool } from '../cli/campaign/pool.js';
 import type { CampaignSpec } from '../sim/campaign.js';
 import { Stopwatch } from './stopwatch.js';
 
@@ -14,6 +14,11 @@ export interface CampaignFigures {
   runsPerSec2: number;
   /** runsPerSec2 / runsPerSec1. */
   scaling: number;
+  /** Process CPU time (all threads) per run with 1 and 2 workers: equal when the pool adds no work. */
+  cpuMsPerRun1: number;
+  cpuMsPerRun2: number;
+  /** CPU time over wall time of the 2-worker campaign: the cores it actually got (≤ 2; less on a shared machine, which bounds `scaling`). */
+  coresUsed2: number;
   runs: number;
   scenario: string;
   adversary: string;
@@ -26,13 +31,30 @@ export async function measureCampaign(options: { runs?: number } = {}): Promise<
   const cs: CampaignSpec = { spec, attackers: ['malicious-relay'], expect: {}, seed: 1, runs };
   const rate = async (workers: number) => {
     const watch = new Stopwatch();
+    const cpu = process.cpuUsage();
     const r = await runCampaign(cs, { workers, shard: null, timeLimitS: null, outDir: null, resume: false });
-    return r.summary.runs / (watch.elapsedMs() / 1000);
+    const wallMs = watch.elapsedMs();
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    return { perSec: r.summary.runs / (wallMs / 1000), cpuMsPerRun: cpuMs / r.summary.runs, cores: cpuMs / wallMs };
   };
-  // Warm-up on a short campaign (JIT, caches); the measured ones are long enough (32 runs at the
-  // default --time) that starting the worker threads, ~0.5 s each, does not hide the scaling.
+  // Warm-up (JIT, caches) on a short campaign on this thread and one on the persistent worker
+  // pool (cli/campaign/pool.ts): the threads are started and warmed once, as in a matrix, so the
+  // measured campaigns compare steady states, not thread start-up.
   await runCampaign({ ...cs, runs: 4 }, { workers: 1, shard: null, timeLimitS: null, outDir: null, resume: false });
-  const runsPerSec1 = await rate(1);
-  const runsPerSec2 = await rate(2);
-  return { runsPerSec1, runsPerSec2, scaling: runsPerSec2 / runsPerSec1, runs, scenario: spec.name, adversary: 'malicious-relay' };
+  await warmPool(2);
+  await runCampaign({ ...cs, runs: 4 }, { workers: 2, shard: null, timeLimitS: null, outDir: null, resume: false });
+  const one = await rate(1);
+  const two = await rate(2);
+  return {
+    runsPerSec1: one.perSec,
+    runsPerSec2: two.perSec,
+    scaling: two.perSec / one.perSec,
+    cpuMsPerRun1: one.cpuMsPerRun,
+    cpuMsPerRun2: two.cpuMsPerRun,
+    coresUsed2: two.cores,
+    runs,
+    scenario: spec.name,
+    adversary: 'malicious-relay',
+  };
 }

@@ -22,6 +22,11 @@ export function defaultScenario(): Scenario {
   return loadScenario(resolveScenarioPath('default', process.cwd()));
 }
 
+/** The small world of the threat matrix (scenarios/matrix.yaml): `sim.runsPerSecond` runs it. */
+export function smallWorldScenario(): Scenario {
+  return loadScenario(resolveScenarioPath('matrix', process.cwd()));
+}
+
 /** A chat of `messages` messages, generated as the default scenario's workload generates them. */
 export function benchChat(messages: number, seed = 'pph bench chat'): Chat {
   const base = defaultScenario();

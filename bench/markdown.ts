@@ -94,6 +94,8 @@ export function renderBenchMarkdown(b: BenchFile): string {
     const s = obj(b.sim);
     out.push('', `## Simulator: ${num(b.sim.runsPerSec, 3)} runs/s of scenario ${String(s.scenario ?? '?')}`, '');
     out.push(`${String(s.runs ?? '?')} timed runs after one warm-up, ${us(Number(s.runMsMean) * 1000)} each; crypto ${us(Number(s.cryptoMsPerRun) * 1000)} of it; overhead ratio ${num(b.sim.overheadRatio)} (overhead time / crypto time).`);
+    const small = obj(s.smallWorld);
+    if (s.runsPerSecond !== undefined) out.push('', `Small world (scenario ${String(small.scenario ?? '?')}, 1 worker, no profiler): ${num(Number(s.runsPerSecond), 3)} runs/s (sim.runsPerSecond), ${us(Number(small.runMsMean) * 1000)} a run over ${String(small.runs ?? '?')} runs.`);
     out.push('', `Method: ${String(s.method ?? '')}.`, '');
     out.push('| where the run\'s time goes | share |', '|---|---|');
     for (const [k, v] of Object.entries(obj(s.shares))) out.push(`| ${k} | ${(Number(v) * 100).toFixed(1)} % |`);
@@ -106,6 +108,10 @@ export function renderBenchMarkdown(b: BenchFile): string {
 
   out.push('', '## Campaign', '');
   out.push(b.campaign ? `${num(b.campaign.runsPerSec1)} runs/s with 1 worker, ${num(b.campaign.runsPerSec2)} with 2: scaling ${num(b.campaign.scaling)}×.` : 'Not measured in this run (campaign: null).');
+  if (b.campaign && obj(b.campaign).cpuMsPerRun1 !== undefined) {
+    const c = obj(b.campaign);
+    out.push('', `CPU per run (all threads): ${num(Number(c.cpuMsPerRun1))} ms with 1 worker, ${num(Number(c.cpuMsPerRun2))} ms with 2 (persistent, warmed pool); the 2-worker campaign got ${num(Number(c.coresUsed2))} cores of CPU time per second of wall time, which bounds the scaling on a shared machine.`);
+  }
 
   const names = Object.keys(b.suites);
   if (names.length) {

@@ -13,7 +13,7 @@ import { createRunner, probeRunners, type CreateRunnerOptions, type RunnerProbe 
 import { TEE_RUNNER_NAMES, type TeeRunnerName } from '../tee/runner.js';
 import { InProcessRunner } from '../tee/in-process.js';
 import { measureCampaign } from './campaign.js';
-import { BenchKeys, benchChat, defaultScenario } from './fixtures.js';
+import { BenchKeys, benchChat, defaultScenario, smallWorldScenario } from './fixtures.js';
 import { floorTasks } from './floor.js';
 import { HotPath, type HotPathSample } from './hot-path.js';
 import { measure, measurePaired, settingsFor, type Figure, type MeasureSettings } from './measure.js';
@@ -182,7 +182,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     const scenario = options.simScenario ?? defaultScenario();
     log(`simulator: scenario ${scenario.name}`);
     const s = await measureSim({ scenario, timeMs: Math.max(settings.timeMs * 5, 1), runsMin: options.simRunsMin ?? 2 });
+    // Issue 12's figure: the small world (scenarios/matrix.yaml) on this one thread, no profiler.
+    const small = smallWorldScenario();
+    log(`simulator: small world ${small.name}`);
+    const w = await measureSim({ scenario: small, timeMs: Math.max(settings.timeMs * 5, 1), runsMin: Math.max(3, options.simRunsMin ?? 2), profile: false });
     sim = {
+      runsPerSecond: round(w.runsPerSec),
+      smallWorld: { scenario: small.name, runs: w.runs, runMsMean: round(w.runMsMean), workers: 1 },
       runsPerSec: round(s.runsPerSec),
       overheadRatio: s.overheadRatio === null ? null : round(s.overheadRatio),
       scenario: scenario.name,
@@ -199,7 +205,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   if (wanted.has('campaign')) {
     log('campaign');
     const c = await measureCampaign({ runs: Math.max(4, Math.round(settings.timeMs / 30)) });
-    campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
+    campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), workers: [1, 2], cpuMsPerRun1: round(c.cpuMsPerRun1), cpuMsPerRun2: round(c.cpuMsPerRun2), coresUsed2: round(c.coresUsed2, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
   }
 
   const file = {

@@ -1,27 +1,24 @@
 /** File reading for the CLI: every failure is a UsageError naming the file (exit 2). */
-import { readFileSync } from 'node:fs';
 import { fromHex } from '../protocol/bytes.js';
 import { UsageError } from './io.js';
+import { readBoundedBytes, readBoundedText, type InputLimitName } from './read-bounded.js';
 
-export function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+/**
+ * The bytes of an input file, or of standard input for `-`, with the size limit of its kind
+ * (cli/read-bounded.ts: stat first, only regular files, bounded read).
+ */
+export function readBytes(path: string, what: string, limit?: InputLimitName): Uint8Array {
+  return readBoundedBytes(path, what, limit);
 }
 
-export function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+/** {@link readBytes} as strict UTF-8 text. */
+export function readText(path: string, what: string, limit?: InputLimitName): string {
+  return readBoundedText(path, what, limit);
 }
 
 /** A file holding either raw bytes or ASCII hex (whitespace allowed): returns the bytes. */
-export function readBytesOrHex(path: string, what: string): Uint8Array {
-  const raw = readBytes(path, what);
+export function readBytesOrHex(path: string, what: string, limit?: InputLimitName): Uint8Array {
+  const raw = readBytes(path, what, limit);
   const text = Buffer.from(raw).toString('latin1').trim();
   if (text.length > 0 && text.length % 2 === 0 && /^(0x)?[0-9a-fA-F\s]+$/.test(text)) {
     const clean = text.replace(/\s+/g, '');

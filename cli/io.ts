@@ -45,13 +45,65 @@ export interface Flags {
   int(name: string, fallback: number, min?: number, max?: number): number;
 }
 
-/** Strict `parseArgs`; unknown flags or missing values become a UsageError (exit 2). */
+/** Edit distance of two short strings (Levenshtein), for did-you-mean hints. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** ` (did you mean X?)` for the closest candidate within 2 edits (or a third of the name's length), else ''. */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${best}?)` : '';
+}
+
+/**
+ * Strict `parseArgs`; unknown flags or missing values become a UsageError (exit 2) that names the
+ * option and the closest known one. A value that starts with `-` is taken as the value of a string
+ * option when it is a number (`--seed -1` reads like `--seed=-1`), so range checks can say what is wrong.
+ */
 export function parseFlags(argv: string[], options: Options): Flags {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
+  const known = Object.keys(options);
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    if (name !== null && !name.includes('=') && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const err = e as Error & { code?: string };
+    const unknown = /Unknown option '([^']+)'/.exec(err.message);
+    if (unknown) {
+      const flag = unknown[1]!;
+      const hint = flag.startsWith('--') ? didYouMean(flag.slice(2).split('=')[0]!, known).replace(/mean (\S+)\?/, 'mean --$1?') : '';
+      throw new UsageError(`unknown option ${flag}${hint}`);
+    }
+    const missing = /Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument missing/.exec(err.message);
+    if (missing) throw new UsageError(`${missing[1]} expects a value`);
+    const notString = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(err.message);
+    if (notString) throw new UsageError(`${notString[1]} takes no value`);
+    throw new UsageError(err.message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
   }
   const { values, positionals } = parsed;
   const str = (name: string): string | undefined => {
@@ -70,7 +122,9 @@ export function parseFlags(argv: string[], options: Options): Flags {
     int: (name, fallback, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) => {
       const raw = str(name);
       if (raw === undefined) return fallback;
-      if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} expects an integer, got '${raw}'`);
+      const what = min >= 0 ? 'an unsigned integer' : 'an integer';
+      if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} expects ${what}, got '${raw}'`);
+      if (min >= 0 && raw.startsWith('-')) throw new UsageError(`--${name} expects an unsigned integer, got ${raw}`);
       const n = Number(raw);
       if (n < min || n > max) throw new UsageError(`--${name} expects an integer in [${min}, ${max}], got ${n}`);
       return n;
@@ -83,9 +137,40 @@ export function requireFlag(value: string | undefined, flag: string): string {
   return value;
 }
 
+/**
+ * Whether stdout's reader went away (EPIPE: `pph trace show t.jsonl | head -1`). From then on
+ * output is dropped and the command runs to its end (its files are written whole), exiting with
+ * its own code: the reader chose to stop reading, that is not an error (docs/json-output.md).
+ */
+let stdoutClosed = false;
+let epipeGuarded = false;
+
+function guardEpipe(): void {
+  if (epipeGuarded) return;
+  epipeGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      stdoutClosed = true;
+      return;
+    }
+    throw e;
+  });
+}
+
+function writeStdout(line: string): void {
+  if (stdoutClosed) return;
+  try {
+    process.stdout.write(line + '\n');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') stdoutClosed = true;
+    else throw e;
+  }
+}
+
 export function nodeIo(): CliIo {
+  guardEpipe();
   return {
-    out: (line) => process.stdout.write(line + '\n'),
+    out: writeStdout,
     err: (line) => process.stderr.write(line + '\n'),
     env: process.env,
     cwd: process.cwd(),

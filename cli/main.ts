@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { nodeIo, UsageError, EXIT_USAGE, type CliIo } from './io.js';
+import { didYouMean, nodeIo, UsageError, EXIT_USAGE, type CliIo } from './io.js';
 import { PphError } from '../protocol/errors.js';
 
 import { COMMANDS } from './registry.js';
@@ -19,8 +19,35 @@ function help(io: CliIo): void {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   for (const [name, entry] of Object.entries(COMMANDS)) io.out(`  ${name.padEnd(width)}  ${entry.summary}`);
   io.out('');
-  io.out('exit codes: 0 every expectation held, 1 one failed, 2 bad input or usage');
+  io.out('exit codes: 0 every expectation held, 1 one failed, 2 bad input or usage, 130 interrupted');
+  io.out('built-in scenarios, adversaries, profiles, invariants: pph list');
   io.out('vectors: $PPH_VECTORS (default ../shared/vectors)');
+}
+
+/** The version of every `--json` output's shape (docs/json-output.md). */
+export const JSON_SCHEMA_VERSION = 1;
+
+/**
+ * Every `--json` line carries `schemaVersion` and `kind` (docs/json-output.md): a command that
+ * prints a JSON object without them gets them added in front (`kind` is the command's name), one
+ * that sets them (run, campaign, matrix, bench, ...) is left as it is.
+ */
+function jsonEnvelope(io: CliIo, name: string): CliIo {
+  return {
+    ...io,
+    out: (line) => {
+      if (!line.startsWith('{')) return io.out(line);
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        return io.out(line);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || 'schemaVersion' in value) return io.out(line);
+      const v = value as Record<string, unknown>;
+      io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, kind: typeof v.kind === 'string' ? v.kind : name, ...v }));
+    },
+  };
 }
 
 export async function runCli(argv: string[], io: CliIo = nodeIo()): Promise<number> {
@@ -35,7 +62,8 @@ export async function runCli(argv: string[], io: CliIo = nodeIo()): Promise<numb
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    io.err(`pph: unknown command '${name}' (see pph --help)`);
+    const hint = didYouMean(name, Object.keys(COMMANDS));
+    io.err(`pph: unknown command '${name}'${hint} (see pph --help)`);
     return EXIT_USAGE;
   }
   const { command } = await entry.load();
@@ -44,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo = nodeIo()): Promise<numb
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, rest.includes('--json') ? jsonEnvelope(io, name) : io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`pph ${name}: ${e.message}`);

@@ -18,6 +18,8 @@ export interface EvidenceChecks {
   binding: boolean;
   clientNonce: boolean;
   keyConsistency: boolean;
+  /** HOST_DATA must equal the digest of the released launch configuration (absent: checked). */
+  hostData?: boolean;
 }
 
 export type Intent =

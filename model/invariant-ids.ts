@@ -11,6 +11,7 @@ export const INVARIANT_IDS = [
   'non-targetability',
   'transparency',
   'liveness',
+  'authorization',
 ] as const;
 
 export type InvariantId = (typeof INVARIANT_IDS)[number];

@@ -18,11 +18,12 @@ export const ABLATIONS = {
   'key-consistency': 'client does not check that its OHTTP and token keys are the ones every client gets (step 3)',
   'token-spend': 'gateway does not record spent tokens (step 7)',
   'padding': 'client does not pad requests to a size bucket (step 5)',
-  'response-binding': 'client does not check that the response belongs to its request (step 9)',
+  'response-binding': 'client does not check that the answer names its own request id (step 9; the answer key stays exported from the request\'s HPKE context)',
   'state-erasure': 'enclave does not erase request state after responding (step 8)',
   'relay': 'client talks to the gateway directly, without the relay (step 6)',
-  'measured-config': 'enclave accepts configuration from the host that the measurement does not cover',
+  'measured-config': 'client does not check HOST_DATA (the launch configuration the measurement does not cover) against the released configuration (step 4)',
   'k-cap': 'client (pcc) seals its request key to every node offered, not to at most k of them',
+  'gpu-binding': 'client (pp-gpu) checks the GPU evidence (chain, signature, CC mode) but not that its nonce derives from this CVM session and that it is the GPU the CVM committed to',
 } as const;
 
 export type Ablation = keyof typeof ABLATIONS;
@@ -47,7 +48,39 @@ export interface ProfileDef {
   ablations: readonly Ablation[];
   /** The published finding this mutant reproduces (THREATS.md "Real findings"), if any. */
   finding?: string;
+  /** The node's evidence (docs/profiles.md); default `sev-snp`. */
+  evidence?: EvidenceKind;
+  /** The expectations file `scenarios/expected/<family>.yaml` and the adversaries' `profiles`; default `base`. */
+  family?: string;
 }
+
+/** What a node proves itself with: an SEV-SNP report, an Intel TDX quote (DCAP), an SEV-SNP CVM plus a confidential GPU. */
+export type EvidenceKind = 'sev-snp' | 'tdx' | 'cvm-gpu';
+
+/**
+ * Profiles on other evidence (issue 15, docs/profiles.md): `pp` with TDX quotes from a simulated
+ * Intel verified with DCAP collateral, and `pp` whose nodes are a CVM plus a confidential GPU.
+ */
+export const EVIDENCE_PROFILES = {
+  'pp-tdx': { base: 'pp', ablations: [], evidence: 'tdx', family: 'pp-tdx' },
+  'pp-tdx-status-ignored': { base: 'pp', ablations: ['tcb-check'], evidence: 'tdx', family: 'pp-tdx', finding: 'TDX TCB status not enforced: a quote from an OutOfDate platform is accepted' },
+  'pp-gpu': { base: 'pp', ablations: [], evidence: 'cvm-gpu', family: 'pp-gpu' },
+  'pp-gpu-unbound': { base: 'pp', ablations: ['gpu-binding'], evidence: 'cvm-gpu', family: 'pp-gpu', finding: 'GPU evidence not bound to the CVM session: evidence of another GPU or session passes for a GPU outside confidential mode' },
+} as const satisfies Record<string, ProfileDef>;
+
+/** The evidence a profile's nodes produce and its clients check. */
+export function evidenceOf(profile: string): EvidenceKind {
+  return PROFILE_DEFS[profile]?.evidence ?? 'sev-snp';
+}
+
+/** The expectations family of a profile (scenarios/expected/<family>.yaml). */
+export function familyOf(profile: string): string {
+  const d = PROFILE_DEFS[profile];
+  return d?.family ?? d?.base ?? 'pp';
+}
+
+/** Every expectations file the matrix loads. */
+export const FAMILIES: readonly string[] = ['pp', 'pcc', ...new Set(Object.values(EVIDENCE_PROFILES).map((d) => d.family))];
 
 /** The real findings of THREATS.md, each the defence that fixes it switched off. */
 export const FINDING_PROFILES = {
@@ -63,7 +96,7 @@ export const FINDING_PROFILES = {
 
 /** One mutant per defence switch (THREATS.md "Mutations"): `pp-off-<ablation>`. */
 export const MUTATION_PROFILES: Record<string, ProfileDef> = Object.fromEntries(
-  (Object.keys(ABLATIONS) as Ablation[]).filter((a) => a !== 'k-cap').map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
+  (Object.keys(ABLATIONS) as Ablation[]).filter((a) => a !== 'k-cap' && a !== 'gpu-binding').map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
 );
 
 /**
@@ -71,7 +104,7 @@ export const MUTATION_PROFILES: Record<string, ProfileDef> = Object.fromEntries(
  * request key to at most {@link DIFFUSION_CAP} randomly chosen nodes (target diffusion); one round
  * trip per request after the candidate fetch; freshness by key epochs and an enclave replay cache.
  */
-export const PROFILE_DEFS: Record<string, ProfileDef> = { pp: { base: 'pp', ablations: [] }, pcc: { base: 'pcc', ablations: [] }, ...FINDING_PROFILES, ...MUTATION_PROFILES };
+export const PROFILE_DEFS: Record<string, ProfileDef> = { pp: { base: 'pp', ablations: [] }, pcc: { base: 'pcc', ablations: [] }, ...FINDING_PROFILES, ...MUTATION_PROFILES, ...EVIDENCE_PROFILES };
 
 /** `pcc`: the most nodes one request key is sealed to. */
 export const DIFFUSION_CAP = 2;

@@ -1,7 +1,9 @@
 /**
- * What the invariants read at the end of a run, besides the trace: ground-truth records the
- * simulator keeps (it knows which request each message belongs to, which keys are honest, what
- * each party holds). Parties never read these; only checks do. Plain data, no I/O, no crypto.
+ * The ground truth the invariants judge, as a view DERIVED FROM THE TRACE: every field is rebuilt
+ * from the run's fact events (model/facts.ts, `viewFromTrace`). The simulator's observer writes
+ * those facts into the trace (inside its hash) as the run happens; nothing here is kept beside the
+ * trace, so `pph check <trace.jsonl>` recomputes every verdict from the file alone. Plain data, no
+ * I/O, no crypto.
  */
 
 export type PartyRole = 'client' | 'relay' | 'gateway' | 'host' | 'enclave' | 'issuer' | 'log' | 'adversary';
@@ -23,8 +25,8 @@ export interface RequestRecord {
   issuedAtMs: number;
   /** Times the request left the device (attempts that reached send-request). */
   sentCount: number;
-  /** The node whose key each attempt was sealed to, and the ground truth about that key. */
-  sealedTo: { node: string; keyHonest: boolean; event: number }[];
+  /** The node whose key each attempt was sealed to, and the observer's judgement about that key. */
+  sealedTo: { node: string; keyHonest: boolean; event: number; attempt: number }[];
   outcome: 'ok' | 'error' | null;
   code: string | null;
   endedAtMs: number | null;
@@ -34,20 +36,49 @@ export interface RequestRecord {
   producedAnswers: string[];
 }
 
-/** Something a party learned: who (account, network address) or what (token, content), per request. */
-export interface Exposure {
+/**
+ * One piece of a party's knowledge: bytes it received on a link, holds in its state, wrote to its
+ * logs, or obtained by its own means (`learned`: a rogue node's decryption, a seized key). The
+ * observer scanned the bytes when the party got them and recorded what they contain: content
+ * canaries (by request), message canaries (by chat) and identity canaries (by user: an account
+ * id, a user name), and, for bytes received straight from a client, whose network address sent them.
+ */
+export interface Holding {
   party: string;
-  requestId: string;
-  kind: 'who' | 'what';
-  label: string;
+  source: 'received' | 'state' | 'log' | 'learned';
+  /** The message the bytes came in on (or were opened from); null when not tied to one message. */
+  msg: number | null;
+  /** Observer: the request the message belongs to (provenance), or null. */
+  of: string | null;
+  /** The user whose network address sent these bytes (a party that receives from a client sees it). */
+  fromUser: string | null;
+  /** Requests whose content canary is in the bytes. */
+  req: string[];
+  /** Chats one of whose message canaries is in the bytes. */
+  chat: string[];
+  /** Users one of whose identity canaries is in the bytes. */
+  who: string[];
+  sha: string;
+  bytes: number;
   event: number;
 }
 
-/** Bytes a party held: received on a link, kept in its state, or written to its logs. */
-export interface HeldBytes {
+/** A party verified a token: it knows the token of a request; `keyOwner` is the only account its key was issued to. */
+export interface TokenKnowledge {
   party: string;
-  source: 'received' | 'state' | 'log';
-  bytes: Uint8Array;
+  msg: number;
+  requestId: string;
+  tokenId: string;
+  /** The observer's judgement: the key that verified the token was made for this account alone (a tag). */
+  keyOwner: string | null;
+  event: number;
+}
+
+/** A linker's claim (metadata-correlation), scored right against ground truth by the observer. */
+export interface LinkClaim {
+  party: string;
+  requestId: string;
+  user: string;
   event: number;
 }
 
@@ -57,15 +88,15 @@ export interface EvidenceAcceptance {
   node: string;
   /** The nonce the client sent for this attempt (hex). */
   nonce: string;
-  /** Ground truth: the enclave produced this evidence for this very attempt's attest request. */
+  /** Observer: the enclave produced this evidence for this very attempt's nonce. */
   fresh: boolean;
   measurement: string;
-  /** Ground truth: the measurement is a release entry of the one true log. */
+  /** Observer: the measurement is a release entry of the one true log. */
   measurementLogged: boolean;
-  /** Ground truth: the key in the evidence is held by that node's honest enclave now. */
+  /** Observer: the key in the evidence was generated inside an honest enclave. */
   keyHonest: boolean;
   checkpointSize: number;
-  /** The client's view of the log was consistent with every checkpoint it had seen. */
+  /** Observer: the checkpoint the client accepted is one of the true log's. */
   viewConsistent: boolean;
   event: number;
 }
@@ -81,8 +112,8 @@ export interface EnclaveSnapshot {
   /** The ref of the request that had just ended. */
   afterRef: number;
   requestId: string;
-  /** Every byte string the enclave still held for requests that had ended. */
-  leftover: Uint8Array[];
+  /** What the walk of the enclave's whole state found of ended requests: the field path and the request. */
+  leftover: { field: string; requestId: string }[];
   event: number;
 }
 
@@ -98,8 +129,8 @@ export interface ForwardSecrecyRecord {
   seized: string[];
   /** Recorded ciphertexts it tried to open. */
   attempts: number;
-  /** Plaintexts it obtained, with the event of the recorded message. */
-  opened: { what: string; bytes: Uint8Array; event: number }[];
+  /** What opened, with the content and message canaries found in it. */
+  opened: { what: string; req: string[]; chat: string[]; event: number }[];
 }
 
 export interface WorldView {
@@ -107,11 +138,17 @@ export interface WorldView {
   diffusionCap?: number | null;
   parties: PartyInfo[];
   nodes: number;
+  /** Users and, per user, the accounts and addresses that identify them. */
+  users: string[];
   requests: RequestRecord[];
-  exposures: Exposure[];
-  held: HeldBytes[];
+  held: Holding[];
+  tokenKnowledge: TokenKnowledge[];
+  linkClaims: LinkClaim[];
   evidence: EvidenceAcceptance[];
+  /** Tokens the gateway served (forwarded a request with), in order. */
   tokens: TokenAcceptance[];
+  /** Tokens an issuance produced (finalized by the account they were issued to). */
+  tokensIssued: { tokenId: string; holder: string; event: number }[];
   /**
    * Inner requests the enclave opened, by digest of their ciphertext: the same ciphertext opened
    * twice was replayed (a client's retry is a new ciphertext).
@@ -120,10 +157,8 @@ export interface WorldView {
   /** Answers the client accepted, by request. */
   answersAccepted: { requestId: string; answer: string; event: number }[];
   enclaveSnapshots: EnclaveSnapshot[];
-  /** Plaintext each enclave opened: the consent check scans it for canaries of blocked chats. */
-  enclavePlaintexts: { node: string; bytes: Uint8Array; event: number }[];
-  /** Canaries of messages in chats the user excluded or of users who opted out. */
-  blockedCanaries: { canary: string; chatId: string }[];
+  /** Chats whose messages must never leave the device (excluded chats, chats of opted-out users). */
+  blockedChats: string[];
   routing: RoutingRecord[];
   forwardSecrecy: ForwardSecrecyRecord;
   /** Each checkpoint (size, root hex) every client saw, in order, and whether each was accepted. */

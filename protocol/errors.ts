@@ -38,7 +38,10 @@ export class MerkleProofError extends PphError {}
 export class NoteError extends PphError {}
 /**
  * Attestation evidence was rejected. Codes: parse, signature, chain, expired, tcb, policy,
- * measurement, binding, freshness.
+ * measurement, binding, freshness; for SEV-SNP also not-yet-valid, revoked, crl-parse,
+ * crl-issuer, crl-signature, crl-not-yet-valid, crl-expired, non-canonical, mask-chip-key, hwid,
+ * vcek-tcb, policy-reserved, debug, migrate-ma, smt, vmpl, host-data, id-key-digest,
+ * author-key-digest, report-data (docs/attestation-policy.md).
  */
 export class AttestationError extends PphError {}
 /** A certificate could not be parsed (DER/X.509 or the AMD extensions). */

@@ -61,6 +61,10 @@ const KEY_CACHE_ENTRIES_MAX = 256;
 const publicKeys = new KeyCache(KEY_CACHE_ENTRIES_MAX);
 const secretKeys = new KeyCache(KEY_CACHE_ENTRIES_MAX);
 
+// Raw keys are imported as JWK, not DER: Node builds an OKP key from the JWK's raw bytes, while
+// DER goes through OpenSSL 3's generic decoders (a seal+open took ~4x longer with DER imports
+// and SPKI exports on this machine, docs/performance.md).
+
 /** Imports a raw 32-byte X25519 secret key (RFC 7748 §5: clamping happens inside X25519). */
 export function x25519SecretKey(sk: Uint8Array): KeyObject {
   return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(sk), x: PLACEHOLDER_X }, format: 'jwk' });
@@ -85,6 +89,15 @@ export function x25519PublicKeyCached(pk: Uint8Array): KeyObject {
 export function x25519PublicBytes(secret: KeyObject): Uint8Array {
   const jwk = createPublicKey(secret).export({ format: 'jwk' });
   return u8(Buffer.from(jwk.x as string, 'base64url'));
+}
+
+const publicOfSecret = new WeakMap<KeyObject, Uint8Array>();
+
+/** As {@link x25519PublicBytes}, remembered per KeyObject: for the cached long-term keys. */
+export function x25519PublicBytesCached(secret: KeyObject): Uint8Array {
+  let pk = publicOfSecret.get(secret);
+  if (pk === undefined) publicOfSecret.set(secret, (pk = x25519PublicBytes(secret)));
+  return pk.slice();
 }
 
 /**

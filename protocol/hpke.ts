@@ -26,6 +26,7 @@ import {
   SHA256_BYTES,
   x25519Dh,
   x25519PublicBytes,
+  x25519PublicBytesCached,
   x25519PublicKey,
   x25519PublicKeyCached,
   x25519SecretKey,
@@ -199,7 +200,12 @@ function deriveImported(ikm: Uint8Array): ImportedKeyPair {
 }
 
 function importSecret(secretKey: Uint8Array, longTerm: boolean): ImportedKeyPair {
-  const secret = longTerm ? x25519SecretKeyCached(secretKey) : x25519SecretKey(secretKey);
+  // Long-term keys: the KeyObject and its public bytes are imported once and cached (hpke-node.ts).
+  if (longTerm) {
+    const secret = x25519SecretKeyCached(secretKey);
+    return { secretKey, publicKey: x25519PublicBytesCached(secret), secret };
+  }
+  const secret = x25519SecretKey(secretKey);
   return { secretKey, publicKey: x25519PublicBytes(secret), secret };
 }
 
@@ -224,7 +230,7 @@ export function generateKeyPair(rng: Rng): KeyPair {
 /** The raw public key for a raw 32-byte X25519 secret key. */
 export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
   abytes('secretKey', secretKey, X25519_SHA256_SIZES.Nsk);
-  return x25519PublicBytes(x25519SecretKeyCached(secretKey));
+  return x25519PublicBytesCached(x25519SecretKeyCached(secretKey));
 }
 
 /**

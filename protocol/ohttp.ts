@@ -159,26 +159,55 @@ export function encodeKeyConfigList(configs: readonly KeyConfig[]): Uint8Array {
   return concat(...parts);
 }
 
+/** A configuration of a list that was skipped: its KEM is not one pph can frame (RFC 9458 §3.2). */
+export interface SkippedKeyConfig {
+  readonly keyId: number;
+  readonly kemId: number;
+  /** The configuration's length, from its 2-byte prefix. */
+  readonly length: number;
+}
+
 /**
- * Parses an `application/ohttp-keys` list (RFC 9458 §3.2). Strict: a configuration that does not
- * parse fails the whole list (`OhttpKeyConfigError`, codes as {@link parseKeyConfig}, plus
- * `trailing` when a configuration is shorter than its length prefix says).
+ * Parses an `application/ohttp-keys` list (RFC 9458 §3.2) and says which configurations it
+ * skipped. RFC 9458 §3.2: "Clients MUST discard incorrectly encoded lists" — the list framing is
+ * the 2-byte length prefix per configuration, so a configuration whose KEM pph does not know
+ * (e.g. ML-KEM-768 0x0041 or X-Wing 0x647a, whose public key length pph cannot derive) is framed
+ * correctly and is skipped, not fatal; the others are kept. What fails the whole list
+ * (`OhttpKeyConfigError`): a truncated prefix or configuration (`truncated`), a configuration
+ * shorter than its key id and KEM id (`truncated`), a configuration of a known KEM that does not
+ * fill its prefix exactly (`trailing`) or does not parse (codes as {@link parseKeyConfig}).
  */
-export function parseKeyConfigList(bytes: Uint8Array): KeyConfig[] {
+export function readKeyConfigList(bytes: Uint8Array): { configs: KeyConfig[]; skipped: SkippedKeyConfig[] } {
   abytes('bytes', bytes);
   const configs: KeyConfig[] = [];
+  const skipped: SkippedKeyConfig[] = [];
   let p = 0;
   while (p < bytes.length) {
     if (bytes.length - p < 2) throw new OhttpKeyConfigError('truncated', 'key configuration list truncated in a length prefix');
     const length = u16(bytes, p);
     p += 2;
     if (bytes.length - p < length) throw new OhttpKeyConfigError('truncated', 'key configuration list truncated in a configuration');
+    if (length < 3) throw new OhttpKeyConfigError('truncated', 'key configuration shorter than its key id and KEM id');
+    const kemId = u16(bytes, p + 1);
+    if (!KEM_PUBLIC_KEY_BYTES.has(kemId)) {
+      skipped.push({ keyId: bytes[p]!, kemId, length });
+      p += length;
+      continue;
+    }
     const { config, next } = readKeyConfig(bytes, p, p + length);
     if (next !== p + length) throw new OhttpKeyConfigError('trailing', 'key configuration shorter than its length prefix');
     configs.push(config);
     p = next;
   }
-  return configs;
+  return { configs, skipped };
+}
+
+/**
+ * The configurations of an `application/ohttp-keys` list (RFC 9458 §3.2) whose KEM pph can
+ * frame; see {@link readKeyConfigList} for what is skipped and what fails the list.
+ */
+export function parseKeyConfigList(bytes: Uint8Array): KeyConfig[] {
+  return readKeyConfigList(bytes).configs;
 }
 
 // ---------------------------------------------------------------------------------------------

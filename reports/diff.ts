@@ -91,6 +91,16 @@ function diffMetadata(d: Differences, x: NonNullable<ReportInput['metadata']>, y
   d.field('metadata.json', 'curves', pts(x), pts(y));
 }
 
+function diffExplore(d: Differences, x: NonNullable<ReportInput['explore']>, y: NonNullable<ReportInput['explore']>): void {
+  // Wall time, states per minute and the worker count are the machine's; the rest is the search's.
+  const part = (e: typeof x) => {
+    const { wallMs: _w, statesPerMinute: _s, workers: _k, replay: _r, ...rest } = e.file as Record<string, unknown>;
+    const per = Array.isArray(rest.perAdversary) ? (rest.perAdversary as Record<string, unknown>[]).map(({ wallMs: _pw, statesPerMinute: _ps, ...p }) => p) : rest.perAdversary;
+    return { ...rest, perAdversary: per };
+  };
+  d.field('explore.json', 'search', part(x), part(y));
+}
+
 /**
  * Lists the differences between the results of two folders, one line each; empty when they are
  * identical in everything but wall-clock figures.
@@ -100,7 +110,7 @@ function diffMetadata(d: Differences, x: NonNullable<ReportInput['metadata']>, y
  */
 export function diffResults(a: ReportInput, b: ReportInput): string[] {
   const d = new Differences();
-  for (const kind of ['run', 'campaign', 'matrix', 'bench', 'metadata'] as const) {
+  for (const kind of ['run', 'campaign', 'matrix', 'bench', 'metadata', 'explore'] as const) {
     if (Boolean(a[kind]) !== Boolean(b[kind])) d.add(kind, a[kind] ? 'present in the original, missing now' : 'missing in the original, present now');
   }
   if (a.run && b.run) diffRun(d, a.run, b.run);
@@ -108,6 +118,7 @@ export function diffResults(a: ReportInput, b: ReportInput): string[] {
   if (a.matrix && b.matrix) diffMatrix(d, a.matrix, b.matrix, a, b);
   if (a.bench && b.bench) diffBench(d, a.bench, b.bench);
   if (a.metadata && b.metadata) diffMetadata(d, a.metadata, b.metadata);
+  if (a.explore && b.explore) diffExplore(d, a.explore, b.explore);
   return d.lines;
 }
 

@@ -1,12 +1,12 @@
 /** The sections of `index.html` for `bench.json` and `metadata.json`: tables and their charts. */
 import type { BenchFile, MetadataFile } from './schemas.js';
-import { benchChart, chartNumber, metadataCharts } from './charts.js';
+import { benchChart, chartNumber, metadataCharts, metadataTradeoffSvg } from './charts.js';
 import { BENCH_RATIO_TO_FLOOR_MAX } from './junit.js';
 import { esc, table, type Diagrams } from './html-kit.js';
 
 const n = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
-/** Hot-path runners slower than the gate (the bench's failures). */
+/** Hot-path runners whose paired ratio to the floor misses the goal (reported, not failures). */
 export function benchOverGate(b: BenchFile): string[] {
   return Object.entries(b.hotPath ?? {})
     .filter(([, h]) => h.ratioToFloor !== null && h.ratioToFloor > BENCH_RATIO_TO_FLOOR_MAX)
@@ -22,9 +22,17 @@ export function benchSections(d: Diagrams, b: BenchFile): string {
   if (b.hotPath) {
     const rows = Object.entries(b.hotPath).map(([k, h]) => {
       const over = h.ratioToFloor !== null && h.ratioToFloor > BENCH_RATIO_TO_FLOOR_MAX;
-      return { cls: over ? 'fail' : 'ok', cells: [esc(k), n(h.meanUs), n(h.ratioToFloor, 2), over ? '✗ <strong>over the gate</strong>' : '✓'] };
+      return { cls: '', cells: [esc(k), n(h.meanUs), n(h.paired?.meanUs), n(h.paired?.floorUs), n(h.ratioToFloor, 2), h.ratioToFloor === null ? '-' : over ? 'missed' : '✓ met'] };
     });
-    out.push('<h3>Hot path against the floor</h3>', table(['runner', 'mean µs', '× floor', `within ${BENCH_RATIO_TO_FLOOR_MAX}×`], rows, 'data bench'));
+    out.push(
+      '<h3>Hot path against the floor</h3>',
+      `<p>The ratio comes from the request and the floor measured alternating in one loop (paired, same load for both): paired request µs ÷ paired floor µs. The unpaired mean is measured alone and may differ. The goal (≤ ${BENCH_RATIO_TO_FLOOR_MAX}×) is reported; a missed goal is not a failure.</p>`,
+      table(['runner', 'mean µs (alone)', 'paired: request µs', 'paired: floor µs', '× floor (paired)', `goal ≤ ${BENCH_RATIO_TO_FLOOR_MAX}×`], rows, 'data bench'),
+    );
+  }
+  if (b.goals && Object.keys(b.goals).length > 0) {
+    const rows = Object.entries(b.goals).map(([k, g]) => ({ cls: '', cells: [esc(k), g.value === null ? '-' : chartNumber(g.value), esc(g.goal), g.met === null ? 'not measured' : g.met ? '✓ met' : 'missed'] }));
+    out.push('<h3>Goals</h3>', table(['goal', 'value', 'target', 'result'], rows, 'data goals'));
   }
   const suites = Object.entries(b.suites).map(([k, s]) => ({ cells: [esc(k), n(s.meanUs), n(s.p99Us), s.samples === null ? '-' : String(s.samples), s.rme === null ? '-' : `±${s.rme.toFixed(2)}%`] }));
   if (suites.length > 0) out.push('<h3>Suites</h3>', table(['suite', 'mean µs', 'p99 µs', 'samples', 'rme'], suites, 'data bench'));
@@ -39,6 +47,8 @@ export function benchSections(d: Diagrams, b: BenchFile): string {
 
 export function metadataSections(d: Diagrams, m: MetadataFile): string {
   const out: string[] = ['<section id="metadata"><h2>Metadata correlation</h2>', '<p>How well a colluding relay and gateway link requests to users, with each defence against traffic analysis.</p>'];
+  const tradeoff = metadataTradeoffSvg(m);
+  if (tradeoff) out.push(`<figure class="diagram diagram-svg" id="metadata-tradeoff"><div class="scroll">${tradeoff}</div><figcaption>What each defence buys and costs: a point low and to the left is a defence that works cheaply; a line that stays high does not stop the linking whatever latency it adds. Hover a point for its setting.</figcaption></figure>`);
   for (const chart of metadataCharts(m)) out.push(d.figure('chart', chart.id, chart.title, chart.source, esc(chart.caption)));
   const rows = m.curves.flatMap((c) => c.points.map((p) => ({ cells: [esc(c.defence), chartNumber(p.x), p.accuracy.toFixed(3), p.chance.toFixed(3), n(p.latencyMs)] })));
   out.push(table(['defence', m.xLabel ?? 'x', 'accuracy', 'chance', 'latency ms'], rows, 'data metadata'), '</section>');

@@ -4,6 +4,7 @@ import { campaignExpectation, type ReportInput } from './report-input.js';
 import { campaignChart } from './charts.js';
 import { replayCounterexample } from './html-counterexample.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
+import { campaignMissingMarks } from './verdict.js';
 
 export type CampaignInput = NonNullable<ReportInput['campaign']>;
 
@@ -56,10 +57,19 @@ export function campaignSections(d: Diagrams, c: CampaignInput, dirLabel: string
   const out: string[] = [];
   const chart = campaignChart(k, c.runs);
   if (chart) out.push(`<section id="chart-campaign"><h2>${esc(chart.title)}</h2>`, d.figure('chart', chart.id, chart.title, chart.source, esc(chart.caption)), '</section>');
-  const marks = Object.entries(k.marks).sort((a, b) => a[0].localeCompare(b[0]));
+  const required = k.requiredMarks ?? {};
+  const missing = new Set(campaignMissingMarks(c));
+  const all = new Map<string, number>(Object.entries(k.marks));
+  for (const [m, n] of Object.entries(required)) if (!all.has(m)) all.set(m, n);
+  for (const m of missing) if (!all.has(m)) all.set(m, 0);
+  const marks = [...all.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   if (marks.length > 0) {
-    const rows = marks.map(([mark, n]) => ({ cls: n === 0 ? 'fail' : '', cells: [`<code>${esc(mark)}</code>`, String(n)] }));
-    out.push('<section id="marks"><h2>Coverage marks</h2>', '<p>How often each rejection branch was reached; a mark at 0 means the campaign never tested that defence.</p>', table(['mark', 'hits'], rows, 'data marks'), '</section>');
+    const rows = marks.map(([mark, n]) => {
+      const req = mark in required || missing.has(mark);
+      const hits = req ? (required[mark] ?? n) : n;
+      return { cls: missing.has(mark) ? 'fail' : '', cells: [`<code>${esc(mark)}</code>`, String(hits), req ? (missing.has(mark) ? '✗ <strong>required, never reached</strong>' : 'required') : '-'] };
+    });
+    out.push('<section id="marks"><h2>Coverage marks</h2>', '<p>How often each rejection branch was reached; a required mark at 0 means the campaign never tested that defence (the campaign fails on a baseline profile).</p>', table(['mark', 'hits', 'required'], rows, 'data marks'), '</section>');
   }
   if (c.replays.length > 0) {
     out.push('<section id="counterexamples"><h2>Counterexamples (shrunk)</h2>');
@@ -79,7 +89,7 @@ export function campaignFacts(c: CampaignInput): string {
     `scenario <b>${esc(k.scenario)}</b> (${esc(k.scenarioHash.slice(0, 16))})`,
     `profile ${esc(k.profile)}`,
     `seed <b>${k.seed}</b>`,
-    `${k.runs} runs`,
+    k.runsPlanned !== undefined && k.runsPlanned !== k.runs ? `${k.runs} of ${k.runsPlanned} runs` : `${k.runs} runs`,
     `${k.runsPerSec.toFixed(1)} runs/s`,
     `${(k.wallMs / 1000).toFixed(1)} s`,
     `${k.shrinkSteps} shrink steps`,

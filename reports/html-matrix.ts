@@ -22,9 +22,15 @@ export function cellStatus(c: Pick<MatrixCell, 'expected' | 'observed'>): CellSt
 
 const SYMBOL: Record<CellStatus, string> = { held: '✓', violated: '✗', unexpected: '!' };
 
-export function matrixCounts(m: MatrixFile): Record<CellStatus, number> & { mutantsKilled: number; mutants: number } {
-  const counts = { held: 0, violated: 0, unexpected: 0, mutantsKilled: m.mutants.filter((x) => x.killed).length, mutants: m.mutants.length };
-  for (const c of m.cells) counts[cellStatus(c)]++;
+/** Counts of the baseline cells (a mutant profile's cells are not expectations: its kill is) and of the mutants. */
+export function matrixCounts(m: MatrixFile): Record<CellStatus, number> & { mutantsKilled: number; mutants: number; baselineCells: number } {
+  const mutantProfiles = new Set(m.mutants.map((x) => x.profile));
+  const counts = { held: 0, violated: 0, unexpected: 0, mutantsKilled: m.mutants.filter((x) => x.killed).length, mutants: m.mutants.length, baselineCells: 0 };
+  for (const c of m.cells) {
+    if (mutantProfiles.has(c.profile)) continue;
+    counts[cellStatus(c)]++;
+    counts.baselineCells++;
+  }
   return counts;
 }
 
@@ -71,9 +77,10 @@ function replayOrder(m: MatrixFile): { file: string; invariant: string | null; h
     seen.add(file);
     out.push({ file, invariant, heading });
   };
-  for (const c of m.cells.filter((x) => cellStatus(x) === 'unexpected')) add(c.replay, c.invariant, `${c.invariant} under ${c.adversary} (${c.profile}): unexpected`);
+  const mutantProfiles = new Set(m.mutants.map((x) => x.profile));
+  for (const c of m.cells.filter((x) => !mutantProfiles.has(x.profile) && cellStatus(x) === 'unexpected')) add(c.replay, c.invariant, `${c.invariant} under ${c.adversary} (${c.profile}): unexpected`);
   for (const mu of m.mutants) add(mu.replay, mu.by, `mutant ${mu.profile} killed by ${mu.by ?? '?'}`);
-  for (const c of m.cells.filter((x) => cellStatus(x) === 'violated')) add(c.replay, c.invariant, `${c.invariant} under ${c.adversary} (${c.profile}): violated as expected`);
+  for (const c of m.cells.filter((x) => !mutantProfiles.has(x.profile) && cellStatus(x) === 'violated')) add(c.replay, c.invariant, `${c.invariant} under ${c.adversary} (${c.profile}): violated as expected`);
   return out;
 }
 
@@ -85,22 +92,24 @@ export function matrixSections(d: Diagrams, m: MatrixFile, replays: readonly Rep
   out.push(
     '<p class="legend"><span class="swatch cell-held">✓</span> held, as expected <span class="swatch cell-violated">✗</span> violated, as expected (the attack works without the defence) <span class="swatch cell-unexpected">!</span> unexpected <span class="swatch cell-none">·</span> not run. Click a cell for its counterexample.</p>',
   );
-  for (const profile of ordered(m.profiles, m.cells.map((c) => c.profile))) {
+  const mutantProfiles = new Set(m.mutants.map((x) => x.profile));
+  for (const profile of ordered(m.profiles, m.cells.map((c) => c.profile)).filter((p) => !mutantProfiles.has(p))) {
     out.push(`<h3>profile ${esc(profile)}</h3>`, grid(m, profile, drawn));
   }
+  if (mutantProfiles.size > 0) out.push('<p class="muted">Mutant profiles are not drawn as grids: on a mutant the search stops at the first run that breaks an expectation, and that kill is the expected result (see the mutant kill table).</p>');
   out.push('</section>');
   if (m.mutants.length > 0) {
     const rows = m.mutants.map((mu) => ({
-      cls: mu.killed ? 'ok' : 'fail',
+      cls: mu.killed || mu.survivorReason ? 'ok' : 'fail',
       cells: [
         esc(mu.profile),
-        mu.killed ? '✓ killed' : '✗ <strong>survived</strong>',
+        mu.killed ? '✓ killed' : mu.survivorReason ? `✓ survived, as listed: ${esc(mu.survivorReason)}` : '✗ <strong>survived</strong>',
         esc(mu.by ?? '-'),
         mu.runsToKill === null ? '-' : String(mu.runsToKill),
         mu.replay ? `<a href="${esc(drawn.has(mu.replay) ? `#${cxAnchor(mu.replay)}` : mu.replay)}">${esc(mu.replay)}</a>` : '-',
       ],
     }));
-    out.push('<section id="mutants"><h2>Mutant kill table</h2>', '<p>Each mutant switches one defence off; an invariant must catch it.</p>', table(['mutant', 'result', 'killed by', 'runs to kill', 'replay'], rows, 'data mutants'), '</section>');
+    out.push('<section id="mutants"><h2>Mutant kill table</h2>', '<p>Each mutant switches one defence off; an invariant must catch it. Runs to kill counts every run the round-robin search spent until the first run that broke an expectation.</p>', table(['mutant', 'result', 'killed by', 'runs to kill', 'replay'], rows, 'data mutants'), '</section>');
   }
   if (order.length > 0) {
     const byFile = new Map(replays.map((r) => [r.file, r] as const));
@@ -128,7 +137,9 @@ export function matrixFacts(m: MatrixFile): string {
     `${plural(m.profiles.length, 'profile')} × ${plural(m.adversaries.length, 'adversary', 'adversaries')} × ${plural(m.invariants.length, 'invariant')}`,
     `${plural(m.runs, 'run')} per cell`,
     `seed <b>${m.seed}</b>`,
-    `${m.cells.length} cells: ${n.held} held, ${n.violated} violated as expected, ${n.unexpected} unexpected`,
+    `${n.baselineCells} baseline cells: ${n.held} held, ${n.violated} violated as expected, ${n.unexpected} not as expected`,
+    m.killRounds !== undefined ? `${m.killRounds} kill rounds per mutant` : '',
+    m.totals ? `${m.totals.runs} runs in all` : '',
     n.mutants > 0 ? `mutants killed ${n.mutantsKilled} of ${n.mutants}` : '',
   ]
     .filter(Boolean)

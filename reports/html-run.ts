@@ -1,12 +1,14 @@
 /** The sections of `index.html` for a single run: verdict table, message flow, violated verdicts. */
 import type { TraceEvent } from '../sim/trace.js';
 import type { ReportInput } from './report-input.js';
-import { sequenceDiagram } from './sequence-diagram.js';
+import { diagramParts, sequenceDiagram } from './sequence-diagram.js';
 import { counterexampleHtml } from './html-counterexample.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
 
-/** Arrows in the message-flow diagram of a run (the rest is counted in a note). */
-export const RUN_FLOW_MESSAGES_MAX = 60;
+/** Arrows in one part of the message flow of a run (the flow is drawn whole, in parts of this size). */
+export const RUN_FLOW_MESSAGES_MAX = 40;
+/** Parts of the message flow drawn at most (beyond: a note names the events left to trace.jsonl). */
+export const RUN_FLOW_PARTS_MAX = 40;
 /** Violated verdicts drawn as their own diagram at most. */
 export const RUN_PROOF_DIAGRAMS_MAX = 6;
 
@@ -18,7 +20,7 @@ export function runReproduceLine(run: RunInput): string {
 
 function proofSummary(proof: readonly { event: number; why: string }[], anchor: string | null): string {
   if (proof.length === 0) return '';
-  const shown = proof.slice(0, 3).map((p) => `#${p.event} ${esc(p.why)}`).join('<br>');
+  const shown = [...proof].sort((a, b) => a.event - b.event).slice(0, 3).map((p) => `#${p.event} ${esc(p.why)}`).join('<br>');
   const more = proof.length > 3 ? `<br><span class="muted">… ${proof.length - 3} more</span>` : '';
   return anchor ? `<a href="#${anchor}">${shown}</a>${more}` : shown + more;
 }
@@ -46,17 +48,30 @@ export function runSections(d: Diagrams, run: RunInput): string {
   if (run.trace) {
     const trace = run.trace as readonly TraceEvent[];
     const sends = trace.filter((e) => e.kind === 'send').length;
-    const shown = Math.min(sends, RUN_FLOW_MESSAGES_MAX);
-    const capNote = sends > shown ? ` The first ${shown} of ${sends} messages are drawn; the note at the bottom counts the rest (all of them are in <a href="trace.jsonl">trace.jsonl</a>).` : '';
-    out.push(
-      d.figure(
-        'sequence',
-        'run-flow',
-        `Message flow of ${r.scenario} seed ${r.seed}`,
-        sequenceDiagram(trace, { maxMessages: RUN_FLOW_MESSAGES_MAX }),
-        `Each arrow is a message on a link (label: its kind); crossed arrows were lost by the network; red bands are adversary actions.${capNote}`,
-      ),
-    );
+    // Every party keeps its lifeline in every part, so the parts read as one flow.
+    const lanes = new Set<string>();
+    for (const e of trace) {
+      if (e.kind !== 'send' || typeof e.data?.to !== 'string') continue;
+      lanes.add(e.party).add(e.data.to);
+    }
+    const parts = diagramParts(trace, { perPart: RUN_FLOW_MESSAGES_MAX });
+    const drawn = parts.slice(0, RUN_FLOW_PARTS_MAX);
+    const last = trace.length > 0 ? trace[trace.length - 1]!.i : 0;
+    const end = (p: { endBeforeEvent: number }) => (Number.isFinite(p.endBeforeEvent) ? p.endBeforeEvent - 1 : last);
+    out.push(`<p>${sends} messages between ${lanes.size} parties, drawn in ${parts.length} part${parts.length === 1 ? '' : 's'} of at most ${RUN_FLOW_MESSAGES_MAX} messages (all of them are in <a href="trace.jsonl">trace.jsonl</a>).</p>`);
+    drawn.forEach((p, k) => {
+      const label = parts.length > 1 ? `part ${k + 1} of ${parts.length}: events ${p.startAtEvent} to ${end(p)}` : undefined;
+      out.push(
+        d.figure(
+          'sequence',
+          k === 0 ? 'run-flow' : `run-flow-${k + 1}`,
+          `Message flow of ${r.scenario} seed ${r.seed}${label ? ` (${label})` : ''}`,
+          sequenceDiagram(trace, { maxMessages: RUN_FLOW_MESSAGES_MAX, startAtEvent: p.startAtEvent, endBeforeEvent: p.endBeforeEvent, lanes, keepLanes: true, partLabel: label }),
+          `Each arrow is a message on a link (label: its kind); crossed arrows were lost by the network; red bands are adversary actions.${label ? ` ${esc(label)}.` : ''}`,
+        ),
+      );
+    });
+    if (parts.length > drawn.length) out.push(`<p class="muted">${parts.length - drawn.length} more parts (events ${drawn[drawn.length - 1]!.endBeforeEvent} to ${last}) are not drawn; see <a href="trace.jsonl">trace.jsonl</a> or <code>pph trace show trace.jsonl</code>.</p>`);
   } else {
     out.push('<p class="muted">This folder has no trace.jsonl: re-run with the line above to draw the message flow.</p>');
   }

@@ -13,6 +13,7 @@ import { runFacts, runSections, runVerdictTable } from './html-run.js';
 import { campaignFacts, campaignSections, campaignVerdictTable } from './html-campaign.js';
 import { matrixFacts, matrixSections } from './html-matrix.js';
 import { benchSections, metadataSections } from './html-bench.js';
+import { exploreFacts, exploreSections } from './html-explore.js';
 import { reportOutcome } from './outcome.js';
 import { MERMAID_FILE } from './mermaid-asset.js';
 
@@ -38,7 +39,8 @@ const CSS = `
 body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; }
 main { max-width: 1280px; margin: 0 auto; padding: 0 24px 48px; }
 header.band { padding: 18px 24px; color: #fff; }
-header.band.pass { background: var(--ok); } header.band.fail { background: var(--fail); }
+header.band.pass { background: var(--ok); } header.band.fail { background: var(--fail); } header.band.interrupted { background: #ef6c00; } header.band.error { background: #6a1b9a; }
+header.band p.fact { font-size: 14px; opacity: 0.92; }
 header.band h1 { margin: 0 0 4px; font-size: 22px; } header.band p { margin: 2px 0; font-size: 17px; }
 .facts { margin: 14px 0; color: #333; } .facts code.cmd { font-size: 13px; }
 nav.toc { margin: 8px 0 4px; font-size: 14px; } nav.toc a { margin-right: 14px; }
@@ -84,12 +86,22 @@ const SCRIPT = `
     return;
   }
   mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'default', maxTextSize: 500000, maxEdges: 2000,
-    sequence: { showSequenceNumbers: false, wrap: false }, flowchart: { htmlLabels: false } });
+    // Natural size (no shrinking to the page width): labels stay readable at 100 %, wide diagrams scroll.
+    sequence: { showSequenceNumbers: false, wrap: false, useMaxWidth: false, actorMargin: 40, messageFontSize: 14, noteFontSize: 13, actorFontSize: 14 },
+    flowchart: { htmlLabels: false } });
   mermaid.run({ querySelector: 'pre.mermaid' }).then(
     function () { root.setAttribute('data-mermaid', 'done'); },
     function (e) { root.setAttribute('data-mermaid', 'error'); console.error('mermaid: ' + (e && e.message ? e.message : e)); });
 })();
 `;
+
+/** The title band: the verdict's status, headline, reasons and facts (reports/verdict.ts). */
+function bandHtml(o: ReturnType<typeof reportOutcome>): string {
+  const v = o.verdict;
+  const sign = v.status === 'pass' ? '✓' : v.status === 'interrupted' ? '⏸' : '✗';
+  const lines = [`<p class="headline" data-status="${v.status}">${sign} ${esc(v.headline)}</p>`, ...v.reasons.map((r) => `<p class="reason">✗ ${esc(r)}</p>`), ...v.facts.map((f) => `<p class="fact">· ${esc(f)}</p>`)];
+  return `<header class="band ${v.status}" data-status="${v.status}" data-failed="${v.counts.failed}" data-exit="${v.exitCode}"><h1>${esc(o.title)}</h1>${lines.join('')}</header>`;
+}
 
 function machinesSection(d: Diagrams): string {
   const out = ['<section id="machines"><h2>State machines of the model</h2>', '<p>Generated from the XState definitions in <code>model/machines/*.ts</code> each time the report is written, so they show the code that ran.</p>'];
@@ -126,7 +138,7 @@ function manifestFooter(m: Manifest | null, mermaidVersion: string | undefined):
  */
 export function reportHtml(input: ReportInput, opts: HtmlOptions): HtmlPage {
   const d = new Diagrams();
-  const outcome = reportOutcome(input);
+  const outcome = reportOutcome(input, opts.dirLabel);
   const facts: string[] = [];
   const body: string[] = [];
   const toc: [string, string][] = [];
@@ -154,6 +166,11 @@ export function reportHtml(input: ReportInput, opts: HtmlOptions): HtmlPage {
     body.push(metadataSections(d, input.metadata));
     toc.push(['#metadata', 'metadata correlation']);
   }
+  if (input.explore) {
+    facts.push(exploreFacts(input.explore));
+    body.push(exploreSections(d, input.explore, opts.dirLabel));
+    toc.push(['#explore', 'exploration']);
+  }
   if (body.some((s) => s.includes('id="counterexamples"'))) toc.push(['#counterexamples', 'counterexamples']);
   const present = (href: string) => body.some((s) => s.includes(`id="${href.slice(1)}"`));
   if (input.run || input.campaign || input.matrix) {
@@ -173,7 +190,7 @@ export function reportHtml(input: ReportInput, opts: HtmlOptions): HtmlPage {
     `<style>${CSS}</style>`,
     '</head>',
     '<body>',
-    `<header class="band ${outcome.ok ? 'pass' : 'fail'}"><h1>${esc(outcome.title)}</h1>${outcome.lines.map((l) => `<p>${outcome.ok ? '✓' : '✗'} ${esc(l)}</p>`).join('')}</header>`,
+    bandHtml(outcome),
     '<main>',
     `<div id="mermaid-missing" hidden>${esc(MERMAID_FILE)} did not load: keep it beside index.html (run <code>pph report</code> on this folder to write it again). The diagrams below are shown as their mermaid source.</div>`,
     `<div class="facts">${facts.join('<br>')}</div>`,

@@ -7,7 +7,7 @@
  * const { index } = await writeReports('pph-results/run-default-seed-1', { command: ['run', 'default'], wallMs: 3400 });
  * console.log(`open ${index}`);
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadReportInput, type ReportInput } from './report-input.js';
 import { buildManifest } from './manifest.js';
@@ -16,6 +16,7 @@ import { summaryMarkdown } from './summary.js';
 import { reportHtml } from './html.js';
 import { copyMermaidBundle, mermaidVersion } from './mermaid-asset.js';
 import type { Manifest } from './schemas.js';
+import { decideVerdict, type Verdict } from './verdict.js';
 
 export interface WriteReportsOptions {
   /** The pph arguments after `pph` (for manifest.json); absent keeps an existing manifest's. */
@@ -37,6 +38,8 @@ export interface WrittenReports {
   /** What the folder held, read and validated. */
   input: ReportInput;
   manifestValue: Manifest;
+  /** The folder's one verdict (reports/verdict.ts): what the command prints and exits with. */
+  verdict: Verdict;
 }
 
 function defaultLabel(dir: string): string {
@@ -62,10 +65,10 @@ export async function writeReports(dir: string, opts: WriteReportsOptions = {}):
     junit: join(abs, 'junit.xml'),
     manifest: join(abs, 'manifest.json'),
   };
-  writeFileSync(paths.manifest, JSON.stringify(manifestValue, null, 2) + '\n');
-  writeFileSync(paths.summary, summaryMarkdown(input, { dirLabel, manifest: manifestValue }));
-  writeFileSync(paths.junit, junitXml(input, { dirLabel }));
+  writeFileAtomic(paths.manifest, JSON.stringify(manifestValue, null, 2) + '\n');
+  writeFileAtomic(paths.summary, summaryMarkdown(input, { dirLabel, manifest: manifestValue }));
+  writeFileAtomic(paths.junit, junitXml(input, { dirLabel, manifest: manifestValue }));
   const mermaid = copyMermaidBundle(abs);
-  writeFileSync(paths.index, reportHtml(input, { manifest: manifestValue, dirLabel, mermaidVersion: mermaidVersion() }).html);
-  return { ...paths, mermaid, input, manifestValue };
+  writeFileAtomic(paths.index, reportHtml(input, { manifest: manifestValue, dirLabel, mermaidVersion: mermaidVersion() }).html);
+  return { ...paths, mermaid, input, manifestValue, verdict: decideVerdict(input, { dirLabel }) };
 }

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
 import { primaryKind, type ReportInput } from './report-input.js';
 import { ManifestSchema, checkValue, type Manifest } from './schemas.js';
 
@@ -88,6 +89,11 @@ function scenarios(input: ReportInput): Manifest['scenarios'] {
     for (const s of input.matrix.scenarios ?? []) add(s.name, s.ref ?? null, s.hash);
     for (const r of input.matrixReplays ?? []) if (r.replay) add(String(r.replay.scenario.name ?? r.file), null, r.replay.scenarioHash);
   }
+  if (input.explore) {
+    const f = input.explore.file;
+    const hash = f.scenarioHash ?? input.explore.replay?.replay?.scenarioHash;
+    if (hash) add(f.scenario, f.scenarioRef ?? null, hash);
+  }
   return out;
 }
 
@@ -96,6 +102,9 @@ function seeds(input: ReportInput): number[] {
   if (input.run) out.add(input.run.result.seed);
   if (input.campaign) out.add(input.campaign.campaign.seed);
   if (input.matrix) out.add(input.matrix.seed);
+  if (input.metadata?.seed !== undefined) out.add(input.metadata.seed);
+  const confirmedSeed = input.explore?.file.confirmation?.seed;
+  if (typeof confirmedSeed === 'number') out.add(confirmedSeed);
   return [...out];
 }
 
@@ -108,6 +117,10 @@ function budgets(input: ReportInput): Record<string, number | null> {
   }
   if (input.campaign) out.runs = input.campaign.campaign.runs;
   if (input.matrix) out.runsPerCell = input.matrix.runs;
+  if (input.explore) {
+    out.depth = input.explore.file.bounds.depth;
+    out.maxStates = input.explore.file.bounds.maxStates;
+  }
   return out;
 }
 
@@ -136,6 +149,7 @@ export function buildManifest(input: ReportInput, opts: ManifestOptions = {}): M
     budgets: budgets(input),
     wallMs: opts.wallMs ?? previous?.wallMs ?? null,
     startedAt: opts.startedAt ?? previous?.startedAt ?? null,
+    hostname: (opts.command === undefined ? previous?.hostname : undefined) ?? hostname(),
   };
   return checkValue(ManifestSchema, manifest, 'manifest.json');
 }

@@ -1,16 +1,17 @@
 /**
  * What a results folder holds, read and validated once: the result of `pph run`, `pph campaign`,
- * `pph matrix` or `pph bench` (any that are present), with the files they point to (trace,
+ * `pph matrix`, `pph bench` or `pph explore` (any that are present), with the files they point to (trace,
  * runs.jsonl, replay files) and the optional metadata curves. Every generator of reports/ takes
  * this, so `pph report` and the commands themselves produce the same pages.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize } from 'node:path';
+import { basename, isAbsolute, join, normalize } from 'node:path';
 import type { TraceEvent } from '../sim/trace.js';
 import {
   BenchFileSchema,
   CampaignFileSchema,
   CampaignRunLineSchema,
+  ExploreFileSchema,
   ManifestSchema,
   MatrixFileSchema,
   MetadataFileSchema,
@@ -23,6 +24,7 @@ import {
   type BenchFile,
   type CampaignFile,
   type CampaignRunLine,
+  type ExploreFileData,
   type Manifest,
   type MatrixFile,
   type MetadataFile,
@@ -50,6 +52,8 @@ export interface ReportInput {
   matrixReplays?: ReplayEntry[];
   bench?: BenchFile;
   metadata?: MetadataFile;
+  /** `pph explore`: explore.json and the replay file of its confirmed counterexample (null when it wrote none). */
+  explore?: { file: ExploreFileData; replay: ReplayEntry | null };
   manifest?: Manifest;
 }
 
@@ -58,6 +62,8 @@ export const RESULT_FILES: Record<ResultKind, string> = {
   campaign: 'campaign.json',
   matrix: 'matrix.json',
   bench: 'bench.json',
+  metadata: 'metadata.json',
+  explore: 'explore.json',
 };
 
 function readLimited(path: string): string {
@@ -122,6 +128,13 @@ function readMatrixReplays(dir: string, m: MatrixFile): ReplayEntry[] {
   return files.map((f) => readReplay(dir, f));
 }
 
+function readExplore(dir: string): NonNullable<ReportInput['explore']> {
+  const path = join(dir, RESULT_FILES.explore);
+  const file = parseJsonFile(ExploreFileSchema, readLimited(path), path);
+  // explore.json names the replay as the command saw it (relative to its working directory): the file is the one of that name in this folder.
+  return { file, replay: file.replay === null ? null : readReplay(dir, basename(file.replay)) };
+}
+
 /**
  * Reads every results file present in `dir`.
  *
@@ -147,7 +160,8 @@ export function loadReportInput(dir: string): ReportInput {
     input.matrixReplays = readMatrixReplays(dir, input.matrix);
   }
   if (has(RESULT_FILES.bench)) input.bench = parseJsonFile(BenchFileSchema, readLimited(join(dir, RESULT_FILES.bench)), join(dir, RESULT_FILES.bench));
-  if (has('metadata.json')) input.metadata = parseJsonFile(MetadataFileSchema, readLimited(join(dir, 'metadata.json')), join(dir, 'metadata.json'));
+  if (has(RESULT_FILES.metadata)) input.metadata = parseJsonFile(MetadataFileSchema, readLimited(join(dir, 'metadata.json')), join(dir, 'metadata.json'));
+  if (has(RESULT_FILES.explore)) input.explore = readExplore(dir);
   if (has('manifest.json')) input.manifest = parseJsonFile(ManifestSchema, readLimited(join(dir, 'manifest.json')), join(dir, 'manifest.json'));
   if (primaryKind(input) === null) {
     throw new ReportInputError('empty', `${dir}: no results (expected one of ${Object.values(RESULT_FILES).join(', ')})`);
@@ -155,12 +169,14 @@ export function loadReportInput(dir: string): ReportInput {
   return input;
 }
 
-/** The kind a folder is "about" when several files are present: matrix, campaign, run, bench. */
+/** The kind a folder is "about" when several files are present: matrix, campaign, run, bench, metadata, explore. */
 export function primaryKind(input: ReportInput): ResultKind | null {
   if (input.matrix) return 'matrix';
   if (input.campaign) return 'campaign';
   if (input.run) return 'run';
   if (input.bench) return 'bench';
+  if (input.metadata) return 'metadata';
+  if (input.explore) return 'explore';
   return null;
 }
 

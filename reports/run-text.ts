@@ -6,12 +6,15 @@ import type { RunResult } from '../sim/runner.js';
 import type { RunSpec } from '../sim/spec.js';
 import type { TraceEvent } from '../sim/trace.js';
 import { formatEvent } from '../sim/trace.js';
+import type { Verdict } from './verdict.js';
 
 export interface RunTextOptions {
   scenarioRef: string;
   color: boolean;
   /** Proof events shown per violated invariant. */
   proofEvents?: number;
+  /** The run's verdict (reports/verdict.ts): its headline and reasons end the text. */
+  verdict?: Verdict;
 }
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -52,7 +55,11 @@ export function runText(result: RunResult, spec: RunSpec, trace: readonly TraceE
       if (e) lines.push(`           ${formatEvent(e).trim()}`);
     }
   }
-  lines.push(result.ok ? 'every verdict matched its expectation' : 'some verdicts did NOT match their expectation');
+  if (opts.verdict) {
+    const v = opts.verdict;
+    lines.push(paint(opts.color, v.ok ? 32 : 31, v.headline));
+    for (const r of v.reasons) lines.push(`  ${r}`);
+  } else lines.push(result.ok ? 'every verdict matched its expectation' : 'some verdicts did NOT match their expectation');
   lines.push(`reproduce: pph run ${opts.scenarioRef} --seed ${result.seed}`);
   return lines;
 }

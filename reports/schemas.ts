@@ -1,7 +1,7 @@
 /**
  * The data contract of a results folder: zod schemas for every JSON file `pph report` reads
  * (`result.json`, `campaign.json` + `runs.jsonl` + `replay-*.json`, `matrix.json`, `bench.json`,
- * `metadata.json`) and for the `manifest.json` it writes. The commands that produce these files
+ * `metadata.json`, `explore.json`) and for the `manifest.json` it writes. The commands that produce these files
  * conform to these schemas; the report generators trust nothing else.
  *
  * Objects are loose (`z.looseObject`): a producer may add fields without breaking old reports.
@@ -98,6 +98,15 @@ export const CampaignFileSchema = z.looseObject({
   byRun: z.array(z.looseObject({ run: Count, violated: z.array(z.string()) })).optional(),
   /** Optional: what the scenario expects of each invariant (absent ones are expected to hold). */
   expect: z.record(z.string(), Expectation).optional(),
+  /** Optional (sim/campaign.ts CampaignSummary): the attackers, the runs this folder was to hold, and whether it holds them all. */
+  attackers: z.array(z.string()).optional(),
+  runsPlanned: Count.optional(),
+  runsTotal: Count.optional(),
+  complete: z.boolean().optional(),
+  /** Optional: hits of each coverage mark the adversaries must reach (0 = never reached). */
+  requiredMarks: z.record(z.string(), Count).optional(),
+  /** Optional: the required marks that stayed at 0 where they are enforced (baseline profiles). */
+  missingMarks: z.array(z.string()).optional(),
 });
 
 /** `replay-<invariant>-<n>.json`: a shrunk counterexample that `pph replay` re-runs. */
@@ -132,6 +141,7 @@ export const MatrixFileSchema = z.looseObject({
       observed: Expectation,
       runs: Count,
       replay: z.string().nullable(),
+      status: z.string().optional(),
     }),
   ),
   mutants: z.array(
@@ -141,8 +151,18 @@ export const MatrixFileSchema = z.looseObject({
       by: z.string().nullable(),
       runsToKill: Count.nullable(),
       replay: z.string().nullable(),
+      invariant: z.string().nullable().optional(),
+      /** Why the catalogue cannot kill it, when it is a listed survivor (a survivor with a reason is as expected). */
+      survivorReason: z.string().nullable().optional(),
+      /** The mutant breaks an invariant with no adversary acting: caught, not a survivor. */
+      baselineViolation: z.looseObject({ invariant: z.string(), replay: z.string().optional() }).nullable().optional(),
     }),
   ),
+  /** Optional: rounds of the mutant search (each attacker one run per round). */
+  killRounds: Count.optional(),
+  /** Optional: runs the whole matrix spent, and its wall time. */
+  totals: z.looseObject({ runs: Count }).optional(),
+  wallMs: z.number().nonnegative().optional(),
   /** Optional: the scenarios the matrix ran (for manifest.json); absent, the replays' scenarios are used. */
   scenarios: z.array(z.looseObject({ name: z.string(), ref: z.string().nullable().optional(), hash: Hex })).optional(),
 });
@@ -154,26 +174,83 @@ export const BenchFileSchema = z.looseObject({
   machine: z.looseObject({ cpu: z.string().nullable(), cores: Count.nullable(), node: z.string().nullable() }),
   suites: z.record(z.string(), BenchSuite),
   floorUs: NumberOrNull,
-  hotPath: z.record(z.string(), z.looseObject({ meanUs: z.number(), ratioToFloor: NumberOrNull })).nullable(),
+  hotPath: z
+    .record(
+      z.string(),
+      z.looseObject({
+        meanUs: z.number(),
+        ratioToFloor: NumberOrNull,
+        /** The request and the floor measured alternating in one loop: ratioToFloor = meanUs / floorUs of this pair. */
+        paired: z.looseObject({ meanUs: z.number(), floorUs: z.number(), rounds: Count.optional() }).nullable().optional(),
+      }),
+    )
+    .nullable(),
   peer: z.looseObject({ ohttpSpeedup: NumberOrNull }).nullable(),
   sim: z.looseObject({ runsPerSec: NumberOrNull, overheadRatio: NumberOrNull }).nullable(),
   campaign: z.looseObject({ runsPerSec1: NumberOrNull, runsPerSec2: NumberOrNull, scaling: NumberOrNull }).nullable(),
+  /** Optional: each goal of the bench and whether this run met it (a missed goal is a fact, not a failure). */
+  goals: z.record(z.string(), z.looseObject({ goal: z.string(), value: NumberOrNull, met: z.boolean().nullable() })).optional(),
 });
 
 /** Optional `metadata.json`: linking accuracy of a colluding relay+gateway per defence. */
 export const MetadataFileSchema = z.looseObject({
   kind: z.literal('metadata'),
+  seed: Count.optional(),
+  requests: Count.optional(),
   /** Optional: what the x of every point measures (the chart's x-axis title), e.g. "requests observed". */
   xLabel: z.string().optional(),
   curves: z.array(
     z.looseObject({
       defence: z.string(),
+      xLabel: z.string().optional(),
       points: z.array(z.looseObject({ x: z.number(), accuracy: z.number(), chance: z.number(), latencyMs: z.number() })),
     }),
   ),
 });
 
-export const RESULT_KINDS = ['run', 'campaign', 'matrix', 'bench'] as const;
+/** `explore.json` of `pph explore` (cli/explore/run-explore.ts `ExploreFile`): a bounded exhaustive search of the symbolic model. */
+export const ExploreFileSchema = z.looseObject({
+  kind: z.literal('explore'),
+  schemaVersion: z.number().int().positive(),
+  ok: z.boolean(),
+  engine: z.string(),
+  scenario: z.string(),
+  /** Optional: the scenario as it was named on the command line, and its hash (with the profile applied). */
+  scenarioRef: z.string().optional(),
+  scenarioHash: Hex.optional(),
+  profile: z.string(),
+  world: z.looseObject({ nodes: Count, users: Count, requests: Count, maxAttacks: Count }),
+  bounds: z.looseObject({ depth: Count, maxStates: Count }),
+  adversaries: z.array(z.string()),
+  invariants: z.array(z.string()),
+  states: Count,
+  transitions: Count,
+  depthReached: Count,
+  wallMs: z.number().nonnegative(),
+  statesPerMinute: z.number().nonnegative(),
+  workers: Count,
+  perAdversary: z.array(
+    z.looseObject({
+      adversary: z.string(),
+      states: Count,
+      transitions: Count,
+      depthReached: Count,
+      exhausted: z.boolean(),
+      truncated: z.boolean(),
+      counterexample: z.looseObject({ invariants: z.array(z.string()), depth: Count }).nullable(),
+    }),
+  ),
+  /** The shortest counterexample over all adversaries (breadth-first: none is shorter). */
+  counterexample: z.looseObject({ adversary: z.string(), invariants: z.array(z.string()), depth: Count, actions: z.array(z.string()), attack: z.array(z.string()) }).nullable(),
+  /** Its concrete run with real crypto; null with --no-confirm or without a counterexample. */
+  confirmation: z.looseObject({ confirmed: z.boolean(), seed: Count.nullable(), seedsTried: Count, plan: z.unknown(), concrete: z.array(z.looseObject({ seed: Count, violated: z.array(z.string()) })) }).nullable(),
+  /** The counterexample did not violate its invariant concretely: a bug in the model or the simulator. */
+  discrepancy: z.looseObject({ reason: z.string(), concrete: z.array(z.looseObject({ seed: Count, violated: z.array(z.string()) })) }).nullable(),
+  /** The replay file of the confirmed counterexample (a path; its file name is looked up in the folder). */
+  replay: z.string().nullable(),
+});
+
+export const RESULT_KINDS = ['run', 'campaign', 'matrix', 'bench', 'metadata', 'explore'] as const;
 export type ResultKind = (typeof RESULT_KINDS)[number];
 
 /** `manifest.json`: what it takes to reproduce a results folder (USERS.md, researcher). */
@@ -193,6 +270,8 @@ export const ManifestSchema = z.looseObject({
   budgets: z.record(z.string(), z.number().nullable()),
   wallMs: z.number().nonnegative().nullable(),
   startedAt: z.string().nullable(),
+  /** Optional: the machine that made the results (JUnit `hostname`). */
+  hostname: z.string().optional(),
 });
 
 export type TraceEventFile = z.output<typeof TraceEventSchema>;
@@ -205,6 +284,7 @@ export type MatrixCell = MatrixFile['cells'][number];
 export type MatrixMutant = MatrixFile['mutants'][number];
 export type BenchFile = z.output<typeof BenchFileSchema>;
 export type MetadataFile = z.output<typeof MetadataFileSchema>;
+export type ExploreFileData = z.output<typeof ExploreFileSchema>;
 export type Manifest = z.output<typeof ManifestSchema>;
 
 /**

@@ -10,9 +10,11 @@ import type { ReportInput } from './report-input.js';
 import type { Manifest } from './schemas.js';
 import { derivedOptions } from './run-text.js';
 import { reportOutcome } from './outcome.js';
+import { STATUS_WORD, campaignMissingMarks, exploreReplayLine, exploreReproduceLine, matrixMutantProfiles } from './verdict.js';
 import { campaignRows } from './html-campaign.js';
 import { cellStatus, matrixCounts } from './html-matrix.js';
 import { benchOverGate } from './html-bench.js';
+import { BENCH_RATIO_TO_FLOOR_MAX } from './junit.js';
 import { runReproduceLine } from './html-run.js';
 import { chartNumber } from './charts.js';
 
@@ -44,7 +46,7 @@ function runPart(run: NonNullable<ReportInput['run']>): string[] {
     v.holds ? 'holds' : 'VIOLATED',
     v.expected,
     v.ok ? 'yes' : '**no**',
-    v.proof.slice(0, 3).map((p) => `#${p.event}: ${p.why}`).join('; '),
+    [...v.proof].sort((a, b) => a.event - b.event).slice(0, 3).map((p) => `#${p.event}: ${p.why}`).join('; '),
   ]);
   out.push(...mdTable(['invariant', 'verdict', 'expected', 'matches', 'proof'], rows), '', `Reproduce: \`${runReproduceLine(run)}\``, '');
   return out;
@@ -55,7 +57,12 @@ function campaignPart(c: NonNullable<ReportInput['campaign']>, dirLabel: string)
   const out = [`## Campaign ${k.scenario} (profile ${k.profile})`, '', `- seed: \`${k.seed}\`, runs: ${k.runs}, ${k.runsPerSec.toFixed(1)} runs/s, shrink steps: ${k.shrinkSteps}`, `- scenario hash: \`${k.scenarioHash}\``, ''];
   const rows = campaignRows(c).map((r) => [r.invariant, r.expected, `${r.violatingRuns} of ${k.runs}`, r.firstViolation ?? '-', r.expected === r.observed ? 'yes' : '**no**', r.replays.join(', ') || '-']);
   out.push(...mdTable(['invariant', 'expected', 'violating runs', 'first violation', 'as expected', 'replay'], rows), '');
-  const zero = Object.entries(k.marks).filter(([, n]) => n === 0).map(([m]) => m);
+  const missing = campaignMissingMarks(c);
+  const required = k.requiredMarks ?? {};
+  if (Object.keys(required).length > 0) {
+    out.push(...mdTable(['required coverage mark', 'hits', 'reached'], Object.entries(required).map(([m, n]) => [`\`${m}\``, n, missing.includes(m) ? '**no**' : n > 0 ? 'yes' : 'no (not required on this profile)'])), '');
+  }
+  const zero = [...new Set([...Object.entries(k.marks).filter(([, n]) => n === 0).map(([m]) => m), ...missing])];
   if (zero.length > 0) out.push(`Coverage marks never hit: ${zero.map((m) => `\`${m}\``).join(', ')}`, '');
   for (const r of k.replays) out.push(`- ${r.invariant}: \`pph replay ${join(dirLabel, r.file)}\``);
   if (k.replays.length > 0) out.push('');
@@ -66,8 +73,18 @@ const MATRIX_MARK = { held: '✓', violated: '✗ (expected)', unexpected: '**!*
 
 function matrixPart(m: NonNullable<ReportInput['matrix']>, dirLabel: string): string[] {
   const n = matrixCounts(m);
-  const out = [`## Threat matrix`, '', `- seed: \`${m.seed}\`, runs per cell: ${m.runs}`, `- ${m.cells.length} cells: ${n.held} held, ${n.violated} violated as expected, ${n.unexpected} unexpected`, '', 'Legend: ✓ held as expected, ✗ violated as expected, **!** unexpected, · not run.', ''];
-  for (const profile of m.profiles) {
+  const mutantProfiles = matrixMutantProfiles(m);
+  const baselineCells = m.cells.filter((c) => !mutantProfiles.has(c.profile)).length;
+  const out = [
+    `## Threat matrix`,
+    '',
+    `- seed: \`${m.seed}\`, runs per baseline cell: ${m.runs}${m.killRounds !== undefined ? `, kill rounds per mutant: ${m.killRounds}` : ''}${m.totals ? `, runs in all: ${m.totals.runs}` : ''}`,
+    `- ${baselineCells} baseline cells: ${n.held} held, ${n.violated} violated as expected, ${n.unexpected} not as expected`,
+    '',
+    'Legend: ✓ held as expected, ✗ violated as expected, **!** not as expected, · not run. Mutant profiles are in the mutant table: their kill is the expected result.',
+    '',
+  ];
+  for (const profile of m.profiles.filter((p) => !mutantProfiles.has(p))) {
     const cells = m.cells.filter((c) => c.profile === profile);
     const invariants = m.invariants.filter((i) => cells.some((c) => c.invariant === i));
     const adversaries = m.adversaries.filter((a) => cells.some((c) => c.adversary === a));
@@ -78,9 +95,9 @@ function matrixPart(m: NonNullable<ReportInput['matrix']>, dirLabel: string): st
     out.push(`### profile ${profile}`, '', ...mdTable(['adversary', ...invariants], rows), '');
   }
   if (m.mutants.length > 0) {
-    out.push('### Mutants', '', ...mdTable(['mutant', 'killed', 'by', 'runs to kill', 'replay'], m.mutants.map((x) => [x.profile, x.killed ? 'yes' : '**no**', x.by ?? '-', x.runsToKill ?? '-', x.replay ? `\`pph replay ${join(dirLabel, x.replay)}\`` : '-'])), '');
+    out.push('### Mutants', '', ...mdTable(['mutant', 'killed', 'by', 'runs to kill', 'replay'], m.mutants.map((x) => [x.profile, x.killed ? 'yes' : x.survivorReason ? `no (a listed survivor: ${x.survivorReason.split('.')[0]})` : '**no**', x.by ?? '-', x.runsToKill ?? '-', x.replay ? `\`pph replay ${join(dirLabel, x.replay)}\`` : '-'])), '');
   }
-  const unexpected = m.cells.filter((c) => cellStatus(c) === 'unexpected');
+  const unexpected = m.cells.filter((c) => !mutantProfiles.has(c.profile) && cellStatus(c) === 'unexpected');
   for (const c of unexpected) out.push(`- unexpected: ${c.invariant} under ${c.adversary} (${c.profile}): ${c.replay ? `\`pph replay ${join(dirLabel, c.replay)}\`` : 'no replay file'}`);
   if (unexpected.length > 0) out.push('');
   return out;
@@ -91,7 +108,16 @@ function benchPart(b: NonNullable<ReportInput['bench']>): string[] {
   const out = ['## Bench', '', `- machine: ${b.machine.cpu ?? '?'}, ${b.machine.cores ?? '?'} cores, node ${b.machine.node ?? '?'}; floor ${b.floorUs === null ? '-' : `${chartNumber(b.floorUs)} µs`}`, ''];
   if (b.hotPath) {
     const over = new Set(benchOverGate(b));
-    out.push(...mdTable(['runner', 'mean µs', '× floor', 'within gate'], Object.entries(b.hotPath).map(([k, h]) => [k, f(h.meanUs), h.ratioToFloor === null ? '-' : h.ratioToFloor.toFixed(2), over.has(k) ? '**no**' : 'yes'])), '');
+    out.push(
+      ...mdTable(
+        ['runner', 'mean µs', 'paired: request µs', 'paired: floor µs', '× floor (paired)', `goal ≤ ${BENCH_RATIO_TO_FLOOR_MAX}×`],
+        Object.entries(b.hotPath).map(([k, h]) => [k, f(h.meanUs), f(h.paired?.meanUs ?? null), f(h.paired?.floorUs ?? null), h.ratioToFloor === null ? '-' : h.ratioToFloor.toFixed(2), h.ratioToFloor === null ? '-' : over.has(k) ? 'missed' : 'met']),
+      ),
+      '',
+    );
+  }
+  if (b.goals && Object.keys(b.goals).length > 0) {
+    out.push(...mdTable(['goal', 'value', 'target', 'result'], Object.entries(b.goals).map(([k, g]) => [k, g.value === null ? '-' : chartNumber(g.value), g.goal, g.met === null ? 'not measured' : g.met ? 'met' : 'missed (reported, not a failure)'])), '');
   }
   out.push(...mdTable(['suite', 'mean µs', 'p99 µs', 'samples', 'rme %'], Object.entries(b.suites).map(([k, s]) => [k, f(s.meanUs), f(s.p99Us), s.samples ?? '-', s.rme === null ? '-' : s.rme.toFixed(2)])), '');
   return out;
@@ -102,6 +128,37 @@ function metadataPart(m: NonNullable<ReportInput['metadata']>): string[] {
   return ['## Metadata correlation', '', ...mdTable(['defence', m.xLabel ?? 'x', 'accuracy', 'chance', 'latency ms'], rows), ''];
 }
 
+function explorePart(e: NonNullable<ReportInput['explore']>, dirLabel: string): string[] {
+  const f = e.file;
+  const out = [
+    `## Exploration ${f.scenario} (profile ${f.profile})`,
+    '',
+    `- engine: ${f.engine}, breadth-first (a counterexample is a shortest one); world: ${f.world.nodes} nodes, ${f.world.users} users, ${f.world.requests} requests, ≤ ${f.world.maxAttacks} attacker actions`,
+    `- bounds: depth ≤ ${f.bounds.depth}, ≤ ${f.bounds.maxStates} states per adversary; searched: ${f.states} states, ${f.transitions} transitions, depth ${f.depthReached} reached`,
+    `- invariants checked in every state: ${f.invariants.join(', ')}`,
+    '',
+  ];
+  const rows = f.perAdversary.map((a) => [
+    a.adversary,
+    a.states,
+    a.transitions,
+    a.depthReached,
+    a.counterexample ? `**${a.counterexample.invariants.join(', ')} violated at depth ${a.counterexample.depth}**` : a.exhausted ? 'no violation (every behaviour ended)' : a.truncated ? 'no violation (state bound reached)' : 'no violation',
+  ]);
+  out.push(...mdTable(['adversary', 'states', 'transitions', 'depth', 'result'], rows), '');
+  const cx = f.counterexample;
+  if (cx) {
+    out.push(`### Shortest counterexample: ${cx.invariants.join(', ')} at depth ${cx.depth} by ${cx.adversary}`, '', ...cx.actions.map((a, k) => `${k + 1}. ${a.replace(/[\r\n]+/g, ' ')}`), '');
+    if (f.confirmation?.confirmed) out.push(`Confirmed concretely (real crypto) on world seed ${f.confirmation.seed} (${f.confirmation.seedsTried} seed(s) tried), plan \`${JSON.stringify(f.confirmation.plan)}\`.`, '');
+    else if (f.discrepancy) out.push(`**Model discrepancy**: ${mdCell(f.discrepancy.reason)}`, '');
+    else out.push('Not confirmed concretely (`--no-confirm`).', '');
+    const replay = exploreReplayLine(e, dirLabel);
+    if (replay) out.push(`Replay: \`${replay}\``, '');
+  }
+  out.push(`Reproduce: \`${exploreReproduceLine(f)}\``, '');
+  return out;
+}
+
 /**
  * `summary.md` text of a results folder.
  *
@@ -109,14 +166,17 @@ function metadataPart(m: NonNullable<ReportInput['metadata']>): string[] {
  * writeFileSync('results/summary.md', summaryMarkdown(loadReportInput('results'), { dirLabel: 'results', manifest: null }));
  */
 export function summaryMarkdown(input: ReportInput, opts: { dirLabel: string; manifest: Manifest | null }): string {
-  const outcome = reportOutcome(input);
-  const out = [`# ${outcome.title}`, '', ...outcome.lines.map((l) => `**${outcome.ok ? 'PASS' : 'FAIL'}**: ${l}`), ''];
+  const { verdict } = reportOutcome(input, opts.dirLabel);
+  const out = [`# ${verdict.title}`, '', `**${STATUS_WORD[verdict.status]}**: ${mdCell(verdict.headline.replace(/^[A-Z]+ {2}/, ''))}`, ''];
+  if (verdict.reasons.length > 0) out.push(...verdict.reasons.map((r) => `- ${mdCell(r)}`), '');
+  if (verdict.facts.length > 0) out.push(...verdict.facts.map((f) => `- ${mdCell(f)}`), '');
   if (input.matrix) out.push(...matrixPart(input.matrix, opts.dirLabel));
   if (input.campaign) out.push(...campaignPart(input.campaign, opts.dirLabel));
   if (input.run) out.push(...runPart(input.run));
   if (input.bench) out.push(...benchPart(input.bench));
   if (input.metadata) out.push(...metadataPart(input.metadata));
-  out.push('## Files', '', '- `index.html`: the report with sequence, state and chart diagrams (opens offline)', '- `junit.xml`: one test case per invariant, cell, mutant or bench gate', '- `manifest.json`: versions, seeds, scenario hashes, command line');
+  if (input.explore) out.push(...explorePart(input.explore, opts.dirLabel));
+  out.push('## Files', '', '- `index.html`: the report with sequence, state and chart diagrams (opens offline)', '- `junit.xml`: one test case per invariant, cell, mutant, bench gate or adversary explored', '- `manifest.json`: versions, seeds, scenario hashes, command line');
   if (opts.manifest?.command) out.push('', `Re-run and compare: \`pph reproduce ${join(opts.dirLabel, 'manifest.json')}\` (command: \`pph ${opts.manifest.command.join(' ')}\`)`);
   out.push('');
   return out.join('\n');

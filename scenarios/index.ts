@@ -32,6 +32,9 @@ export {
   resolveScenarioPath,
   listBuiltinScenarios,
   SCENARIO_BYTES_MAX,
+  SCENARIO_FILE_LIMITS,
+  parseScenarioBytes,
+  readScenarioBytes,
   type ScenarioErrorCode,
   type ScenarioIssue,
 } from './load.js';

@@ -4,11 +4,12 @@
  * manifests and replay files record, and where the built-in scenarios live.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { PphError } from '../protocol/errors.js';
+import { formatBytes, InputFileError, readFileBounded, utf8Problem } from './input-file.js';
 import { canonicalJson } from '../sim/canonical.js';
 import { describeIssues, fieldPath, findNonPlainValue, showValue, valueAt, type ScenarioIssue } from './issues.js';
 import { positionAt } from './positions.js';
@@ -17,10 +18,21 @@ import { ScenarioSchema, type Scenario } from './schema.js';
 export { canonicalJson };
 export type { ScenarioIssue };
 
-/** A scenario file larger than this is refused before parsing (STYLE.md habit 5). */
-export const SCENARIO_BYTES_MAX = 1 << 20;
-/** Bounds YAML alias expansion ("billion laughs"). */
-const YAML_ALIASES_MAX = 100;
+/** Limits of a scenario file (STYLE.md habits 5 and 6; docs/limits.md). */
+export const SCENARIO_FILE_LIMITS = {
+  /** A scenario file larger than this is refused before parsing. */
+  scenarioBytesMax: 1 << 20,
+  /** Bounds YAML alias expansion ("billion laughs"): yaml's `maxAliasCount`. */
+  yamlAliasesMax: 100,
+} as const;
+/** {@link SCENARIO_FILE_LIMITS}.scenarioBytesMax, under its older name. */
+export const SCENARIO_BYTES_MAX = SCENARIO_FILE_LIMITS.scenarioBytesMax;
+const YAML_ALIASES_MAX = SCENARIO_FILE_LIMITS.yamlAliasesMax;
+/**
+ * The only explicit tags a scenario may carry: the YAML 1.2 core schema's (§10.3). Anything else
+ * (`!foo`, `!!js/function`, `!!binary` under `%YAML 1.1`) is refused, never silently read as text.
+ */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`));
 
 export type ScenarioErrorCode = 'yaml' | 'schema' | 'io';
 
@@ -78,20 +90,81 @@ function yamlIssue(e: YAMLError): ScenarioIssue {
 export function parseScenario(text: string, file = '<inline>'): Scenario {
   if (typeof text !== 'string') throw new TypeError(`parseScenario: text expected string, got ${typeof text}`);
   if (text.length > SCENARIO_BYTES_MAX) {
-    throw new ScenarioError('io', file, [{ field: '', line: null, column: null, message: `scenario larger than ${SCENARIO_BYTES_MAX} bytes` }]);
+    const message = `scenario of ${text.length} characters is over the limit scenarioBytesMax = ${formatBytes(SCENARIO_BYTES_MAX)}`;
+    throw new ScenarioError('io', file, [{ field: '', line: null, column: null, message }]);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ScenarioError('yaml', file, doc.errors.map(yamlIssue));
+  const strictIssues = plainYamlIssues(doc, lines);
+  if (strictIssues.length > 0) throw new ScenarioError('yaml', file, strictIssues);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: YAML_ALIASES_MAX });
   } catch (cause) {
     // yaml throws on excessive alias expansion; that is a property of the text, not a crash.
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new ScenarioError('yaml', file, [{ field: '', line: null, column: null, message }], { cause });
+    throw new ScenarioError('yaml', file, [aliasIssue(doc, lines, cause)], { cause });
   }
   return validate(data, file, (path) => positionAt(doc, lines, path));
+}
+
+/** The line of a node, from its source range. */
+function lineOf(lines: LineCounter, node: { range?: readonly number[] | null }): { line: number | null; column: number | null } {
+  const at = node.range?.[0];
+  if (at === undefined) return { line: null, column: null };
+  const pos = lines.linePos(at);
+  return { line: pos.line, column: pos.col };
+}
+
+/**
+ * What a scenario must not use although YAML allows it: tags outside the core schema, a YAML
+ * version other than 1.2 (1.1 reads `yes` as true and knows `!!binary`), mapping keys that are
+ * not plain scalars, and every warning yaml raises (an unresolved tag is only a warning to it).
+ */
+function plainYamlIssues(doc: Document.Parsed, lines: LineCounter): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
+    issues.push({ field: '', line: 1, column: 1, message: `%YAML ${doc.directives.yaml.version} directive: a scenario is YAML 1.2` });
+  }
+  for (const w of doc.warnings) {
+    const reason = w.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const pos = w.linePos?.[0];
+    const message = w.code === 'TAG_RESOLVE_FAILED' ? `${reason}: custom YAML tags are not allowed in a scenario` : reason;
+    issues.push({ field: '', line: pos?.line ?? null, column: pos?.col ?? null, message });
+  }
+  const warned = new Set(issues.map((i) => i.line));
+  visit(doc, {
+    Node(_key, node) {
+      const tag = (node as { tag?: string }).tag;
+      if (tag !== undefined && !CORE_TAGS.has(tag)) {
+        const where = lineOf(lines, node);
+        if (!warned.has(where.line)) issues.push({ field: '', ...where, message: `YAML tag ${tag} is not allowed in a scenario (only plain data)` });
+      }
+    },
+    Pair(_key, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        issues.push({ field: '', ...lineOf(lines, pair.key as { range?: number[] }), message: 'a mapping key must be plain text, not a list or mapping' });
+      }
+    },
+  });
+  return issues;
+}
+
+/** yaml's "Excessive alias count" as an issue that names the limit and the first alias's line. */
+function aliasIssue(doc: Document.Parsed, lines: LineCounter, cause: unknown): ScenarioIssue {
+  let where: { line: number | null; column: number | null } = { line: null, column: null };
+  visit(doc, {
+    Alias(_key, node) {
+      where = lineOf(lines, node);
+      return visit.BREAK;
+    },
+  });
+  const detail = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause);
+  return {
+    field: '',
+    ...where,
+    message: `YAML aliases expand beyond the limit yamlAliasesMax = ${YAML_ALIASES_MAX} (a "billion laughs" document; yaml: ${detail})`,
+  };
 }
 
 /**
@@ -120,26 +193,57 @@ function validate(data: unknown, file: string, locate: Parameters<typeof describ
 }
 
 /**
- * Reads and validates a scenario file.
+ * Reads and validates a scenario file. A bare name (`default`, `matrix`, `campaign-relay`) is a
+ * built-in scenario of this package (see {@link resolveScenarioPath}), so library users need no
+ * copy of the scenarios folder.
  *
- * @throws {ScenarioError} `io` if it cannot be read (missing, a directory, too large), else as {@link parseScenario}.
+ * @throws {ScenarioError} `io` if it cannot be read (missing, not a regular file: a directory, FIFO or
+ *   device, over scenarioBytesMax), `yaml` if it is not UTF-8, else as {@link parseScenario}.
  * @example
  * ```ts
- * const s = loadScenario(resolveScenarioPath('default', process.cwd()));
+ * const s = loadScenario('default');                 // built in
+ * const t = loadScenario('./my-scenarios/x.yaml');   // a file
  * ```
  */
-export function loadScenario(path: string): Scenario {
-  let text: string;
+export function loadScenario(nameOrPath: string): Scenario {
+  // A file of that name in the working directory wins; the path stays as given, for messages.
+  const path = BUILTIN_NAME.test(nameOrPath) && !existsSync(nameOrPath) ? resolveScenarioPath(nameOrPath, process.cwd()) : nameOrPath;
+  return parseScenarioBytes(readScenarioBytes(path), path);
+}
+
+/**
+ * The bytes of a scenario file: a regular file (not a FIFO, device or directory) of at most
+ * scenarioBytesMax, read with a bounded read (scenarios/input-file.ts).
+ *
+ * @throws {ScenarioError} `io`, the message naming the cause and the limit.
+ */
+export function readScenarioBytes(path: string): Uint8Array {
   try {
-    if (statSync(path).size > SCENARIO_BYTES_MAX) {
-      throw new Error(`scenario larger than ${SCENARIO_BYTES_MAX} bytes`);
-    }
-    text = readFileSync(path, 'utf8');
+    return readFileBounded(path, 'scenario', { name: 'scenarioBytesMax', bytes: SCENARIO_BYTES_MAX });
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
-    throw new ScenarioError('io', path, [{ field: '', line: null, column: null, message: `cannot read scenario: ${reason}` }], { cause });
+    if (!(cause instanceof InputFileError)) throw cause;
+    // The error's file is the path, so the message does not repeat it.
+    const message = cause.message.replace(`scenario ${path}`, 'scenario');
+    throw new ScenarioError('io', path, [{ field: '', line: null, column: null, message }], { cause });
   }
-  return parseScenario(text, path);
+}
+
+/**
+ * Parses scenario bytes: strict UTF-8 first (a bad byte is `yaml` with its line and column), then
+ * as {@link parseScenario}.
+ */
+export function parseScenarioBytes(bytes: Uint8Array, file = '<inline>'): Scenario {
+  if (bytes.length > SCENARIO_BYTES_MAX) {
+    const message = `scenario of ${bytes.length} bytes is over the limit scenarioBytesMax = ${formatBytes(SCENARIO_BYTES_MAX)}`;
+    throw new ScenarioError('io', file, [{ field: '', line: null, column: null, message }]);
+  }
+  const bad = utf8Problem(bytes);
+  if (bad !== null) {
+    const message = `byte 0x${bad.byte.toString(16).padStart(2, '0')} at column ${bad.column} is not UTF-8: a scenario is UTF-8 text`;
+    throw new ScenarioError('yaml', file, [{ field: '', line: bad.line, column: bad.column, message }]);
+  }
+  const text = new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
+  return parseScenario(text, file);
 }
 
 /**

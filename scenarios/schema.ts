@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { INVARIANT_IDS, type InvariantId } from '../model/invariant-ids.js';
 import { ABLATION_NAMES, PROFILES, type Ablation } from '../model/profile.js';
+import { ANSWERED_MESSAGE, parseAnswered } from './goodput.js';
 
 /** An integer in [min, max], with messages that read `expected integer ≤ 64`. */
 function intIn(min: number, max: number) {
@@ -32,14 +33,26 @@ function listOf<T extends z.ZodType>(item: T, max: number) {
   return z.array(item, { error: 'expected a list' }).max(max, { error: `expected at most ${max} items` });
 }
 
-/** Bounds of the world. Names carry units last (STYLE.md habit 6). */
+/**
+ * Bounds of the world. Names carry units last (STYLE.md habit 6). The work bounds (requests,
+ * tokens issued, chat messages) are set so that the largest world the schema accepts runs in about
+ * a minute of CPU (measured, docs/limits.md); `pph run --time-limit S` stops anything longer.
+ */
 export const LIMITS = {
   usersMax: 1000,
   chatsMax: 10_000,
   messagesPerChatMax: 500,
+  /** world.chats × world.messagesPerChat: the generated chat history (about 0.17 ms of CPU a message). */
+  chatMessagesMax: 50_000,
   nodesMax: 64,
-  requestsMax: 100_000,
-  tokensPerUserMax: 10_000,
+  /** About 20 ms of CPU a request, besides its token. */
+  requestsMax: 300,
+  tokensPerUserMax: 300,
+  /**
+   * min(users − optedOutUsers, requests) × tokensPerUser: the first batch of every user who sends a
+   * request (about 45 ms of CPU a token, VOPRF issuance with its DLEQ proof).
+   */
+  tokenBatchesMax: 300,
   witnessesMax: 32,
   delayMsMax: 60_000,
   lossMax: 0.5,
@@ -148,8 +161,22 @@ const ScenarioObjectSchema = z.strictObject(
     faults: FaultsSchema.prefault({}),
     limits: RunLimitsSchema.prefault({}),
     invariants: InvariantsSchema.default('all'),
-    /** Per invariant; an invariant left out is expected to hold. Keys are checked in {@link crossCheck}. */
-    expect: z.record(z.string(), ExpectationSchema, { error: 'expected a mapping of invariant id to holds|violated' }).default({}),
+    /**
+     * Per invariant; an invariant left out is expected to hold. Keys are checked in {@link crossCheck}.
+     * `answered` is the goodput the run expects (scenarios/goodput.ts), e.g. `">= 0.9"`; default `"> 0"`.
+     */
+    expect: z
+      .object(
+        {
+          answered: z
+            .union([z.string(), z.number()], { error: ANSWERED_MESSAGE })
+            .refine((v) => parseAnswered(v) !== null, { error: ANSWERED_MESSAGE })
+            .optional(),
+        },
+        { error: 'expected a mapping of invariant id to holds|violated (and optionally answered: ">= 0.9")' },
+      )
+      .catchall(ExpectationSchema)
+      .default({}),
     /** Adversary names; the adversary catalogue validates them, not this schema. */
     adversaries: listOf(z.string({ error: 'expected an adversary name' }).min(1, { error: 'expected an adversary name' }), LIMITS.adversariesMax).default([]),
   },
@@ -177,6 +204,14 @@ function crossCheck(s: ScenarioObject, ctx: z.RefinementCtx): void {
   if (w.optedOutUsers >= w.users) {
     issue(['world', 'optedOutUsers'], `expected fewer than world.users (${w.users}), got ${w.optedOutUsers}`);
   }
+  // The work bounds (LIMITS, docs/limits.md): together they keep the largest world near a minute of CPU.
+  if (w.chats * w.messagesPerChat > LIMITS.chatMessagesMax) {
+    issue(['world', 'messagesPerChat'], `expected world.chats × world.messagesPerChat ≤ ${LIMITS.chatMessagesMax} (chatMessagesMax), got ${w.chats} × ${w.messagesPerChat} = ${w.chats * w.messagesPerChat}`);
+  }
+  const batches = Math.min(w.users - w.optedOutUsers, w.requests) * w.tokensPerUser;
+  if (batches > LIMITS.tokenBatchesMax) {
+    issue(['world', 'tokensPerUser'], `expected min(world.users − world.optedOutUsers, world.requests) × world.tokensPerUser ≤ ${LIMITS.tokenBatchesMax} (tokenBatchesMax), got ${batches}`);
+  }
   if (w.witnessQuorum > w.witnesses) {
     issue(['world', 'witnessQuorum'], `expected at most world.witnesses (${w.witnesses}), got ${w.witnessQuorum}`);
   }
@@ -195,6 +230,7 @@ function crossCheck(s: ScenarioObject, ctx: z.RefinementCtx): void {
   if (s.invariants !== 'all') noDuplicates(s.invariants, ['invariants'], 'invariant', ctx);
   const checked = new Set<string>(s.invariants === 'all' ? INVARIANT_IDS : s.invariants);
   for (const key of Object.keys(s.expect)) {
+    if (key === 'answered') continue;
     if (!(INVARIANT_IDS as readonly string[]).includes(key)) {
       issue(['expect', key], `unknown invariant ${JSON.stringify(key)}; expected one of: ${INVARIANT_IDS.join(', ')}`);
     } else if (!checked.has(key)) {
@@ -208,6 +244,9 @@ function normalise(s: ScenarioObject) {
   const invariants: InvariantId[] = INVARIANT_IDS.filter((id) => s.invariants === 'all' || s.invariants.includes(id));
   const expect = {} as Partial<Record<InvariantId, Expectation>>;
   for (const id of invariants) expect[id] = (s.expect as Partial<Record<InvariantId, Expectation>>)[id] ?? 'holds';
+  // The goodput expectation leaves `expect` (a map of invariants) for its own field, only when stated
+  // (so the hash of a scenario that does not state it is unchanged).
+  const answered = s.expect.answered === undefined ? null : parseAnswered(s.expect.answered);
   // Order of a set carries no meaning, so it must not change the scenario hash.
   const ablations: Ablation[] = ABLATION_NAMES.filter((a) => s.ablations.includes(a));
   const unloggedNodes = [...s.world.unloggedNodes].sort((a, b) => a - b);
@@ -219,7 +258,8 @@ function normalise(s: ScenarioObject) {
     faults: { ...s.faults, nodeRestarts },
     invariants,
     expect,
-  };
+    ...(answered ? { expectAnswered: answered.text } : {}),
+  } as Omit<ScenarioObject, 'expect' | 'invariants'> & { invariants: InvariantId[]; expect: Partial<Record<InvariantId, Expectation>>; expectAnswered?: string };
 }
 
 /**

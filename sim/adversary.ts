@@ -19,6 +19,19 @@ import { measurementOfImage, type WorldChip } from './world-keys.js';
 import type { SimSigner } from '../protocol/attestation/sim-vendor.js';
 import type { Ed25519NoteSigner } from '../protocol/tlog/note-key.js';
 import type { World } from './world.js';
+import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
+import type { TdxChip } from './evidence/tdx.js';
+import { gpuFleet } from './evidence/gpu.js';
+import { evidenceOf } from '../model/profile.js';
+
+/** The public transparency log as any party may read it: no append. */
+export interface PublicLogView {
+  readonly size: number;
+  leafHash(index: number): Uint8Array;
+  root(size?: number): Uint8Array;
+  inclusionProof(index: number, size?: number): Uint8Array[];
+  consistencyProof(size1: number, size2?: number): Uint8Array[];
+}
 
 /** An adversary asked for a power or key that none of its positions grants. */
 export class PowerDenied extends PphError {}
@@ -34,7 +47,9 @@ export type Position =
   | 'log'
   | 'vendor-key'
   | `node:${number}`
-  | 'later';
+  | 'later'
+  /** A user account of its own (a malicious client): its own address, issuance, requests through the relay. */
+  | 'client';
 
 /** Links each position may act on (THREATS.md: the relay holds both relay links; the operator its own). */
 function linksOf(p: Position): LinkName[] {
@@ -48,7 +63,7 @@ function linksOf(p: Position): LinkName[] {
 
 export function isPosition(s: string): s is Position {
   if (/^network:/.test(s)) return (LINKS as readonly string[]).includes(s.slice(8));
-  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later'].includes(s) || /^node:\d+$/.test(s);
+  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later', 'client'].includes(s) || /^node:\d+$/.test(s);
 }
 
 /** What a link hook sees and may answer: the message as it crosses, and its decisions. */
@@ -92,7 +107,7 @@ export function emptyHooks(): AdversaryHooks {
 }
 
 /** The key material the `key()` power can hand out, with the position that holds it. */
-export type KeyName = 'gateway-ohttp' | 'issuer' | `chip:${number}` | 'chip:outdated' | `enclave:${number}` | 'log' | `witness:${number}`;
+export type KeyName = 'gateway-ohttp' | 'issuer' | `chip:${number}` | 'chip:outdated' | 'chip:revoked' | 'tdx:outdated' | `enclave:${number}` | 'log' | `witness:${number}`;
 
 /**
  * The powers of one adversary in one world. Every method checks the positions first.
@@ -140,9 +155,8 @@ export class Powers {
    * the invariants scan them like any party's holdings. Only bytes it really holds can be passed.
    */
   learned(bytes: Uint8Array, what: string): void {
-    const w = this.world;
-    w.view.held.push({ party: this.adversary, source: 'received', bytes: bytes.slice(), event: w.trace.count });
     this.note(`learned: ${what}`, { bytes: bytes.length });
+    this.world.observer.holds(this.adversary, 'learned', bytes, null);
   }
 
   /**
@@ -157,10 +171,41 @@ export class Powers {
     const r = requestId ? w.request(requestId) : undefined;
     const right = r !== undefined && w.clients.find((c) => c.name === r.user)?.address === address;
     w.mark(right ? 'coalition.link-right' : 'coalition.link-wrong');
-    if (right && requestId) {
-      w.view.exposures.push({ party: this.adversary, requestId, kind: 'who', label: `address ${address}`, event: w.trace.count });
-      w.view.exposures.push({ party: this.adversary, requestId, kind: 'what', label: `request message #${messageId}`, event: w.trace.count });
+    // The claim is a fact; `unlinkability` scores it against the request's user (also a fact).
+    const user = w.observer.userOfAddress(address);
+    if (requestId && user) w.observer.fact(this.adversary, 'link-claim', { requestId, user }, `claims ${requestId} came from ${address}`);
+  }
+
+  /**
+   * Client position: the adversary's own user account sends `bytes` from its own address, to the
+   * relay (an OHTTP request) or to the issuer (a token request for its account); replies come back
+   * to `onReply`. It holds no honest user's keys or tokens: only what it makes or is issued.
+   */
+  clientSend(to: 'relay' | 'issuer', bytes: Uint8Array, label: string, onReply: (reply: Uint8Array) => void = () => {}): void {
+    this.require('send as a client of its own', this.has('client'));
+    const w = this.world;
+    const address = `${this.adversary}-client`;
+    if (!this.clientAttached) {
+      this.clientAttached = true;
+      w.network.attach(address, (m) => this.clientReplies.get(m.stream ?? -1)?.(m.bytes));
     }
+    const m = w.network.send(address, to === 'relay' ? w.relay.address : w.issuer.address, to === 'relay' ? 'client-relay' : 'client-issuer', bytes.slice(), label);
+    this.clientReplies.set(m.id, onReply);
+  }
+
+  /** Client position: the account (and address) of the adversary's own user. */
+  clientAccount(): string {
+    this.require('act as a client of its own', this.has('client'));
+    return `${this.adversary}-client`;
+  }
+
+  private clientAttached = false;
+  private readonly clientReplies = new Map<number, (reply: Uint8Array) => void>();
+
+  /** Client position: records that its own account was issued a token (the observer's `token-issued` fact). */
+  clientIssued(tokenId: string): void {
+    this.require('hold tokens of its own account', this.has('client'));
+    this.world.observer.fact(`${this.adversary}-client`, 'token-issued', { tokenId });
   }
 
   /** Sits on a link: sees each message as it crosses and decides its fate. */
@@ -209,13 +254,17 @@ export class Powers {
    * any policy, e.g. debug on) and asks the chip for its report. The chip signs what it measured:
    * the image's measurement and the launch policy are real, so the verifier sees exactly those.
    */
-  launchVm(node: number, vm: { image: string; debug: boolean; reportData: Uint8Array }): Uint8Array {
+  launchVm(node: number, vm: { image: string; debug: boolean; reportData: Uint8Array; hostData?: Uint8Array }): Uint8Array {
     this.require('launch VMs on the operator machines', this.has('gateway'));
     const k = this.world.keys;
     if (!this.world.nodes[node]) throw new PowerDenied('no-such-node', `no node ${node}`);
     const policy = 0x30000n | (vm.debug ? 1n << 19n : 0n);
     this.note(`launched ${vm.debug ? 'a debug VM' : 'a VM'} of ${vm.image} on node-${node}`);
-    return k.chip(node).signer.signReport({ reportData: vm.reportData, measurement: measurementOfImage(vm.image), policy, vmpl: 0 });
+    // Profile pp-tdx: a TD on the node's TDX platform (debug: TD_ATTRIBUTES.DEBUG), quoted by its QE.
+    const td = k.chip(node).tdx;
+    if (td) return td.quote({ reportData: vm.reportData, measurement: measurementOfImage(vm.image), hostData: vm.hostData ?? RELEASED_HOST_DATA, debug: vm.debug });
+    // HOST_DATA is the operator's choice at launch: by default the released configuration's digest.
+    return k.chip(node).signer.signReport({ reportData: vm.reportData, measurement: measurementOfImage(vm.image), hostData: vm.hostData ?? RELEASED_HOST_DATA, policy, vmpl: 0 });
   }
 
   /**
@@ -225,6 +274,27 @@ export class Powers {
   offerCandidates(fn: (honest: Candidate[], directory: Candidate[], published: Candidate[]) => Candidate[]): void {
     this.require('choose the candidate nodes offered', this.has('gateway'));
     this.world.hooks.offerCandidates.push(fn);
+  }
+
+  /**
+   * Gateway (operator) position, profile pp-gpu: takes node `node`'s GPU out of confidential mode
+   * (`cc-off`, the host's gpu-admin-tools `--set-cc-mode off`) or swaps in a genuine GPU of its own
+   * without it (`swap`); from then on the operator reads what that GPU processes (sim/evidence/gpu.ts).
+   */
+  exposeGpu(node: number, how: 'cc-off' | 'swap'): void {
+    this.require('reconfigure GPUs on the operator machines', this.has('gateway'));
+    const fleet = gpuFleet(this.world);
+    if (!this.world.nodes[node]) throw new PowerDenied('no-such-node', `no node ${node}`);
+    this.note(`${how === 'swap' ? 'swapped in a GPU without confidential mode' : 'switched confidential mode off'} on node-${node}`);
+    fleet.attach(node, how === 'swap' ? fleet.spare() : fleet.gpu(node).withConfidentialMode(false), this.adversary);
+  }
+
+  /** Gateway (operator) position, profile pp-gpu: asks node `node`'s GPU (as attached now) for measurements with a nonce of its choice. */
+  attestGpu(node: number, nonce: Uint8Array): { evidence: Uint8Array; chain: Uint8Array[]; leafSpkiSha256: string } {
+    this.require('talk to the GPUs on the operator machines', this.has('gateway'));
+    const fleet = gpuFleet(this.world);
+    const gpu = fleet.gpu(node);
+    return { evidence: fleet.attest(gpu, nonce), chain: [...gpu.chainDers], leafSpkiSha256: gpu.leafSpkiSha256 };
   }
 
   /** Gateway (operator) position: feeds configuration to the enclave from the host. */
@@ -261,10 +331,25 @@ export class Powers {
     return { gateway: w.keys.gateway, nodes: w.seizedNodeKeys, recorded: w.recorded.map((r) => ({ link: r.link, bytes: r.bytes })) };
   }
 
-  /** Public material every party sees: the gateway key config, checkpoint, vendor roots. */
+  /**
+   * Public material every party sees: the gateway key config, checkpoint, vendor roots, the log.
+   * Read-only copies: bytes are copied out, and the log is a view that reads the public log (leaf
+   * hashes, roots, proofs) but cannot append to it: a power never changes honest state.
+   */
   get public() {
     const k = this.world.keys;
-    return { gatewayConfig: k.gateway.config, gatewayConfigBytes: k.gatewayConfigBytes, issuerPublicKey: k.issuer.publicKey, checkpoint: k.checkpointNote, vendorAskDer: k.vendor.askDer, nodes: this.world.nodes.length, enclaveNames: this.world.nodes.map((n) => n.enclaveName), measurementOf: (i: number) => k.measurementOf(i), releaseEntryOf: (i: number) => k.releaseEntryOf(i), releaseIndex: (i: number) => k.releaseIndex(i), log: k.log };
+    const log = k.log;
+    const copy = (b: Uint8Array) => b.slice();
+    const publicLog: PublicLogView = Object.freeze({
+      get size() {
+        return log.size;
+      },
+      leafHash: (i: number) => copy(log.leafHash(i)),
+      root: (size?: number) => copy(log.root(size)),
+      inclusionProof: (i: number, size?: number) => log.inclusionProof(i, size).map(copy),
+      consistencyProof: (a: number, b?: number) => log.consistencyProof(a, b).map(copy),
+    });
+    return Object.freeze({ gatewayConfig: structuredClone(k.gateway.config), gatewayConfigBytes: copy(k.gatewayConfigBytes), issuerPublicKey: copy(k.issuer.publicKey), tokenChallenge: copy(k.tokenChallenge), checkpoint: k.checkpointNote, vendorAskDer: copy(k.vendor.askDer), nodes: this.world.nodes.length, enclaveNames: this.world.nodes.map((n) => n.enclaveName), measurementOf: (i: number) => copy(k.measurementOf(i)), releaseEntryOf: (i: number) => copy(k.releaseEntryOf(i)), releaseIndex: (i: number) => k.releaseIndex(i), log: publicLog, evidence: evidenceOf(this.world.spec.profile) });
   }
 
   /**
@@ -276,6 +361,8 @@ export class Powers {
   key(name: 'issuer'): VoprfIssuerKey;
   key(name: `chip:${number}`): WorldChip;
   key(name: 'chip:outdated'): SimSigner;
+  key(name: 'chip:revoked'): SimSigner;
+  key(name: 'tdx:outdated'): TdxChip | null;
   key(name: 'log'): Ed25519NoteSigner;
   key(name: KeyName): unknown;
   key(name: KeyName): unknown {
@@ -292,6 +379,16 @@ export class Powers {
       // The operator owns this machine; its old firmware signs whatever the host asks.
       this.require('use the outdated chip', this.has('gateway'));
       return k.outdatedChip();
+    }
+    if (name === 'tdx:outdated') {
+      // Profile pp-tdx: the operator's TDX platform on old microcode (genuine PCK, TCB status OutOfDate).
+      this.require('use the outdated TDX platform', this.has('gateway'));
+      return k.tdx?.outdated() ?? null;
+    }
+    if (name === 'chip:revoked') {
+      // The operator's machine whose chip key leaked; the vendor has revoked its VCEK since.
+      this.require('use the revoked chip', this.has('gateway'));
+      return k.revokedChip();
     }
     if (name.startsWith('chip:')) {
       this.require(`read ${name}'s signing key`, this.has('vendor-key'));

@@ -13,7 +13,9 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import type { Adversary, AdversaryPlan } from './adversary.js';
 import { runDetailed, hashSpec } from './runner.js';
+import { canonicalJson } from './canonical.js';
 import type { RunSpec } from './spec.js';
+import { assertSeed } from './seed.js';
 import type { TraceEvent } from './trace.js';
 
 export type Expectation = 'holds' | 'violated';
@@ -75,6 +77,28 @@ export interface ReplayFile {
   violated: string[];
   traceHash: string;
   trace: TraceEvent[];
+  /**
+   * `sha256:<hex>` of the canonical JSON of every other field ({@link replayIntegrity}): `pph replay`
+   * refuses a file whose content no longer matches it (an edited file is bad input, exit 2, not a
+   * non-deterministic simulator, exit 3).
+   */
+  integrity?: string;
+}
+
+/**
+ * The integrity digest of a replay file: sha256 over the canonical JSON (sorted keys, no
+ * whitespace) of the file as JSON carries it, `integrity` itself left out. Computed on the JSON
+ * form so that writer and reader hash the same value.
+ */
+export function replayIntegrity(file: object): string {
+  const { integrity: _ignored, ...rest } = JSON.parse(JSON.stringify(file)) as Record<string, unknown>;
+  return `sha256:${createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex')}`;
+}
+
+/** The file with its integrity digest (re)computed: every writer of replay files calls it last. */
+export function sealReplay<T extends object>(file: T): T & { integrity: string } {
+  const { integrity: _old, ...rest } = file as T & { integrity?: string };
+  return { ...(rest as T), integrity: replayIntegrity(rest) };
 }
 
 export interface RunOutcome {
@@ -84,6 +108,8 @@ export interface RunOutcome {
 
 /** fast-check's seed of run `run` of a campaign seeded `seed` (independent of order and workers). */
 export function fcSeedFor(seed: number, run: number): number {
+  assertSeed(seed, 'campaign seed');
+  if (!Number.isInteger(run) || run < 0) throw new RangeError(`run expected a non-negative integer, got ${String(run)}`);
   return createHash('sha256').update(`pph-campaign/${seed}/${run}`).digest().readInt32BE(0);
 }
 
@@ -152,8 +178,8 @@ export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>
   const again = evaluate(cs, adversaries, shrunkSeed, shrunkPlans, true);
   const verdicts: ReplayFile['verdicts'] = {};
   for (const [id, v] of Object.entries(again.detail.result.verdicts)) verdicts[id] = { holds: v.holds, proof: v.proof.map((p) => ({ event: p.event, why: p.why })) };
-  return {
-    kind: 'replay',
+  return sealReplay({
+    kind: 'replay' as const,
     scenarioHash: hashSpec(cs.spec),
     scenario: cs.spec,
     attackers: cs.attackers,
@@ -170,7 +196,7 @@ export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>
     violated: again.violated,
     traceHash: again.detail.result.traceHash,
     trace: [...again.detail.trace],
-  };
+  });
 }
 
 /** Re-runs a replay file's input exactly. */
@@ -194,6 +220,8 @@ export interface CampaignSummary {
   runsPlanned: number;
   runs: number;
   complete: boolean;
+  /** Set when SIGINT or `--time-limit` stopped the campaign before its last run: never a pass. */
+  interrupted?: boolean;
   ok: boolean;
   expect: Record<string, Expectation>;
   violations: Record<string, number>;

@@ -10,12 +10,16 @@ import { openInnerRequest } from '../protocol/inner-session.js';
 import type { World } from './world.js';
 
 export function seizeLater(world: World): void {
-  const fs = world.view.forwardSecrecy;
+  const fs = { attempts: 0 };
+  const opened = (what: string, bytes: Uint8Array, event: number) => {
+    const f = world.observer.find(bytes);
+    world.observer.fact('later', 'seized-open', { what, req: f.req, chat: f.chat }, `${what} opens recorded message of event ${event}${f.req.length ? `: ${f.req.join(', ')}` : ''}`);
+  };
   for (const n of world.nodes) n.restart();
   world.scheduler.runUntilIdle();
   const nodeKeys = world.nodes.map((n) => ({ name: n.enclaveName, key: n.seizeKey() })).filter((k) => k.key !== null);
   world.seizedNodeKeys = nodeKeys.map((k) => ({ name: k.name, key: k.key! }));
-  fs.seized = ['gateway-ohttp', 'log', 'vendor', ...nodeKeys.map((k) => `${k.name} (after restart)`)];
+  const seized = ['gateway-ohttp', 'log', 'vendor', ...nodeKeys.map((k) => `${k.name} (after restart)`)];
   for (const { link, bytes, event } of world.recorded) {
     fs.attempts++;
     const e = { i: event };
@@ -25,7 +29,7 @@ export function seizeLater(world: World): void {
       try {
         const { request } = decapsulateRequest(world.keys.gateway, bytes);
         const bhttp = decodeRequest(request);
-        fs.opened.push({ what: 'gateway OHTTP key', bytes: request, event: e.i });
+        opened('gateway OHTTP key', request, e.i);
         inner = bhttp.body;
       } catch {
         continue;
@@ -34,11 +38,12 @@ export function seizeLater(world: World): void {
     for (const k of nodeKeys) {
       try {
         const { plaintext } = openInnerRequest(k.key!, k.name, inner);
-        fs.opened.push({ what: `${k.name} key`, bytes: plaintext, event: e.i });
+        opened(`${k.name} key`, plaintext, e.i);
       } catch {
         // The key after restart does not open past traffic: that is the property.
         world.mark('later.past-traffic-stays-closed');
       }
     }
   }
+  world.observer.fact('later', 'seized', { keys: seized, attempts: fs.attempts });
 }

@@ -12,6 +12,8 @@ import { isInvariantId, type InvariantId } from '../model/invariant-ids.js';
 import type { WorldView } from '../model/world-view.js';
 import type { Invariant } from '../model/invariants/types.js';
 import type { AdversaryPlan } from './adversary.js';
+import { PphError } from '../protocol/errors.js';
+import { assertSeed } from './seed.js';
 
 export interface VerdictResult {
   holds: boolean;
@@ -74,23 +76,32 @@ export function hashSpec(spec: RunSpec): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
 }
 
-/** Runs one world and checks its invariants. */
-export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
-  const world = new World(spec, options.seed, { bugs: options.bugs ?? {}, keepTrace: options.keepTrace ?? true, adversaries: options.adversaries ?? [] });
-  const view = world.run();
-  const trace = world.trace.all;
+/**
+ * Every verdict of a run from its trace alone (its fact events and its last event): what
+ * `pph run` reports and what `pph check <trace.jsonl>` recomputes from the file.
+ */
+export function judgeTrace(trace: readonly TraceEvent[], invariants: readonly string[], expect: Partial<Record<string, 'holds' | 'violated'>>, extra: readonly Invariant[] = []): Record<string, VerdictResult> {
   const verdicts: Record<string, VerdictResult> = {};
-  const checks: Invariant[] = [
-    ...spec.invariants.filter(isInvariantId).map((id: InvariantId) => INVARIANTS[id]),
-    ...(options.invariants ?? []),
-  ];
+  const checks: Invariant[] = [...invariants.filter(isInvariantId).map((id: InvariantId) => INVARIANTS[id]), ...extra];
   for (const inv of checks) {
-    const v = inv.check(trace, view);
-    const expected = spec.expect[inv.id] ?? 'holds';
+    const v = inv.check(trace);
+    const expected = expect[inv.id] ?? 'holds';
     const r: VerdictResult = { holds: v.holds, expected, ok: v.holds === (expected === 'holds'), proof: v.proof };
     if (v.measures) r.measures = v.measures;
     verdicts[inv.id] = r;
   }
+  return verdicts;
+}
+
+/** Runs one world and checks its invariants. */
+export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
+  assertSeed(options.seed, 'options.seed');
+  const world = new World(spec, options.seed, { bugs: options.bugs ?? {}, keepTrace: options.keepTrace ?? true, adversaries: options.adversaries ?? [] });
+  const view = world.run();
+  const trace = world.trace.all;
+  // The invariants judge the trace alone: its fact events (kept even when the trace is not).
+  const judged = world.trace.judged;
+  const verdicts = judgeTrace(judged, spec.invariants, spec.expect, options.invariants ?? []);
   const sent = trace.filter((e) => e.kind === 'send');
   const requests = view.requests;
   const result: RunResult = {
@@ -121,12 +132,23 @@ export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
 }
 
 /**
+ * A scenario names adversaries that this call cannot install (sim/ cannot import adversaries/).
+ * Code: `adversaries`. Use `runAttacked` from `private-processing-harness/adversaries`.
+ */
+export class ScenarioAdversariesError extends PphError {}
+
+/**
  * Runs a scenario with a seed and returns its result.
  *
+ * @throws {ScenarioAdversariesError} `adversaries` when the scenario lists `adversaries:` and no
+ *   plans are given: a run that silently left them out would report a pass it never tested.
  * @example
  * const r = runScenario(loadScenario('scenarios/default.yaml'), { seed: 7 });
  * console.log(r.verdicts.confidentiality.holds);
  */
 export function runScenario(spec: RunSpec, options: RunOptions): RunResult {
+  if ((spec.adversaries?.length ?? 0) > 0 && (options.adversaries?.length ?? 0) === 0) {
+    throw new ScenarioAdversariesError('adversaries', `scenario ${spec.name} lists adversaries (${spec.adversaries!.join(', ')}): runScenario cannot install them; use runAttacked from private-processing-harness/adversaries`);
+  }
   return runDetailed(spec, options).result;
 }

@@ -24,6 +24,7 @@ export const TRACE_KINDS = {
   request: 'a client request started or ended',
   error: 'a party reported an explicit error',
   end: 'the run ended',
+  fact: 'ground truth the observer recorded: what a party received, holds, logged or erased, and its judgements (model/facts.ts)',
 } as const;
 
 export type TraceKind = keyof typeof TRACE_KINDS;
@@ -41,6 +42,9 @@ export interface TraceEvent {
   data?: Record<string, TraceValue>;
 }
 
+/** The end event carries a truncated prefix hash every this many lines (`seals`). */
+export const SEAL_EVERY = 256;
+
 export class Trace {
   private readonly events: TraceEvent[] = [];
   private readonly hash: Hash = createHash('sha256');
@@ -54,14 +58,32 @@ export class Trace {
     this.hash.update(canonicalJson(event));
     this.hash.update('\n');
     this.count++;
+    if (this.count % SEAL_EVERY === 0) this.prefixSeals.push(this.hash.copy().digest('hex').slice(0, 16));
     if (this.keepEvents) this.events.push(event);
+    else if (kind === 'fact' || kind === 'end') this.kept.push(event);
     return event;
+  }
+
+  /** Fact and end events, kept even when the trace keeps no events (the invariants read only these). */
+  private readonly kept: TraceEvent[] = [];
+
+  /** What the invariants judge: every event when kept, else the fact and end events. */
+  get judged(): readonly TraceEvent[] {
+    return this.keepEvents ? this.events : this.kept;
   }
 
   count = 0;
 
   get all(): readonly TraceEvent[] {
     return this.events;
+  }
+
+  /** Truncated SHA-256 of the first k·SEAL_EVERY lines, for each k so far: where `pph check` locates an edit. */
+  readonly prefixSeals: string[] = [];
+
+  /** SHA-256 hex over the lines appended so far (the trace stays open): the `end` event's seal. */
+  hashSoFar(): string {
+    return this.hash.copy().digest('hex');
   }
 
   /** SHA-256 hex over the canonical JSON lines; seals the trace. */
@@ -84,6 +106,35 @@ export function hashEvents(events: readonly TraceEvent[]): string {
     h.update('\n');
   }
   return h.digest('hex');
+}
+
+/**
+ * Checks a parsed trace against itself: every event's index is its position, and the `end` event's
+ * `sealed` (the hash of every line before it) matches. Returns null when it does, else the 1-based
+ * line and why. A trace without a sealed end event (older files) passes the index check only.
+ */
+export function checkTraceSeal(events: readonly TraceEvent[]): { line: number; why: string } | null {
+  const h = createHash('sha256');
+  const prefix: string[] = [];
+  for (let n = 0; n < events.length; n++) {
+    const e = events[n]!;
+    if (e.i !== n) return { line: n + 1, why: `event index ${e.i}, expected ${n} (a line was added, removed or reordered)` };
+    if (e.kind === 'end' && typeof e.data?.sealed === 'string') {
+      const got = h.copy().digest('hex');
+      if (got !== e.data.sealed) {
+        // Locate the edit: the first block of SEAL_EVERY lines whose prefix hash differs.
+        const seals = Array.isArray(e.data.seals) ? e.data.seals : [];
+        const k = seals.findIndex((seal, j) => seal !== prefix[j]);
+        const where = k >= 0 ? `lines ${k * SEAL_EVERY + 1}..${(k + 1) * SEAL_EVERY}` : `lines ${seals.length * SEAL_EVERY + 1}..${n}`;
+        return { line: k >= 0 ? k * SEAL_EVERY + 1 : seals.length * SEAL_EVERY + 1, why: `an event in ${where} was changed: the end event (line ${n + 1}) seals hash ${e.data.sealed.slice(0, 16)}…, the lines before it hash to ${got.slice(0, 16)}…` };
+      }
+      if (n !== events.length - 1) return { line: n + 2, why: 'events after the end event' };
+    }
+    h.update(canonicalJson(e));
+    h.update('\n');
+    if ((n + 1) % SEAL_EVERY === 0) prefix.push(h.copy().digest('hex').slice(0, 16));
+  }
+  return null;
 }
 
 /** Parses `trace.jsonl` text; throws TraceFormatError naming the line. */
@@ -112,7 +163,7 @@ export class TraceFormatError extends PphError {}
 
 const SYMBOL: Record<TraceKind, string> = {
   send: '->', deliver: '=>', drop: 'xx', dup: '++', tamper: '!!', intent: '..', crypto: '**', verify: 'ok',
-  state: '~~', log: 'LG', erase: '00', consent: 'CS', token: 'TK', fault: 'FT', request: 'RQ', error: 'ER', end: '==',
+  state: '~~', log: 'LG', erase: '00', consent: 'CS', token: 'TK', fault: 'FT', request: 'RQ', error: 'ER', end: '==', fact: 'GT',
 };
 
 /** One fixed-width line per event, for `pph trace show` and counterexamples. */

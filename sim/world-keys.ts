@@ -11,6 +11,7 @@ import { encodeTokenChallenge } from '../protocol/tokens/challenge.js';
 import { TOKEN_TYPE_VOPRF } from '../protocol/tokens/token-type.js';
 import { SimulatedVendor, type SimSigner } from '../protocol/attestation/sim-vendor.js';
 import type { TrustStore } from '../protocol/attestation/chain.js';
+import { parseCrl, type RevocationList } from '../protocol/attestation/crl.js';
 import type { TcbParts } from '../protocol/attestation/tcb-version.js';
 import { encodeReleaseEntry } from '../protocol/attestation-bundle.js';
 import { MerkleLog } from '../protocol/tlog/log.js';
@@ -22,6 +23,8 @@ import type { Rng } from '../protocol/rng.js';
 import { SIM_EPOCH_MS } from './clock.js';
 import type { RunSpec } from './spec.js';
 import { GATEWAY_AUTHORITY, ISSUER_NAME } from './parties/common.js';
+import { evidenceOf } from '../model/profile.js';
+import { createTdxFleet, type TdxChip, type TdxFleet } from './evidence/tdx.js';
 
 export const LOG_ORIGIN = 'log.pph.test';
 /** The TCB every simulated chip runs, and the minimum the client requires. */
@@ -33,10 +36,12 @@ const PAST_RELEASES = ['pph-enclave 0.8', 'pph-enclave 0.9', 'pph-enclave 0.9.1'
 const CURRENT_RELEASE = 'pph-enclave 1.0';
 
 export interface WorldChip {
-  signReport(fields: { reportData: Uint8Array; measurement: Uint8Array }): Uint8Array;
+  signReport(fields: { reportData: Uint8Array; measurement: Uint8Array; hostData?: Uint8Array }): Uint8Array;
   /** VCEK then ASK, DER. */
   certificates: Uint8Array[];
   signer: SimSigner;
+  /** Profile `pp-tdx`: the node's TDX platform (then `signReport` returns its quote and `certificates` is empty: the PCK chain is in the quote). */
+  tdx?: TdxChip;
 }
 
 export interface WorldKeys {
@@ -48,9 +53,15 @@ export interface WorldKeys {
   keyDigest: string;
   vendor: SimulatedVendor;
   trust: TrustStore;
+  /** Profile `pp-tdx`: the simulated Intel, its platforms and collateral (sim/evidence/tdx.ts); null otherwise. */
+  tdx: TdxFleet | null;
   chip(node: number): WorldChip;
   /** A genuine chip on outdated firmware in the operator's rack (made on first use). */
   outdatedChip(): SimSigner;
+  /** A chip in the operator's rack whose key leaked: the vendor revoked its VCEK (listed in `crl`). */
+  revokedChip(): SimSigner;
+  /** The vendor's ARK-signed CRL (AMD KDS `/vcek/v1/<product>/crl`), which the client checks in step 4. */
+  crl: RevocationList;
   measurementOf(node: number): Uint8Array;
   releaseEntryOf(node: number): Uint8Array;
   releaseIndex(node: number): number;
@@ -82,14 +93,19 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
 
   const vendor = SimulatedVendor.create(rng.fork('vendor'), { product: 'Milan' });
   let outdated: SimSigner | null = null;
+  const revoked = vendor.provisionChip(rng.fork('chip-revoked'), CHIP_TCB);
+  const crl = vendorCrl(vendor, revoked);
   const chips: WorldChip[] = [];
+  const tdx = evidenceOf(spec.profile) === 'tdx' ? createTdxFleet(rng.fork('tdx'), spec.world.nodes) : null;
   for (let i = 0; i < spec.world.nodes; i++) {
     const signer = vendor.provisionChip(rng.fork(`chip-${i}`), CHIP_TCB);
     chips.push({
       signer,
       certificates: [signer.certDer, vendor.askDer],
-      signReport: ({ reportData, measurement: m }) => signer.signReport({ reportData, measurement: m, policy: 0x30000n, vmpl: 0 }),
+      signReport: ({ reportData, measurement: m, hostData }) => signer.signReport({ reportData, measurement: m, policy: 0x30000n, vmpl: 0, ...(hostData ? { hostData } : {}) }),
     });
+    const td = tdx?.chip(i);
+    if (td) chips[i] = { signer, tdx: td, certificates: [], signReport: (f) => td.quote(f) };
   }
 
   const log = new MerkleLog();
@@ -118,8 +134,11 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     keyDigest,
     vendor,
     trust: vendor.trustStore(),
+    tdx,
     chip: (node) => chips[node]!,
     outdatedChip: () => (outdated ??= vendor.provisionChip(rng.fork('chip-outdated'), OUTDATED_TCB)),
+    revokedChip: () => revoked,
+    crl,
     measurementOf: (node) => measurement(unlogged.has(node) ? unloggedImage : CURRENT_RELEASE),
     releaseEntryOf: (node) => encodeReleaseEntry(measurement(unlogged.has(node) ? unloggedImage : CURRENT_RELEASE), unlogged.has(node) ? unloggedImage : CURRENT_RELEASE),
     releaseIndex: () => currentIndex,
@@ -131,4 +150,17 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     witnessVerifiers: witnesses.map((w) => w.verifier()),
     witnessQuorum: spec.world.witnessQuorum,
   };
+}
+
+const crlCache = new Map<string, RevocationList>();
+
+/** The vendor's CRL revoking `chip`, parsed once per (vendor, chip): a world rebuilt per run costs a lookup. */
+function vendorCrl(vendor: SimulatedVendor, chip: SimSigner): RevocationList {
+  const id = `${vendor.rootPin}|${chip.serial}`;
+  let crl = crlCache.get(id);
+  if (!crl) {
+    if (crlCache.size >= 64) crlCache.delete(crlCache.keys().next().value!);
+    crlCache.set(id, (crl = parseCrl(vendor.issueCrl([chip.serial]))));
+  }
+  return crl;
 }

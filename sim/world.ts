@@ -21,6 +21,10 @@ import { seizeLater } from './later.js';
 import { emptyHooks, Powers, type AdversaryHooks, type AdversaryPlan } from './adversary.js';
 import { defencesFor, DIFFUSION_CAP, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
 import type { WorldView, PartyInfo } from '../model/world-view.js';
+import { viewFromTrace } from '../model/facts.js';
+import { Observer } from './observer.js';
+import { makePort } from './port.js';
+import { toHex } from '../protocol/bytes.js';
 import type { Rng } from '../protocol/rng.js';
 import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
 
@@ -48,7 +52,12 @@ export class World {
   readonly bugs: PlantedBugs;
   readonly workload: Workload;
   readonly keys: WorldKeys;
-  readonly view: WorldView;
+  /** The only writer of ground truth: fact events in the trace (model/facts.ts). */
+  readonly observer: Observer;
+  /** Ground truth of each request (parties never read it): its user, chat and canary. */
+  private readonly requestTruth = new Map<string, { requestId: string; user: string; chatId: string; canary: string }>();
+  /** Each user's account id: an identity canary (the client authenticates to the issuer with it). */
+  readonly accounts: string[] = [];
   readonly clients: ClientParty[] = [];
   readonly relay: RelayParty;
   readonly gateway: GatewayParty;
@@ -95,8 +104,9 @@ export class World {
     this.keys = createKeys(spec, this.rng.fork('keys'));
     const lastTask = this.workload.tasks.reduce((m, t) => Math.max(m, t.atMs), 0);
     this.workHorizonMs = lastTask + 4 * spec.network.requestTimeoutMs * (spec.network.retries + 1);
-    this.view = emptyView(spec.world.nodes);
-    this.view.diffusionCap = this.pcc ? DIFFUSION_CAP : null;
+    this.observer = new Observer(this.trace, this.clock, (msg) => this.provenance.get(msg));
+    const accountRng = this.rng.fork('accounts');
+    for (let u = 0; u < spec.world.users; u++) this.accounts.push(`acct-${toHex(accountRng.bytes(8))}`);
 
     for (const link of ['relay-gateway', 'client-gateway', 'gateway-node']) {
       this.network.hook(link, {
@@ -106,9 +116,10 @@ export class World {
         },
       });
     }
-    this.log = new LogParty(this);
-    this.issuer = new IssuerParty(this);
-    this.relay = new RelayParty(this);
+    // The relay, the issuer and the log run on ports (sim/port.ts): they never see the world.
+    this.log = new LogParty(makePort(this, 'log', 'log', { log: this.keys.log, checkpointNote: this.keys.checkpointNote }));
+    this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: this.keys.issuer }));
+    this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: this.bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
     this.gateway = new GatewayParty(this);
     for (let i = 0; i < spec.world.nodes; i++) this.nodes.push(new NodeParty(this, i));
     for (let u = 0; u < spec.world.users; u++) this.clients.push(new ClientParty(this, u));
@@ -117,14 +128,34 @@ export class World {
       a.adversary.install(powers, a.plan);
       this.installed.push({ plan: a, powers });
     }
-    this.view.parties = this.partyInfo();
-    const blocked = this.workload.chats.filter((c) => c.excluded || !this.workload.optedIn[c.user]);
-    this.view.blockedCanaries = blocked.flatMap((c) => c.canaries.map((canary) => ({ canary, chatId: c.chatId })));
   }
 
-  /** Runs the world to quiescence, then the `later` key seizure; returns the view for the checks. */
+  /** Runs the world to quiescence, then the `later` key seizure; returns the view rebuilt from the trace's facts. */
   run(): WorldView {
     this.trace.append(0, 'log', 'world', `start ${this.spec.name}`, { seed: this.seed, users: this.spec.world.users, nodes: this.spec.world.nodes, requests: this.spec.world.requests });
+    const o = this.observer;
+    o.fact('world', 'world', {
+      nodes: this.spec.world.nodes,
+      diffusionCap: this.pcc ? DIFFUSION_CAP : null,
+      users: this.clients.map((c) => c.name),
+      // What the run checks and expects: `pph check` judges the trace file alone against them.
+      invariants: [...this.spec.invariants],
+      expectViolated: Object.entries(this.spec.expect).filter(([, e]) => e === 'violated').map(([id]) => id).sort(),
+      scenario: this.spec.name,
+      profile: this.spec.profile,
+    });
+    for (const p of this.partyInfo()) o.fact(p.name, 'party', { role: p.role, trusted: p.trustedForContent });
+    for (const c of this.clients) {
+      // Identity canaries: the account id and the user name (a network address is seen as the sender).
+      o.plantIdentity(c.name, this.accounts[c.index]!);
+      o.plantIdentity(c.name, c.name, true);
+      o.plantAddress(c.address, c.name);
+    }
+    for (const chat of this.workload.chats) {
+      const blocked = chat.excluded || !this.workload.optedIn[chat.user];
+      o.fact(this.clients[chat.user]!.name, 'chat', { chatId: chat.chatId, user: this.clients[chat.user]!.name, blocked });
+      for (const canary of chat.canaries) o.plantChat(chat.chatId, canary);
+    }
     this.log.start();
     this.issuer.start();
     this.relay.start();
@@ -135,21 +166,9 @@ export class World {
     for (const task of this.workload.tasks) {
       const client = this.clients[task.user]!;
       const canary = makeCanary(canaryRng);
-      this.view.requests.push({
-        requestId: task.requestId,
-        user: client.name,
-        chatId: task.chatId,
-        canary,
-        blocked: null,
-        issuedAtMs: task.atMs,
-        sentCount: 0,
-        sealedTo: [],
-        outcome: null,
-        code: null,
-        endedAtMs: null,
-        acceptedAnswer: null,
-        producedAnswers: [],
-      });
+      this.requestTruth.set(task.requestId, { requestId: task.requestId, user: client.name, chatId: task.chatId, canary });
+      o.plantContent(task.requestId, canary);
+      o.fact(client.name, 'request', { requestId: task.requestId, user: client.name, chatId: task.chatId, canary, issuedAtMs: task.atMs });
       this.scheduler.at(task.atMs, `task ${task.requestId}`, () => client.task(task.requestId, task.chatId));
     }
     for (const f of this.spec.faults.nodeRestarts) {
@@ -159,8 +178,20 @@ export class World {
     for (const n of this.nodes) n.snapshotEnclave('end of run');
     seizeLater(this);
     for (const { plan, powers } of this.installed) plan.adversary.finish?.(powers, plan.plan);
-    this.trace.append(this.clock.nowMs(), 'end', 'world', 'end of run', { events: this.scheduler.eventsExecuted });
-    return this.view;
+    // The end event seals the hash of every line before it: `pph check` finds an edited trace.
+    this.trace.append(this.clock.nowMs(), 'end', 'world', 'end of run', { events: this.scheduler.eventsExecuted, sealed: this.trace.hashSoFar(), seals: [...this.trace.prefixSeals] });
+    return viewFromTrace(this.trace.judged);
+  }
+
+  /** Ground truth: which request a key, a context or a buffer an enclave derived belongs to (for the state walk). */
+  private readonly derived = new WeakMap<object, string>();
+
+  derivedFrom(value: object, requestId: string): void {
+    this.derived.set(value, requestId);
+  }
+
+  derivedRequest(value: object): string | null {
+    return this.derived.get(value) ?? null;
   }
 
   /** Counts one hit of a defence branch (coverage mark), e.g. `client.evidence-rejected.signature`. */
@@ -190,8 +221,9 @@ export class World {
     return this.installed.map((i) => i.plan.adversary.name);
   }
 
+  /** Ground truth of a request (its user, chat, canary), for the simulator's own bookkeeping. */
   request(requestId: string) {
-    return this.view.requests.find((r) => r.requestId === requestId);
+    return this.requestTruth.get(requestId);
   }
 
   private partyInfo(): PartyInfo[] {
@@ -206,24 +238,4 @@ export class World {
       ...this.installed.map((i) => ({ name: i.plan.adversary.name, role: 'adversary' as const, trustedForContent: false })),
     ];
   }
-}
-
-function emptyView(nodes: number): WorldView {
-  return {
-    parties: [],
-    nodes,
-    requests: [],
-    exposures: [],
-    held: [],
-    evidence: [],
-    tokens: [],
-    enclaveOpened: [],
-    answersAccepted: [],
-    enclaveSnapshots: [],
-    enclavePlaintexts: [],
-    blockedCanaries: [],
-    routing: [],
-    forwardSecrecy: { seized: [], attempts: 0, opened: [] },
-    logViews: [],
-  };
 }

@@ -13,6 +13,7 @@
  * The response nonce comes from the host's Rng because runs must be reproducible; a production
  * enclave would draw it from its own hardware randomness.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, fromUtf8, utf8 } from '../protocol/bytes.js';
 import { PphError } from '../protocol/errors.js';
 import { publicKeyFromSecret } from '../protocol/hpke.js';
@@ -200,3 +201,45 @@ export class EnclaveProgram {
     this.#keys = null;
   }
 }
+
+// ---- configuration: a real surface of the program -------------------------------------------
+
+/**
+ * The enclave program's launch configuration, given by the host (`key=value;...`). The program
+ * honours it: `log=requests` makes it write every opened request to its log, which the host
+ * collects (a debugging switch real serving stacks have). The measurement does not cover it; the
+ * platform binds it at launch in HOST_DATA (SEV-SNP report offset 0xC0: SHA-256 of these bytes),
+ * and a client that checks HOST_DATA against the released configuration refuses any other.
+ */
+export interface EnclaveConfig {
+  readonly log: 'off' | 'requests';
+  readonly model: 'small' | 'large';
+  readonly debug: boolean;
+}
+
+/** The configuration every release runs with (the one the log's release entry stands for). */
+export const RELEASED_ENCLAVE_CONFIG = 'log=off;model=small';
+
+/** Parses a configuration string; unknown keys and values are refused (`EnclaveCallError.config`). */
+export function parseEnclaveConfig(text: string): EnclaveConfig {
+  const out: { log: EnclaveConfig['log']; model: EnclaveConfig['model']; debug: boolean } = { log: 'off', model: 'small', debug: false };
+  for (const item of text.split(';')) {
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const k = eq < 0 ? item : item.slice(0, eq);
+    const v = eq < 0 ? '' : item.slice(eq + 1);
+    if (k === 'log' && (v === 'off' || v === 'requests')) out.log = v;
+    else if (k === 'model' && (v === 'small' || v === 'large')) out.model = v;
+    else if (k === 'debug' && (v === '0' || v === '1')) out.debug = v === '1';
+    else throw new EnclaveCallError('config', `unknown configuration item ${JSON.stringify(item)}`);
+  }
+  return out;
+}
+
+/** HOST_DATA of a launch with configuration `text`: SHA-256 of its UTF-8 bytes (32 bytes). */
+export function enclaveConfigDigest(text: string): Uint8Array {
+  return sha256(utf8(text));
+}
+
+/** HOST_DATA of a launch with the released configuration (public: any party can compute it). */
+export const RELEASED_HOST_DATA = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);

@@ -42,48 +42,83 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
     if (!Number.isFinite(t)) throw new MetadataInputError('input', `client side tMs[${i}] expected finite, got ${t}`);
     if (i > 0 && t < c.tMs[i - 1]!) sorted = false;
   }
-  let timeOrder: Int32Array;
-  if (sorted) timeOrder = Int32Array.from({ length: n }, (_, i) => i);
-  else timeOrder = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => c.tMs[a]! - c.tMs[b]! || a - b);
+  // Time order of the sends: the identity for sorted input (generated traffic), without an array.
+  let timeOrder: Int32Array | null = null;
+  if (!sorted) timeOrder = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => c.tMs[a]! - c.tMs[b]! || a - b);
 
-  // Relays, densely numbered in order of first appearance (deterministic for a given input).
+  // Relays, densely numbered in order of first appearance (deterministic for a given input);
+  // small non-negative ids through a table, others through a Map.
   const relayDense = new Map<number, number>();
   const denseOf = new Int32Array(n);
+  const smallIds = new Int32Array(SMALL_RELAY_IDS).fill(-1);
   for (let p = 0; p < n; p++) {
-    const i = timeOrder[p]!;
-    let d = relayDense.get(c.relay[i]!);
-    if (d === undefined) relayDense.set(c.relay[i]!, (d = relayDense.size));
+    const i = timeOrder === null ? p : timeOrder[p]!;
+    const id = c.relay[i]!;
+    let d = id >= 0 && id < SMALL_RELAY_IDS ? smallIds[id]! : (relayDense.get(id) ?? -1);
+    if (d < 0) {
+      d = relayDense.size;
+      relayDense.set(id, d);
+      if (id >= 0 && id < SMALL_RELAY_IDS) smallIds[id] = d;
+    }
     denseOf[i] = d;
   }
   const relays = relayDense.size;
   const relayStart = new Int32Array(relays + 1);
   for (let i = 0; i < n; i++) relayStart[denseOf[i]! + 1]!++;
   for (let r = 0; r < relays; r++) relayStart[r + 1]! += relayStart[r]!;
-  const cursor = relayStart.slice(0, relays);
   const byRelay = new Int32Array(n);
   const relayArrival = new Float64Array(n);
-  for (let p = 0; p < n; p++) {
-    const i = timeOrder[p]!;
-    const q = cursor[denseOf[i]!]!++;
-    byRelay[q] = i;
-    relayArrival[q] = c.tMs[i]!;
+  if (relays === 1 && timeOrder === null) {
+    for (let i = 0; i < n; i++) byRelay[i] = i;
+    relayArrival.set(c.tMs);
+  } else {
+    const cursor = relayStart.slice(0, relays);
+    for (let p = 0; p < n; p++) {
+      const i = timeOrder === null ? p : timeOrder[p]!;
+      const q = cursor[denseOf[i]!]!++;
+      byRelay[q] = i;
+      relayArrival[q] = c.tMs[i]!;
+    }
   }
   const relayRel = new Float64Array(n);
   for (let r = 0; r < relays; r++) {
     releaseTimes(relayArrival.subarray(relayStart[r]!, relayStart[r + 1]!), policy, relayRel.subarray(relayStart[r]!, relayStart[r + 1]!));
   }
 
-  // (relay, size) groups, each in release order (a stable counting sort of the relay order).
+  // (relay, size) groups, each in release order (a stable counting sort of the relay order),
+  // numbered in order of first appearance per relay. Sizes up to SMALL_SIZES go through a table.
+  let maxSize = 0;
+  let minSize = 0;
+  for (let i = 0; i < n; i++) {
+    const b = c.bytes[i]!;
+    if (b > maxSize) maxSize = b;
+    else if (b < minSize) minSize = b;
+  }
+  const sizeSpan = maxSize + 1;
   const groupOf: Map<number, number>[] = Array.from({ length: relays }, () => new Map<number, number>());
   const groupAt = new Int32Array(n);
   let groups = 0;
+  const sizeTable = minSize >= 0 && sizeSpan <= SMALL_SIZES ? new Int32Array(sizeSpan) : null;
   for (let r = 0; r < relays; r++) {
     const m = groupOf[r]!;
-    for (let q = relayStart[r]!; q < relayStart[r + 1]!; q++) {
-      const size = c.bytes[byRelay[q]!]!;
-      let g = m.get(size);
-      if (g === undefined) m.set(size, (g = groups++));
-      groupAt[q] = g;
+    if (sizeTable !== null) {
+      sizeTable.fill(-1);
+      for (let q = relayStart[r]!; q < relayStart[r + 1]!; q++) {
+        const size = c.bytes[byRelay[q]!]!;
+        let g = sizeTable[size]!;
+        if (g < 0) {
+          sizeTable[size] = g = groups++;
+          m.set(size, g);
+        }
+        groupAt[q] = g;
+      }
+    } else {
+      for (let q = relayStart[r]!; q < relayStart[r + 1]!; q++) {
+        const size = c.bytes[byRelay[q]!]!;
+        let g = m.get(size);
+        if (g === undefined) m.set(size, (g = groups++));
+        groupAt[q] = g;
+      }
     }
   }
   const groupStart = new Int32Array(groups + 1);
@@ -115,16 +150,18 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
     relayTable = new Int32Array(maxRelay + 1).fill(-1);
     for (const [id, d] of relayDense) relayTable[id] = d;
   }
-  let maxSize = 0;
-  for (let i = 0; i < n; i++) maxSize = Math.max(maxSize, c.bytes[i]!);
-  const sizeSpan = maxSize + 1;
   let groupTable: Int32Array | null = null;
-  if (relays * sizeSpan <= 1 << 22) {
+  if (minSize >= 0 && relays * sizeSpan <= 1 << 22) {
     groupTable = new Int32Array(relays * sizeSpan).fill(-1);
     groupOf.forEach((m, r) => m.forEach((grp, size) => (groupTable![r * sizeSpan + size] = grp)));
   }
   return { relayDense, relays, relayTable, groupTable, sizeSpan, relayStart, relayRel, groupOf, groupStart, groupRel, groupClient, runEnd, positionOf };
 }
+
+/** Relay ids below this are numbered through a table, others through a Map. */
+const SMALL_RELAY_IDS = 1 << 12;
+/** Sizes up to this are grouped through a table, larger ones through a Map. */
+const SMALL_SIZES = 1 << 21;
 
 /** First index in [lo, hi) with a[i] ≥ x (hi if none). */
 export function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number {

@@ -149,65 +149,20 @@ export function linkArrays(
   const winHi = new Int32Array(ng);
   const weightSum = new Float64Array(ng);
   const positiveScore = new Float64Array(ng);
+  /** 1 when the window holds a negative pair (a candidate other than the true send): the AUPRC pass visits only those. */
+  const hasNegatives = new Uint8Array(ng);
 
-  // Pass 0: each observation's window, on its relay (the concurrent set) and in its size group
-  // (the candidates). Searches start where the previous observation's window did (hints).
   const relayHint = ix.relayStart.slice(0, ix.relays);
-  const { relayTable, groupTable, sizeSpan } = ix;
+  // The index's arrays as locals: the loops below read them on every step.
+  const { relayTable, groupTable, sizeSpan, relayStart, relayRel, groupStart, groupRel, runEnd, positionOf, groupClient } = ix;
+  const { tMs: gT, bytes: gBytes, relay: gRelay, truth: gTruth } = gateway;
+  const { concurrent: lConcurrent, candidates: lCandidates, entropyBits: lEntropy, guess: lGuess, posterior: lPosterior } = links;
   const groupHint = ix.groupStart.slice(0, ix.groupStart.length - 1);
-  let pairs = 0;
-  for (let g = 0; g < ng; g++) {
-    const t = gateway.tMs[g]!;
-    const fromT = t - b - EPS_MS;
-    const toT = t - a + EPS_MS;
-    const relayId = gateway.relay[g]!;
-    const r = relayTable !== null ? (relayId >= 0 && relayId < relayTable.length ? relayTable[relayId]! : -1) : (ix.relayDense.get(relayId) ?? -1);
-    if (r < 0) continue;
-    const rs = ix.relayStart[r]!;
-    const re = ix.relayStart[r + 1]!;
-    const from = gallop(ix.relayRel, rs, re, fromT, relayHint[r]!, false);
-    relayHint[r] = from;
-    links.concurrent[g] = gallop(ix.relayRel, from, re, toT, from, true) - from;
-    const size = gateway.bytes[g]!;
-    const grp = groupTable !== null ? (size < sizeSpan ? groupTable[r * sizeSpan + size]! : -1) : (ix.groupOf[r]!.get(size) ?? -1);
-    if (grp < 0) continue;
-    const gs = ix.groupStart[grp]!;
-    const ge = ix.groupStart[grp + 1]!;
-    const lo = gallop(ix.groupRel, gs, ge, fromT, groupHint[grp]!, false);
-    groupHint[grp] = lo;
-    const hi = gallop(ix.groupRel, lo, ge, toT, lo, true);
-    winLo[g] = lo;
-    winHi[g] = hi;
-    if (gateway.truth[g] === NOT_SCORED) continue;
-    if (model.batchSize === 1) pairs += hi - lo;
-    else for (let i = lo; i < hi; i = ix.runEnd[i]!) pairs++; // a batch is scored once per window
-  }
 
-  // A limit on everything: when the windows hold more candidate pairs than `maxPairs` (full
-  // padding under a second of jitter: a thousand candidates per request; a batch released
-  // together counts once, as it is scored once), score every stride-th real request only. Every
-  // request stays a candidate for the others; the sample is fixed by position, never by outcome.
-  const stride = Math.max(1, Math.ceil(pairs / maxPairs));
-
-  let scored = 0;
-  let scoredSeen = 0;
-  let observed = 0;
-  let accuracySum = 0;
-  let chanceSum = 0;
-  let degreeSum = 0;
-  let candidatesSum = 0;
-  let concurrentSum = 0;
-  let entropySum = 0;
-
-  // Pass 1: posteriors, guesses and the per-observation measures.
-  for (let g = 0; g < ng; g++) {
-    const truth = gateway.truth[g]!;
-    if (truth === NOT_SCORED ? stride > 1 : scoredSeen++ % stride !== 0) {
-      winLo[g] = -1;
-      continue;
-    }
-    const t = gateway.tMs[g]!;
-    const concurrent = links.concurrent[g]!;
+  /** Posterior, guess and measures of one observation over its window; returns its share of the accuracy sum. */
+  const score = (g: number): number => {
+    const truth = gTruth[g]!;
+    const t = gT[g]!;
     let k = 0;
     let wSum = 0;
     let wLogW = 0;
@@ -218,13 +173,13 @@ export function linkArrays(
     const lo = winLo[g]!;
     if (lo >= 0) {
       const hi = winHi[g]!;
-      const tp = truth >= 0 ? ix.positionOf[truth]! : -1;
+      const tp = truth >= 0 ? positionOf[truth]! : -1;
       for (let i = lo; i < hi; ) {
-        const j = Math.min(ix.runEnd[i]!, hi);
+        const j = Math.min(runEnd[i]!, hi);
         let w: number;
         if (flat) w = 1;
         else {
-          const d = t - ix.groupRel[i]!;
+          const d = t - groupRel[i]!;
           w = Math.min(d - a, b - d);
         }
         if (w > 0) {
@@ -243,31 +198,117 @@ export function linkArrays(
       }
     }
     // H = −Σ p log2 p with p = w/W, rearranged to one pass: log2 W − (Σ w log2 w)/W.
-    const h = k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
-    links.candidates[g] = k;
-    links.entropyBits[g] = h;
+    lCandidates[g] = k;
+    lEntropy[g] = k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
     if (guessPos >= 0) {
-      links.guess[g] = ix.groupClient[guessPos]!;
-      links.posterior[g] = wMax / wSum;
+      lGuess[g] = groupClient[guessPos]!;
+      lPosterior[g] = wMax / wSum;
     }
     weightSum[g] = wSum;
-    if (truth === NOT_SCORED) continue;
+    if (k > (wTruth > 0 ? 1 : 0)) hasNegatives[g] = 1;
+    if (wTruth > 0) {
+      positiveScore[g] = wTruth / wSum;
+      if (wTruth === wMax) return 1 / ties;
+    }
+    return 0;
+  };
+
+  let scored = 0;
+  let observed = 0;
+  let accuracySum = 0;
+  let chanceSum = 0;
+  let degreeSum = 0;
+  let candidatesSum = 0;
+  let concurrentSum = 0;
+  let entropySum = 0;
+  /** Adds a scored real request to the measures (in observation order, always the same sums). */
+  const tally = (g: number, accuracy: number): void => {
+    const k = lCandidates[g]!;
+    const h = lEntropy[g]!;
+    const concurrent = lConcurrent[g]!;
     scored++;
     candidatesSum += k;
     concurrentSum += concurrent;
     entropySum += h;
     degreeSum += anonymityDegree(h, k === 0 ? 0 : concurrent);
-    if (truth >= 0) {
+    if (gTruth[g]! >= 0) {
       observed++;
       if (concurrent > 0) chanceSum += 1 / concurrent;
-      if (wTruth > 0) {
-        positiveScore[g] = wTruth / wSum;
-        if (wTruth === wMax) accuracySum += 1 / ties;
+      if (accuracy > 0) accuracySum += accuracy;
+    }
+  };
+
+  // Pass 0: each observation's window, on its relay (the concurrent set) and in its size group
+  // (the candidates). Searches start where the previous observation's window did (hints). While
+  // the candidate pairs stay within `maxPairs` (every request scored, the common case) each
+  // observation is scored right after its window is found, with its candidates still in cache.
+  let pairs = 0;
+  let fused = true;
+  for (let g = 0; g < ng; g++) {
+    const truth = gTruth[g]!;
+    window: {
+      const t = gT[g]!;
+      const fromT = t - b - EPS_MS;
+      const toT = t - a + EPS_MS;
+      const relayId = gRelay[g]!;
+      const r = relayTable !== null ? (relayId >= 0 && relayId < relayTable.length ? relayTable[relayId]! : -1) : (ix.relayDense.get(relayId) ?? -1);
+      if (r < 0) break window;
+      const rs = relayStart[r]!;
+      const re = relayStart[r + 1]!;
+      const from = gallop(relayRel, rs, re, fromT, relayHint[r]!, false);
+      relayHint[r] = from;
+      lConcurrent[g] = gallop(relayRel, from, re, toT, from, true) - from;
+      const size = gBytes[g]!;
+      const grp = groupTable !== null ? (size >= 0 && size < sizeSpan ? groupTable[r * sizeSpan + size]! : -1) : (ix.groupOf[r]!.get(size) ?? -1);
+      if (grp < 0) break window;
+      const gs = groupStart[grp]!;
+      const ge = groupStart[grp + 1]!;
+      const lo = gallop(groupRel, gs, ge, fromT, groupHint[grp]!, false);
+      groupHint[grp] = lo;
+      const hi = gallop(groupRel, lo, ge, toT, lo, true);
+      winLo[g] = lo;
+      winHi[g] = hi;
+      if (truth === NOT_SCORED) break window;
+      if (model.batchSize === 1) pairs += hi - lo;
+      else for (let i = lo; i < hi; i = runEnd[i]!) pairs++; // a batch is scored once per window
+    }
+    if (fused) {
+      if (pairs > maxPairs) fused = false;
+      else {
+        const accuracy = score(g);
+        if (truth !== NOT_SCORED) tally(g, accuracy);
       }
     }
   }
 
-  const auprc = averagePrecisionOfRuns(ix, gateway, model, flat, winLo, winHi, weightSum, positiveScore, scored);
+  // A limit on everything: when the windows hold more candidate pairs than `maxPairs` (full
+  // padding under a second of jitter: a thousand candidates per request; a batch released
+  // together counts once, as it is scored once), score every stride-th real request only. Every
+  // request stays a candidate for the others; the sample is fixed by position, never by outcome.
+  const stride = Math.max(1, Math.ceil(pairs / maxPairs));
+  if (!fused) {
+    // Pass 1 (only beyond maxPairs): what pass 0 scored is dropped; every stride-th real request is scored.
+    lGuess.fill(-1);
+    lPosterior.fill(0);
+    lCandidates.fill(0);
+    lEntropy.fill(0);
+    weightSum.fill(0);
+    positiveScore.fill(0);
+    hasNegatives.fill(0);
+    scored = observed = accuracySum = chanceSum = degreeSum = candidatesSum = concurrentSum = entropySum = 0;
+    let scoredSeen = 0;
+    for (let g = 0; g < ng; g++) {
+      const truth = gTruth[g]!;
+      if (truth === NOT_SCORED ? stride > 1 : scoredSeen++ % stride !== 0) {
+        winLo[g] = -1;
+        continue;
+      }
+      const accuracy = score(g);
+      if (truth !== NOT_SCORED) tally(g, accuracy);
+    }
+  }
+
+  const auprc = averagePrecisionOfRuns(ix, gateway, model, flat, winLo, winHi, hasNegatives, weightSum, positiveScore, scored, pairs);
   const per = (x: number): number => (scored > 0 ? x / scored : 0);
   return {
     links,
@@ -294,9 +335,9 @@ export function linkArrays(
  * highest threshold it reaches. Then AP = Σ_j (pos(u_j) / P) · Pos≥(u_j) / (Pos≥(u_j) + Neg≥(u_j)),
  * the same value `averagePrecision` (measures.ts) gives on the enumerated pairs.
  *
- * This pass is the analysis' cost centre: ~60 ns per negative pair on this machine, memory-latency
- * bound (bucket → threshold → counter, each a dependent cache miss). A counting sort of the pairs
- * by bucket first, and one-cache-line cells per bucket, were tried and were no faster here.
+ * This pass was the analysis' cost centre (~60 ns per negative pair placed one by one, each a
+ * chain of dependent cache misses: bucket → threshold → counter); {@link NegativePlacer} gathers
+ * the pairs per score range first, which halved the padding points (docs/performance.md).
  */
 function averagePrecisionOfRuns(
   ix: ClientIndex,
@@ -305,9 +346,12 @@ function averagePrecisionOfRuns(
   flat: boolean,
   winLo: Int32Array,
   winHi: Int32Array,
+  hasNegatives: Uint8Array,
   weightSum: Float64Array,
   positiveScore: Float64Array,
   positivesTotal: number,
+  /** Runs in the windows (pass 0's `pairs`): a bound on the negative runs to place. */
+  runsBound: number,
 ): number {
   if (positivesTotal === 0) return 0;
   let m = 0;
@@ -331,42 +375,39 @@ function averagePrecisionOfRuns(
   const negAt = new Float64Array(distinct);
   const lowest = u[0]!;
   const highest = u[distinct - 1]!;
-  const { table, scale } = thresholdTable(u, distinct);
+  const placer = new NegativePlacer(u, distinct, negAt, runsBound);
   const a = model.delayMsMin;
   const b = model.delayMsMax;
+  let negTop = 0;
+  const { runEnd, groupRel, positionOf } = ix;
+  const { tMs: gT, truth: gTruth } = gateway;
   for (let g = 0; g < winLo.length; g++) {
     const lo = winLo[g]!;
-    const truth = gateway.truth[g]!;
-    if (lo < 0 || truth === NOT_SCORED) continue;
+    const truth = gTruth[g]!;
+    if (lo < 0 || truth === NOT_SCORED || hasNegatives[g] === 0) continue;
     const hi = winHi[g]!;
-    const t = gateway.tMs[g]!;
+    const t = gT[g]!;
     const wSum = weightSum[g]!;
-    const tp = truth >= 0 ? ix.positionOf[truth]! : -1;
+    const tp = truth >= 0 ? positionOf[truth]! : -1;
     for (let i = lo; i < hi; ) {
-      const j = Math.min(ix.runEnd[i]!, hi);
+      const j = Math.min(runEnd[i]!, hi);
       let w: number;
       if (flat) w = 1;
       else {
-        const d = t - ix.groupRel[i]!;
+        const d = t - groupRel[i]!;
         w = Math.min(d - a, b - d);
       }
       const negatives = tp >= i && tp < j ? j - i - 1 : j - i;
       if (w > 0 && negatives > 0) {
         const s = w / wSum;
-        if (s >= highest) negAt[distinct - 1]! += negatives;
-        else if (s >= lowest) {
-          // The highest threshold ≤ s: in s's bucket, or else the last one before it.
-          const k = Math.floor(s * scale);
-          let th = table[k]!;
-          const end = table[k + 1]!;
-          if (end - th > 8) th = upperBound(u, th, end, s);
-          else while (th < end && u[th]! <= s) th++;
-          negAt[th - 1]! += negatives;
-        }
+        if (s >= highest) negTop += negatives;
+        else if (s >= lowest) placer.add(s, negatives);
       }
       i = j;
     }
   }
+  placer.finish();
+  negAt[distinct - 1]! += negTop;
   let ap = 0;
   let posGe = 0;
   let negGe = 0;
@@ -379,14 +420,115 @@ function averagePrecisionOfRuns(
 }
 
 /**
+ * Drops negative pairs into the bucket of the highest threshold at or below their score
+ * (`negAt[th − 1] += negatives`, th the first threshold above the score), exactly, with locality.
+ *
+ * The lookups (bucket table, thresholds, counters: ~32 B per threshold, 32 MiB for a million
+ * requests) do not fit in cache, and pairs come in observation order, i.e. in random score order:
+ * placed one by one, each costs two or three dependent cache misses. So when the lookups are large,
+ * pairs are first gathered per score range ("partition": a run of buckets whose slice of the
+ * lookups is at most PART_BYTES, well inside L2) into a small buffer of their own, and a full
+ * buffer is placed at once against its slice, which is then cache-resident. The counts are sums of
+ * integers, so the order of placement changes nothing.
+ */
+class NegativePlacer {
+  private readonly direct: boolean;
+  private readonly partOfCell: Int32Array = new Int32Array(0);
+  private readonly capacity: number = 0;
+  private readonly fill: Int32Array = new Int32Array(0);
+  private readonly bufS: Float64Array = new Float64Array(0);
+  private readonly bufN: Int32Array = new Int32Array(0);
+  private readonly table: Int32Array;
+  private readonly scale: number;
+
+  constructor(
+    private readonly u: Float64Array,
+    distinct: number,
+    private readonly negAt: Float64Array,
+    /** At most this many runs will be added (sizes the buffers). */
+    runsBound: number,
+  ) {
+    // Four buckets per threshold (a bucket holds a threshold or two). Few thresholds, or few pairs
+    // to place: directly, pair by pair.
+    this.direct = distinct * 32 <= DIRECT_BYTES || runsBound <= DIRECT_RUNS;
+    ({ table: this.table, scale: this.scale } = thresholdTable(u, distinct, 4));
+    if (this.direct) return;
+    const table = this.table;
+    const buckets = table.length - 2;
+    const cells = buckets >>> CELL_SHIFT;
+    this.partOfCell = new Int32Array(cells);
+    let parts = 0;
+    let bytes = 0;
+    for (let c = 0; c < cells; c++) {
+      const cellBytes = (1 << CELL_SHIFT) * 4 + (table[(c + 1) << CELL_SHIFT]! - table[c << CELL_SHIFT]!) * 16; // table + u + negAt
+      if (c > 0 && bytes + cellBytes > PART_BYTES) {
+        parts++;
+        bytes = 0;
+      }
+      bytes += cellBytes;
+      this.partOfCell[c] = parts;
+    }
+    parts++;
+    this.capacity = Math.max(1024, Math.floor(Math.min(GATHER_PAIRS, runsBound) / parts));
+    this.fill = new Int32Array(parts);
+    this.bufS = new Float64Array(parts * this.capacity);
+    this.bufN = new Int32Array(parts * this.capacity);
+  }
+
+  /** One run of `negatives` pairs with score s, lowest ≤ s < highest. */
+  add(s: number, negatives: number): void {
+    if (this.direct) return this.place(s, negatives);
+    const c = Math.floor(s * this.scale) >>> CELL_SHIFT;
+    const p = this.partOfCell[c < this.partOfCell.length ? c : this.partOfCell.length - 1]!;
+    const at = p * this.capacity + this.fill[p]!++;
+    this.bufS[at] = s;
+    this.bufN[at] = negatives;
+    if (this.fill[p] === this.capacity) this.flush(p);
+  }
+
+  finish(): void {
+    for (let p = 0; p < this.fill.length; p++) this.flush(p);
+  }
+
+  private flush(p: number): void {
+    const from = p * this.capacity;
+    const to = from + this.fill[p]!;
+    for (let i = from; i < to; i++) this.place(this.bufS[i]!, this.bufN[i]!);
+    this.fill[p] = 0;
+  }
+
+  private place(s: number, negatives: number): void {
+    // The highest threshold ≤ s: in s's bucket, or else the last one before it.
+    const { u, table } = this;
+    const k = Math.floor(s * this.scale);
+    let th = table[k]!;
+    const end = table[k + 1]!;
+    if (end - th > 8) th = upperBound(u, th, end, s);
+    else while (th < end && u[th]! <= s) th++;
+    this.negAt[th - 1]! += negatives;
+  }
+}
+
+/** Lookups up to this size are placed pair by pair (they stay in cache)... */
+const DIRECT_BYTES = 1 << 20;
+/** ... and so are this few runs (gathering would not pay for its buffers). */
+const DIRECT_RUNS = 1 << 16;
+/** A partition's slice of the lookups, at most (one bucket cell may exceed it). */
+const PART_BYTES = 1 << 18;
+/** Buckets per cell, the unit partitions are made of (log2). */
+const CELL_SHIFT = 8;
+/** Runs gathered over all partitions before each is placed: at most 2^22 × 12 B = 48 MiB. */
+const GATHER_PAIRS = 1 << 22;
+
+/**
  * A direct index from a score to the thresholds near it: equal-width buckets over [0, highest), about
  * four per threshold, so a score's bucket holds a threshold or two and placing a negative pair is
  * one table read and a short scan (a binary search only where thresholds crowd into one bucket).
  * table[k] = first threshold index in bucket k or above.
  */
-function thresholdTable(u: Float64Array, distinct: number): { table: Int32Array; scale: number } {
+function thresholdTable(u: Float64Array, distinct: number, perThreshold: number): { table: Int32Array; scale: number } {
   let buckets = 1024;
-  while (buckets < 4 * distinct && buckets < 1 << 23) buckets *= 2;
+  while (buckets < perThreshold * distinct && buckets < 1 << 23) buckets *= 2;
   const scale = buckets / u[distinct - 1]!;
   const table = new Int32Array(buckets + 2);
   let j = 0;

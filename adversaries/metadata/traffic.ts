@@ -151,6 +151,30 @@ function merge(x: Columns, y: Columns): Columns {
   return out;
 }
 
+/**
+ * The same pool with its columns in SharedArrayBuffers: posted to worker threads, it is shared,
+ * not copied (`pph metadata --workers K` draws the traffic once).
+ */
+export function sharedPool(pool: TrafficPool): TrafficPool {
+  const c = pool.cols;
+  const share = <T extends Float64Array | Int32Array | Int8Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
+    const out = make(new SharedArrayBuffer(c.n * a.BYTES_PER_ELEMENT));
+    out.set(a.subarray(0, c.n) as never);
+    return out;
+  };
+  const cols: Columns = {
+    n: c.n,
+    tMs: share(c.tMs, (b) => new Float64Array(b)),
+    addr: share(c.addr, (b) => new Int32Array(b)),
+    rawBytes: share(c.rawBytes, (b) => new Int32Array(b)),
+    relayU: share(c.relayU, (b) => new Float64Array(b)),
+    jitterU: share(c.jitterU, (b) => new Float64Array(b)),
+    layer: share(c.layer, (b) => new Int8Array(b)),
+    mark: share(c.mark, (b) => new Float64Array(b)),
+  };
+  return { cols, real: pool.real, coverHzMax: pool.coverHzMax };
+}
+
 /** Real requests and whole cover layers, before a cover rate selects among the layers. */
 export interface TrafficPool {
   cols: Columns;

@@ -1,5 +1,6 @@
 /** The threat matrix as terminal text and as matrix.md. */
 import type { MatrixResult } from './matrix.js';
+import type { Verdict } from '../../reports/verdict.js';
 
 const SYMBOL = { held: '·', 'expected-violation': 'v', unexpected: 'X', unobserved: '?' } as const;
 
@@ -16,6 +17,7 @@ const SHORT: Record<string, string> = {
   'non-targetability': 'target',
   transparency: 'transp',
   liveness: 'live',
+  authorization: 'authz',
 };
 
 function grid(m: MatrixResult, profile: string, sep: string, md: boolean): string[] {
@@ -36,9 +38,12 @@ function grid(m: MatrixResult, profile: string, sep: string, md: boolean): strin
   return out;
 }
 
-export function matrixLines(m: MatrixResult, dirLabel: string): string[] {
+/** The matrix for the terminal; the first line is the folder's verdict (reports/verdict.ts) and the timing. */
+export function matrixLines(m: MatrixResult, dirLabel: string, verdict?: Verdict): string[] {
   const out: string[] = [];
-  out.push(`${m.ok ? 'PASS' : 'FAIL'}  threat matrix · ${m.adversaries.length} attackers · ${m.profiles.length} profiles · ${m.totals.runs} runs in ${(m.wallMs / 1000).toFixed(1)} s (${m.runsPerSec} runs/s, ${m.workers} worker${m.workers === 1 ? '' : 's'})`);
+  const timing = `in ${(m.wallMs / 1000).toFixed(1)} s (${m.runsPerSec} runs/s, ${m.workers} worker${m.workers === 1 ? '' : 's'})`;
+  out.push(verdict ? `${verdict.headline} · ${timing}` : `${m.ok ? 'PASS' : 'FAIL'}  threat matrix · ${m.adversaries.length} attackers · ${m.profiles.length} profiles · ${m.totals.runs} runs ${timing}`);
+  if (verdict) for (const r of verdict.reasons.slice(0, 20)) out.push(`  ${r}`);
   out.push('legend: · held as expected   v violated as expected   X unexpected violation   ? expected violation not observed');
   for (const p of m.profiles.filter((p) => m.mutants.every((x) => x.profile !== p))) {
     out.push('');
@@ -50,12 +55,15 @@ export function matrixLines(m: MatrixResult, dirLabel: string): string[] {
     out.push('mutants (one defence off each; the search is the same generic round-robin for every one):');
     const w = Math.max(...m.mutants.map((x) => x.profile.length), 6);
     for (const x of m.mutants) {
-      const what = x.killed ? `killed by ${x.by} (${x.invariant}) after ${x.runsToKill} runs → pph replay ${dirLabel}/${x.replay}` : x.survivorReason ? `survived (expected: ${x.survivorReason.split('.')[0]})` : 'SURVIVED: a hole in the harness';
+      const bv = x.baselineViolation;
+      const why = x.killedBy?.proof[0]?.why ?? bv?.proof[0]?.why;
+      const what = x.killed ? `killed by ${x.by} (${x.invariant}) after ${x.runsToKill} runs → pph replay ${dirLabel}/${x.replay}` : bv ? `baseline violation of ${bv.invariant} (no adversary needed) → pph replay ${dirLabel}/${bv.replay}` : x.survivorReason ? `survived (expected: ${x.survivorReason.split('.')[0]})` : 'SURVIVED: a hole in the harness';
       out.push(`  ${x.profile.padEnd(w)}  ${what}`);
+      if (why) out.push(`  ${''.padEnd(w)}    proof: ${why}`);
     }
   }
   const mutantProfiles = new Set(m.mutants.map((x) => x.profile));
-  const bad = m.cells.filter((c) => !mutantProfiles.has(c.profile) && (c.status === 'unexpected' || c.status === 'unobserved'));
+  const bad = verdict ? [] : m.cells.filter((c) => !mutantProfiles.has(c.profile) && (c.status === 'unexpected' || c.status === 'unobserved'));
   for (const c of bad.slice(0, 20)) out.push(`${c.status === 'unexpected' ? 'UNEXPECTED' : 'UNOBSERVED'}: ${c.adversary} × ${c.invariant} on ${c.profile}${c.replay ? ` → pph replay ${dirLabel}/${c.replay}` : ''}`);
   return out;
 }

@@ -6,12 +6,13 @@
  * until some run breaks an expectation (the mutant is killed: runs-to-kill is the count of runs
  * the search spent) or the budget ends (it survived). No attacker is chosen for a mutant.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../reports/atomic-write.js';
 import { join } from 'node:path';
-import { hashSpec } from '../../sim/runner.js';
-import { resolveAll, shrinkRun, type CampaignSpec, type Catalogue, type ReplayFile, type RunLine } from '../../sim/campaign.js';
+import { hashSpec, runDetailed } from '../../sim/runner.js';
+import { resolveAll, sealReplay, shrinkRun, type CampaignSpec, type Catalogue, type ReplayFile, type RunLine } from '../../sim/campaign.js';
 import type { RunSpec } from '../../sim/spec.js';
-import { PROFILE_DEFS } from '../../model/profile.js';
+import { familyOf, PROFILE_DEFS } from '../../model/profile.js';
 import type { ExpectedOutcomes } from '../../scenarios/expected.js';
 import * as catalogue from '../../adversaries/index.js';
 import { runJobs, type Job } from './pool.js';
@@ -46,13 +47,27 @@ export interface MatrixCell {
   replay: string | null;
 }
 
+/** A violation with its proof lines (event index into the replay's trace, and why). */
+export interface MutantViolation {
+  invariant: string;
+  proof: { event: number; why: string }[];
+}
+
 export interface MatrixMutant {
   profile: string;
   finding: string | null;
   ablations: string[];
+  /** An adversary caused a violation: it is absent from the passive re-run (same world seed, no adversary acting). */
   killed: boolean;
   by: string | null;
   invariant: string | null;
+  /** The caused violation: adversary, invariant and the proof of the kill run. */
+  killedBy: (MutantViolation & { adversary: string; seed: number }) | null;
+  /**
+   * The first failing run's violations all appear in the passive re-run too (same world seed, the
+   * adversary installed with an empty plan): the mutant is broken without any attacker. Not a kill.
+   */
+  baselineViolation: (MutantViolation & { seed: number; adversaryOfSearch: string; replay: string }) | null;
   runsToKill: number | null;
   replay: string | null;
   /** Why it cannot be killed by the catalogue, when it is a listed survivor. */
@@ -71,7 +86,7 @@ export interface MatrixResult {
   scenarios: { name: string; ref: string; hash: string }[];
   cells: MatrixCell[];
   mutants: MatrixMutant[];
-  totals: { runs: number; unexpectedCells: number; unobservedCells: number; mutantsKilled: number; mutantsSurvived: number; survivorsExpected: number };
+  totals: { runs: number; unexpectedCells: number; unobservedCells: number; mutantsKilled: number; mutantsBaselineViolated: number; mutantsSurvived: number; survivorsExpected: number };
   wallMs: number;
   runsPerSec: number;
   workers: number;
@@ -83,6 +98,38 @@ function members(attacker: string): string[] {
   return [...(cat.COALITIONS[attacker] ?? [attacker])];
 }
 
+/**
+ * Re-runs a kill's counterexample with the same world seed and the adversaries passive (installed
+ * with nothing to do: no hook, no tap, no power used). Returns the first unexpected violation that
+ * the passive run does not show (caused by the adversary) or, when every one shows there too, the
+ * first of them as the mutant's baseline violation, with the passive run's proof.
+ */
+export function classifyKill(file: ReplayFile): { caused: MutantViolation | null; baseline: MutantViolation | null; passive: ReplayFile } {
+  const d = runDetailed(file.scenario, { seed: file.seed, adversaries: [], keepTrace: true });
+  const r = d.result;
+  const expected = file.expected;
+  const violated = Object.keys(r.verdicts).filter((id) => !r.verdicts[id]!.holds);
+  const verdicts: ReplayFile['verdicts'] = {};
+  for (const [id, v] of Object.entries(r.verdicts)) verdicts[id] = { holds: v.holds, proof: v.proof.map((p) => ({ event: p.event, why: p.why })) };
+  const passive: ReplayFile = {
+    ...file,
+    attackers: [],
+    plan: [],
+    path: '',
+    shrinkSteps: 0,
+    verdicts,
+    violated,
+    unexpected: violated.filter((id) => (expected[id] ?? 'holds') === 'holds'),
+    traceHash: r.traceHash,
+    trace: [...d.trace],
+  };
+  const unexpected = file.unexpected.length ? file.unexpected : file.violated;
+  const causedInv = unexpected.find((inv) => !violated.includes(inv)) ?? null;
+  if (causedInv) return { caused: { invariant: causedInv, proof: file.verdicts[causedInv]?.proof ?? [] }, baseline: null, passive };
+  const b = unexpected[0];
+  return { caused: null, baseline: b ? { invariant: b, proof: verdicts[b]?.proof ?? [] } : null, passive };
+}
+
 export function replayName(profile: string, attacker: string, invariant: string, run: number): string {
   return `replay-${profile}-${attacker.replace(/\+/g, '_')}-${invariant}-${run}.json`;
 }
@@ -91,7 +138,8 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const watch = new Stopwatch();
   const invariants = [...o.base.invariants];
   const specFor = (profile: string): RunSpec => ({ ...o.base, name: `${o.base.name}-${profile}`, profile });
-  const baseOf = (profile: string) => PROFILE_DEFS[profile]?.base ?? 'pp';
+  // The expectations family: the base protocol, or an evidence profile's own (e.g. pp-tdx).
+  const baseOf = (profile: string) => familyOf(profile);
   const expectedOf = (profile: string): ExpectedOutcomes => {
     const e = o.expected[baseOf(profile)];
     if (!e) throw new Error(`no expected outcomes for the ${baseOf(profile)} profiles (scenarios/expected/${baseOf(profile)}.yaml)`);
@@ -180,16 +228,25 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
       const def = PROFILE_DEFS[profile]!;
       const killer = kill === Infinity ? null : jobs.find((j) => j.profile === profile && j.pos === kill)!;
       const killLine = killer ? (lines.get(`${profile}/${killer.attacker}`) ?? []).find((l) => l.run === killer.run) : undefined;
-      const inv = killLine?.unexpected[0] ?? null;
+      const file = killer ? replays.get(`${profile}/${killer.attacker}/${killer.run}`) ?? null : null;
+      // Kills must be caused: the shrunk counterexample is re-run with the same world seed and no
+      // adversary acting. A violation that appears there too is the mutant's baseline violation.
+      const verdict = killer && file ? classifyKill(file) : null;
+      const inv = verdict?.caused?.invariant ?? verdict?.baseline?.invariant ?? killLine?.unexpected[0] ?? null;
       const rf = killer && inv ? replayName(profile, killer.attacker, inv, killer.run) : null;
-      if (rf && killer) files.set(rf, replays.get(`${profile}/${killer.attacker}/${killer.run}`)!);
+      if (rf && file) files.set(rf, file);
+      const caused = verdict?.caused ?? null;
+      const passiveFile = !caused && verdict?.baseline && inv && killer ? `replay-${profile}-passive-${inv}-${killer.run}.json` : null;
+      if (passiveFile && verdict) files.set(passiveFile, verdict.passive);
       mutants.push({
         profile,
         finding: def.finding ?? null,
         ablations: [...def.ablations],
-        killed: killer !== null,
-        by: killer?.attacker ?? null,
+        killed: caused !== null,
+        by: caused ? killer!.attacker : null,
         invariant: inv,
+        killedBy: caused && killer && file ? { adversary: killer.attacker, seed: file.seed, ...caused } : null,
+        baselineViolation: !caused && verdict?.baseline && killer && file ? { ...verdict.baseline, seed: file.seed, adversaryOfSearch: killer.attacker, replay: passiveFile! } : null,
         runsToKill: killer ? kill + 1 : null,
         replay: rf,
         survivorReason: expectedOf(profile).survivors[profile] ?? null,
@@ -198,14 +255,15 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   }
   if (o.outDir) {
     mkdirSync(o.outDir, { recursive: true });
-    for (const [name, file] of files) writeFileSync(join(o.outDir, name), `${JSON.stringify(file, null, 1)}\n`);
+    for (const [name, file] of files) writeFileAtomic(join(o.outDir, name), `${JSON.stringify(sealReplay(file), null, 1)}\n`);
   }
   // On a mutant, an unexpected cell is the kill and later rounds were never run: only the
   // baseline profiles' cells are compared with their expectations.
   const baselineCells = cells.filter((c) => !isMutant(c.profile));
   const unexpectedCells = baselineCells.filter((c) => c.status === 'unexpected').length;
   const unobservedCells = baselineCells.filter((c) => c.status === 'unobserved').length;
-  const survived = mutants.filter((m) => !m.killed);
+  // A mutant broken without any attacker is caught (by its baseline violation), not a survivor.
+  const survived = mutants.filter((m) => !m.killed && m.baselineViolation === null);
   const totalRuns = [...lines.values()].reduce((a, l) => a + l.length, 0);
   const wallMs = watch.elapsedMs();
   return {
@@ -220,7 +278,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     scenarios: o.profiles.map((p) => ({ name: `${o.base.name}-${p}`, ref: o.baseRef, hash: hashSpec(specFor(p)) })),
     cells,
     mutants,
-    totals: { runs: totalRuns, unexpectedCells, unobservedCells, mutantsKilled: mutants.filter((m) => m.killed).length, mutantsSurvived: survived.length, survivorsExpected: survived.filter((m) => m.survivorReason !== null).length },
+    totals: { runs: totalRuns, unexpectedCells, unobservedCells, mutantsKilled: mutants.filter((m) => m.killed).length, mutantsBaselineViolated: mutants.filter((m) => m.baselineViolation !== null).length, mutantsSurvived: survived.length, survivorsExpected: survived.filter((m) => m.survivorReason !== null).length },
     wallMs: Math.round(wallMs),
     runsPerSec: wallMs > 0 ? Math.round((totalRuns / wallMs) * 1e6) / 1e3 : 0,
     workers: o.workers,

@@ -4,13 +4,17 @@
  * from there) and writing each shrunk counterexample as a replay file. Which worker ran what never
  * changes a result: see sim/campaign.ts.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { executeRun, replayFileName, resolveAll, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome } from '../../sim/campaign.js';
+import { executeRun, replayFileName, resolveAll, sealReplay, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome } from '../../sim/campaign.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
-import { UsageError } from '../io.js';
+import { assertSeed } from '../../sim/seed.js';
+import { appendLine, writeFileAtomic } from '../../reports/atomic-write.js';
+import { CampaignFileError, checkResumeSpec, readRunsFile, readSpecFile, specFileOf } from './runs-file.js';
+
+export { CampaignFileError } from './runs-file.js';
 
 /** The adversary catalogue, as sources under tsx/vitest and as dist/ when built. */
 export const CATALOGUE_URL = new URL(`../../adversaries/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
@@ -35,58 +39,54 @@ export interface CampaignResult {
 }
 
 /** runs.jsonl is unreadable (bad input: the CLI exits 2 naming the file and line). */
-export class CampaignInputError extends UsageError {}
+export const CampaignInputError = CampaignFileError;
 
-/** Reads the finished lines of runs.jsonl; a torn last line (interrupted write) is dropped. */
+/**
+ * Reads the finished lines of runs.jsonl, each validated (cli/campaign/runs-file.ts); a torn last
+ * line (interrupted write) is dropped.
+ */
 export function readRunLines(file: string): RunLine[] {
-  if (!existsSync(file)) return [];
-  const out: RunLine[] = [];
-  const text = readFileSync(file, 'utf8');
-  const rows = text.split('\n');
-  rows.forEach((row, i) => {
-    if (row.trim() === '') return;
-    try {
-      const l = JSON.parse(row) as RunLine;
-      if (typeof l.run !== 'number' || typeof l.traceHash !== 'string') throw new Error('not a run line');
-      out.push(l);
-    } catch {
-      if (i < rows.length - 1 && rows.slice(i + 1).some((r) => r.trim() !== '')) throw new CampaignInputError(`${file}:${i + 1}: not a run line`);
-    }
-  });
-  return out;
+  return readRunsFile(file);
 }
 
 export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<CampaignResult> {
+  assertSeed(cs.seed, 'campaign seed');
   const watch = new Stopwatch();
   const planned = shardRuns(cs.runs, opts.shard);
   const linesFile = opts.outDir ? join(opts.outDir, 'runs.jsonl') : null;
-  if (opts.outDir) {
-    mkdirSync(opts.outDir, { recursive: true });
-    // What `pph merge` needs to summarise shards without the scenario file.
-    writeFileSync(join(opts.outDir, 'campaign-spec.json'), `${JSON.stringify(cs, null, 1)}\n`);
-  }
+  const specFile = opts.outDir ? join(opts.outDir, 'campaign-spec.json') : null;
+  const adversaries = resolveAll((await import(CATALOGUE_URL)) as Catalogue, cs.attackers);
+  const specNow = specFileOf(cs, opts.shard);
   const done = new Map<number, RunLine>();
-  if (linesFile && opts.resume) {
-    const previous = readRunLines(linesFile);
-    for (const l of previous) if (planned.includes(l.run)) done.set(l.run, l);
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  if (linesFile && specFile && opts.resume) {
+    // Everything is checked before a single run starts: the folder's campaign must be this one
+    // (campaign-spec.json, written when it started) and every line of runs.jsonl one of its runs.
+    const previousSpec = readSpecFile(specFile);
+    if (previousSpec) checkResumeSpec(previousSpec, specNow, 'campaign-spec.json');
+    else if (existsSync(linesFile)) throw new CampaignFileError('spec', 'campaign-spec.json: missing beside runs.jsonl: cannot tell which campaign the runs belong to (start again without --resume)');
+    const previous = readRunsFile(linesFile, { cs, adversaries, planned });
+    for (const l of previous) done.set(l.run, l);
     // Rewrite what was read: a torn last line (the process died mid-write) would otherwise glue
     // itself to the next line appended, losing that run and corrupting the file for later reads.
-    writeFileSync(linesFile, previous.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    writeFileAtomic(linesFile, previous.map((l) => `${JSON.stringify(l)}\n`).join(''));
   } else if (linesFile) {
-    writeFileSync(linesFile, '');
+    writeFileAtomic(linesFile, '');
   }
+  // What `pph merge` needs to summarise shards without the scenario file, and what `--resume`
+  // compares its configuration with.
+  if (specFile) writeFileAtomic(specFile, `${JSON.stringify(specNow, null, 1)}\n`);
   const todo = planned.filter((r) => !done.has(r));
   const replays: ReplayFile[] = [];
   let firstFailure = cs.stopOnFailure ? Math.min(...[...done.values()].filter((l) => !l.ok).map((l) => l.run), Infinity) : Infinity;
-  const adversaries = resolveAll((await import(CATALOGUE_URL)) as Catalogue, cs.attackers);
   let interrupted = false;
 
   const record = (o: RunOutcome) => {
     done.set(o.line.run, o.line);
-    if (linesFile) appendFileSync(linesFile, `${JSON.stringify(o.line)}\n`);
+    if (linesFile) appendLine(linesFile, JSON.stringify(o.line));
     if (o.replay) {
       replays.push(o.replay);
-      if (opts.outDir) writeFileSync(join(opts.outDir, replayFileName(o.replay.unexpected[0] ?? o.line.unexpected[0]!, o.line.run)), `${JSON.stringify(o.replay, null, 1)}\n`);
+      if (opts.outDir) writeFileAtomic(join(opts.outDir, replayFileName(o.replay.unexpected[0] ?? o.line.unexpected[0]!, o.line.run)), `${JSON.stringify(sealReplay(o.replay), null, 1)}\n`);
       if (cs.stopOnFailure) firstFailure = Math.min(firstFailure, o.line.run);
     }
     opts.onRun?.(o.line, done.size, planned.length);
@@ -103,8 +103,12 @@ export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<
   await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
   const lines = [...done.values()].sort((a, b) => a.run - b.run);
   const kept = cs.stopOnFailure && firstFailure !== Infinity ? lines.filter((l) => l.run <= firstFailure) : lines;
-  const summary = summarise(cs, adversaries, kept, { wallMs: watch.elapsedMs(), workers: Math.max(1, opts.workers), shards: opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : [], planned: planned.length });
-  if (opts.outDir) writeFileSync(join(opts.outDir, 'campaign.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  let summary = summarise(cs, adversaries, kept, { wallMs: watch.elapsedMs(), workers: Math.max(1, opts.workers), shards: opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : [], planned: planned.length });
+  // An interrupted campaign (SIGINT, --time-limit) proves nothing about the runs it did not do:
+  // its folder says so, and it is never a pass.
+  if (interrupted && !summary.complete) summary = { ...summary, interrupted: true, ok: false };
+  else interrupted = false;
+  if (opts.outDir) writeFileAtomic(join(opts.outDir, 'campaign.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return { summary, lines: kept, replays, interrupted };
 }
 
@@ -132,31 +136,115 @@ export async function runJobs(jobs: readonly Job[], workers: number, mayStart: (
     }
     return;
   }
+  await runOnPool(jobs, workers, mayStart, record);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The persistent worker pool: threads are started once per process, load the adversary catalogue
+// once, and are reused by every later runJobs (a matrix runs many campaigns; `pph bench` warms
+// them before measuring). Each worker is kept PIPELINE_DEPTH runs ahead, so it never waits for a
+// round trip between runs. Idle workers are unref'd: they never keep the process alive.
+
+/** Runs queued at a worker beyond the one it is running: no idle gap between two runs. */
+const PIPELINE_DEPTH = 2;
+
+interface PoolWorker {
+  worker: Worker;
+  /** Resolves when the worker has loaded the catalogue. */
+  ready: Promise<void>;
+}
+
+const pool: PoolWorker[] = [];
+let epochs = 0;
+
+function startWorker(): PoolWorker {
+  const worker = spawnWorker(entryBeside(import.meta.url, 'worker'), { catalogueUrl: CATALOGUE_URL });
+  const ready = new Promise<void>((resolve, reject) => {
+    const onMessage = (m: { ready?: boolean }) => {
+      if (!m.ready) return;
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+      resolve();
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+  const entry = { worker, ready };
+  worker.once('exit', () => {
+    const i = pool.indexOf(entry);
+    if (i >= 0) pool.splice(i, 1);
+  });
+  return entry;
+}
+
+/** Starts (or reuses) `count` workers and waits until each has loaded the catalogue. */
+export async function warmPool(count: number): Promise<void> {
+  while (pool.length < count) pool.push(startWorker());
+  await Promise.all(pool.slice(0, count).map((p) => p.ready));
+}
+
+/** Terminates the pool's workers (the next runJobs starts new ones). */
+export async function closePool(): Promise<void> {
+  const all = pool.splice(0, pool.length);
+  await Promise.all(all.map((p) => p.worker.terminate()));
+}
+
+async function runOnPool(jobs: readonly Job[], workers: number, mayStart: (job: Job) => boolean, record: (job: Job, outcome: RunOutcome) => void): Promise<void> {
+  const count = Math.min(workers, jobs.length);
+  while (pool.length < count) pool.push(startWorker());
+  const used = pool.slice(0, count);
+  // Messages of an earlier call that failed half-way are told apart by their epoch and ignored.
+  const epoch = ++epochs;
   let next = 0;
-  const pool: Worker[] = [];
+  let finished = false;
+  const detach: (() => void)[] = [];
+  for (const p of used) p.worker.ref();
   try {
     await Promise.all(
-      Array.from({ length: Math.min(workers, jobs.length) }, () =>
-        new Promise<void>((resolve, reject) => {
-          const w = spawnWorker(entryBeside(import.meta.url, 'worker'), { catalogueUrl: CATALOGUE_URL });
-          pool.push(w);
-          const dispatch = () => {
-            while (next < jobs.length && !mayStart(jobs[next]!)) next++;
-            if (next >= jobs.length) return resolve();
-            const id = next++;
-            w.postMessage({ id, cs: jobs[id]!.cs, run: jobs[id]!.run });
-          };
-          w.on('message', (m: { ready?: boolean; id?: number; outcome?: RunOutcome; error?: string }) => {
-            if (m.ready) return dispatch();
-            if (m.error) return reject(new Error(`run ${jobs[m.id!]!.run}: ${m.error}`));
-            record(jobs[m.id!]!, m.outcome!);
-            dispatch();
-          });
-          w.on('error', reject);
-        }),
+      used.map(
+        (p) =>
+          new Promise<void>((resolve, reject) => {
+            let inFlight = 0;
+            const fill = () => {
+              while (inFlight < PIPELINE_DEPTH && !finished) {
+                while (next < jobs.length && !mayStart(jobs[next]!)) next++;
+                if (next >= jobs.length) break;
+                const id = next++;
+                inFlight++;
+                p.worker.postMessage({ epoch, id, cs: jobs[id]!.cs, run: jobs[id]!.run });
+              }
+              if (inFlight === 0) resolve();
+            };
+            const onMessage = (m: { epoch?: number; id?: number; outcome?: RunOutcome; error?: string }) => {
+              if (m.epoch !== epoch) return;
+              inFlight--;
+              if (m.error) return reject(new Error(`run ${jobs[m.id!]!.run}: ${m.error}`));
+              record(jobs[m.id!]!, m.outcome!);
+              fill();
+            };
+            const onError = (e: Error) => reject(e);
+            const onExit = (code: number) => reject(new Error(`campaign worker exited with code ${code}`));
+            p.worker.on('message', onMessage);
+            p.worker.on('error', onError);
+            p.worker.on('exit', onExit);
+            detach.push(() => {
+              p.worker.off('message', onMessage);
+              p.worker.off('error', onError);
+              p.worker.off('exit', onExit);
+            });
+            p.ready.then(fill, reject);
+          }),
       ),
     );
+  } catch (e) {
+    // A failed run or a dead worker: nothing half-done stays in the pool.
+    finished = true;
+    for (const d of detach) d();
+    await closePool();
+    throw e;
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    finished = true;
+    for (const d of detach) d();
+    for (const p of used) p.worker.unref();
   }
 }

@@ -1,5 +1,6 @@
 /** Plain-text views of campaigns for the terminal. */
 import type { CampaignSummary } from '../../sim/campaign.js';
+import type { Verdict } from '../../reports/verdict.js';
 
 /** `runs 12/50 · 3.1 runs/s · 1 violation · ETA 12s`. */
 export function progressLine(done: number, total: number, elapsedMs: number, violations: number): string {
@@ -8,9 +9,10 @@ export function progressLine(done: number, total: number, elapsedMs: number, vio
   return `runs ${done}/${total} · ${rate.toFixed(2)} runs/s · ${violations} violation${violations === 1 ? '' : 's'} · ETA ${eta}s`;
 }
 
-export function campaignLines(s: CampaignSummary, dirLabel: string): string[] {
+/** A campaign for the terminal; with the folder's verdict (reports/verdict.ts), its headline comes first. */
+export function campaignLines(s: CampaignSummary, dirLabel: string, verdict?: Verdict): string[] {
   const out: string[] = [];
-  out.push(`${s.ok ? 'PASS' : 'FAIL'}  campaign ${s.scenario} · profile ${s.profile} · ${s.attackers.join(' + ')} · seed ${s.seed}`);
+  out.push(verdict ? verdict.headline : `${s.ok ? 'PASS' : 'FAIL'}  campaign ${s.scenario} · profile ${s.profile} · ${s.attackers.join(' + ')} · seed ${s.seed}`);
   out.push(`runs ${s.runs}/${s.runsPlanned} · ${s.runsPerSec} runs/s · ${s.unexpectedRuns} run(s) broke an expectation · ${s.shrinkSteps} shrink steps`);
   const ids = Object.keys(s.violations);
   const w = Math.max(...ids.map((i) => i.length), 9);

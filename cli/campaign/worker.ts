@@ -1,6 +1,7 @@
 /**
- * A campaign worker thread: receives jobs (a campaign spec and a run index) and answers each with
- * the run's line and, when it failed, its shrunk replay. Results depend on the job only.
+ * A campaign worker thread of the persistent pool (pool.ts): loads the catalogue once, then
+ * receives jobs (a campaign spec and a run index, tagged with the pool's epoch) and answers each
+ * with the run's line and, when it failed, its shrunk replay. Results depend on the job only.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { executeRun, resolveAll, type CampaignSpec, type Catalogue } from '../../sim/campaign.js';
@@ -12,14 +13,14 @@ if (port === null) throw new Error('cli/campaign/worker.ts must run in a worker 
 const { catalogueUrl } = (workerData as PphWorkerData<{ catalogueUrl: string }>).data;
 const catalogue = (await import(catalogueUrl)) as Catalogue;
 const cache = new Map<string, Adversary<any>[]>();
-port.on('message', (job: { id: number; cs: CampaignSpec; run: number }) => {
+port.on('message', (job: { epoch: number; id: number; cs: CampaignSpec; run: number }) => {
   try {
     const key = job.cs.attackers.join('+');
     let adversaries = cache.get(key);
     if (!adversaries) cache.set(key, (adversaries = resolveAll(catalogue, job.cs.attackers)));
-    port.postMessage({ id: job.id, outcome: executeRun(job.cs, adversaries, job.run) });
+    port.postMessage({ epoch: job.epoch, id: job.id, outcome: executeRun(job.cs, adversaries, job.run) });
   } catch (e) {
-    port.postMessage({ id: job.id, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    port.postMessage({ epoch: job.epoch, id: job.id, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
   }
 });
 port.postMessage({ ready: true });

@@ -4,13 +4,17 @@
  * BenchFileSchema) and bench.md, then the folder's reports (index.html, summary.md, manifest.json).
  */
 import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../reports/atomic-write.js';
+import { openResultsDir } from '../results-dir.js';
 import { join, relative, resolve } from 'node:path';
 import { BENCH_SECTIONS, BenchRunnerError, GOALS, runBench, type BenchSection } from '../../bench/run.js';
 import { renderBenchMarkdown } from '../../bench/markdown.js';
 import { TEE_RUNNER_NAMES, type TeeRunnerName } from '../../tee/runner.js';
 import { writeReports } from '../../reports/index.js';
-import { EXIT_OK, EXIT_USAGE, parseFlags, UsageError, type Command } from '../io.js';
+import { decideVerdict, verdictJson } from '../../reports/verdict.js';
+import type { BenchFile } from '../../reports/schemas.js';
+import { EXIT_USAGE, parseFlags, UsageError, type Command } from '../io.js';
 
 const USAGE = [
   'pph bench [--suite LIST] [--runner LIST] [--time MS] [--json] [--out DIR]',
@@ -21,9 +25,11 @@ const USAGE = [
   '  --time MS      time budget per benchmark task (default 1000); the simulator gets 5× that',
   '  --json         print bench.json on stdout',
   '  --out DIR      where bench.json, bench.md and the reports go (default pph-results/bench)',
+  '  --force        DIR is not empty: replace what pph bench wrote there (other files stay)',
   '',
   `goals: hot path ≤ ${GOALS.ratioToFloorMax}× its floor, OHTTP ≥ ${GOALS.ohttpSpeedupMin}× the peer, simulator overhead ≤ ${GOALS.simOverheadMax}× its crypto,`,
-  `       campaign ≥ ${GOALS.campaignScalingMin}× with 2 workers; a missed goal is reported, not an error`,
+  `       campaign ≥ ${GOALS.campaignScalingMin}× with 2 workers; a missed goal is reported, not a failure`,
+  '       (in the exit code, junit.xml, summary.md and index.html alike: docs/verdicts.md)',
   'exit codes: 0 measured, 1 a benchmarked path failed, 2 bad usage or a runner that does not work here',
 ].join('\n');
 
@@ -48,52 +54,62 @@ export const command: Command = {
       time: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
     });
     if (flags.positionals.length > 0) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
     const sections = list<BenchSection>(flags.strs('suite'), BENCH_SECTIONS, '--suite');
     const runners = list<TeeRunnerName>(flags.strs('runner'), TEE_RUNNER_NAMES, '--runner');
     const timeMs = flags.int('time', 1000, 1, 600_000);
     const dir = resolve(io.cwd, flags.str('out') ?? join('pph-results', 'bench'));
-
-    let bench;
+    // Before any work: the folder is writable, ours alone, and empty (or --force).
+    const lock = openResultsDir(dir, { command: 'bench', commandLine: ['pph', 'bench', ...argv].join(' '), force: flags.bool('force'), label: relative(io.cwd, dir) || '.', notice: (l) => io.err(l) });
     try {
-      bench = await runBench({
-        sections,
-        runners,
-        timeMs,
-        runnerOptions: io.env.PPH_CONFIGFS_ROOT ? { configfsRoot: io.env.PPH_CONFIGFS_ROOT } : {},
-        log: (line) => io.err(`[bench] ${line}`),
-      });
-    } catch (e) {
-      if (e instanceof BenchRunnerError) {
-        io.err(`pph bench: ${e.message} (see pph tee probe)`);
-        return EXIT_USAGE;
+      let bench;
+      try {
+        bench = await runBench({
+          sections,
+          runners,
+          timeMs,
+          runnerOptions: io.env.PPH_CONFIGFS_ROOT ? { configfsRoot: io.env.PPH_CONFIGFS_ROOT } : {},
+          log: (line) => io.err(`[bench] ${line}`),
+        });
+      } catch (e) {
+        if (e instanceof BenchRunnerError) {
+          io.err(`pph bench: ${e.message} (see pph tee probe)`);
+          return EXIT_USAGE;
+        }
+        if (e instanceof Error && (e.name === 'MeasureError' || e.name === 'HotPathError')) {
+          io.err(`pph bench: ${e.message}`);
+          return 1;
+        }
+        throw e;
       }
-      if (e instanceof Error && (e.name === 'MeasureError' || e.name === 'HotPathError')) {
-        io.err(`pph bench: ${e.message}`);
-        return 1;
+
+      mkdirSync(dir, { recursive: true });
+      const json = JSON.stringify(bench, null, 2) + '\n';
+      writeFileAtomic(join(dir, 'bench.json'), json);
+      writeFileAtomic(join(dir, 'bench.md'), renderBenchMarkdown(bench));
+      const label = relative(io.cwd, dir) || '.';
+      // The one verdict (reports/verdict.ts): a bench fails only when a figure is missing; a missed goal is a fact.
+      let verdict = decideVerdict({ dir, bench: bench as BenchFile }, { dirLabel: label });
+      try {
+        verdict = (await writeReports(dir, { command: ['bench', ...argv], wallMs: Math.round(watch.elapsedMs()), startedAt, dirLabel: label })).verdict;
+      } catch (e) {
+        io.err(`pph bench: bench.json and bench.md are written, the HTML report is not: ${(e as Error).message}`);
       }
-      throw e;
-    }
 
-    mkdirSync(dir, { recursive: true });
-    const json = JSON.stringify(bench, null, 2) + '\n';
-    writeFileSync(join(dir, 'bench.json'), json);
-    writeFileSync(join(dir, 'bench.md'), renderBenchMarkdown(bench));
-    const label = relative(io.cwd, dir) || '.';
-    try {
-      await writeReports(dir, { command: ['bench', ...argv], wallMs: Math.round(watch.elapsedMs()), startedAt, dirLabel: label });
-    } catch (e) {
-      io.err(`pph bench: bench.json and bench.md are written, the HTML report is not: ${(e as Error).message}`);
+      if (flags.bool('json')) {
+        io.out(JSON.stringify({ schemaVersion: verdict.schemaVersion, kind: 'bench', ...bench, ok: verdict.ok, status: verdict.status, verdict: verdictJson(verdict) }));
+        return verdict.exitCode;
+      }
+      const goals = (bench as { goals?: Record<string, { goal: string; value: number | null; met: boolean | null }> }).goals ?? {};
+      for (const [k, g] of Object.entries(goals)) io.out(`${k.padEnd(26)} ${g.value === null ? '–' : g.value.toFixed(2).padStart(8)}  goal ${g.goal}: ${g.met === null ? 'not measured' : g.met ? 'met' : 'missed'}`);
+      io.out(verdict.headline);
+      for (const r of verdict.reasons) io.out(`  ${r}`);
+      io.out(`results: ${label}/{bench.json,bench.md,index.html}`);
+      return verdict.exitCode;
+    } finally {
+      lock.release();
     }
-
-    if (flags.bool('json')) {
-      io.out(json.trimEnd());
-      return EXIT_OK;
-    }
-    const goals = (bench as { goals?: Record<string, { goal: string; value: number | null; met: boolean | null }> }).goals ?? {};
-    for (const [k, g] of Object.entries(goals)) io.out(`${k.padEnd(26)} ${g.value === null ? '–' : g.value.toFixed(2).padStart(8)}  goal ${g.goal}: ${g.met === null ? 'not measured' : g.met ? 'met' : 'MISSED'}`);
-    io.out(`results: ${label}/{bench.json,bench.md,index.html}`);
-    return EXIT_OK;
   },
 };

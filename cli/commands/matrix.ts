@@ -6,15 +6,18 @@
  */
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../reports/atomic-write.js';
+import { openResultsDir } from '../results-dir.js';
 import { loadScenario, resolveScenarioPath } from '../../scenarios/index.js';
 import { expectedDir, loadExpected, type ExpectedOutcomes } from '../../scenarios/expected.js';
 import { knownAttackers } from '../../adversaries/index.js';
-import { FINDING_PROFILES, MUTATION_PROFILES, isProfile } from '../../model/profile.js';
+import { FAMILIES, FINDING_PROFILES, MUTATION_PROFILES, isProfile } from '../../model/profile.js';
 import { runMatrix, type MatrixResult } from '../campaign/matrix.js';
 import { matrixLines, matrixMarkdown } from '../campaign/matrix-text.js';
 import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
-import { EXIT_FAILED, EXIT_OK, parseFlags, UsageError, type CliIo, type Command } from '../io.js';
+import { didYouMean, parseFlags, UsageError, type CliIo, type Command } from '../io.js';
+import { verdictJson, type Verdict } from '../../reports/verdict.js';
 
 const USAGE = [
   'pph matrix [--runs N] [--kill-rounds N] [--seed S] [--profiles LIST] [--adversaries LIST]',
@@ -28,9 +31,11 @@ const USAGE = [
   '                    in the expectations file)',
   '  --workers K       worker threads (default: min(2, cores))',
   '  --scenario FILE   the world (default: the built-in scenarios/matrix.yaml)',
-  '  --expected FILE   expected outcomes; `{base}` in the name stands for pp and pcc',
+  '  --expected FILE   expected outcomes; `{base}` in the name stands for pp, pcc, pp-tdx, pp-gpu',
   '                    (default: the built-in scenarios/expected/{base}.yaml)',
   '  --out DIR         write matrix.json, matrix.md, replay files and the reports (default pph-results/matrix)',
+  '  --force           DIR is not empty: replace what pph matrix wrote there (other files stay)',
+  '  --shrink-runs N   runs fast-check may spend shrinking one counterexample (default 12; 0: keep the run as found)',
   '  --json            print matrix.json on stdout',
   '',
   'exit: 0 every outcome as expected and every mutant killed, 1 otherwise, 2 bad input',
@@ -59,48 +64,58 @@ export interface MatrixRunOptions {
   expected: string | null;
   out: string;
   progress: boolean;
+  /** `--force`: replace what a matrix wrote into a non-empty `out`. */
+  force: boolean;
+  /** Runs fast-check may spend shrinking one counterexample (default 12). */
+  shrinkRuns: number;
 }
 
 /** Runs and writes a matrix (shared by `pph matrix` and `pph start`). */
-export async function matrixJob(o: MatrixRunOptions, io: CliIo, argv: string[], command: string): Promise<{ result: MatrixResult; dir: string; index: string }> {
+export async function matrixJob(o: MatrixRunOptions, io: CliIo, argv: string[], command: string): Promise<{ result: MatrixResult; dir: string; index: string; verdict: Verdict }> {
   const startedAt = wallClockIso();
   const watch = new Stopwatch();
   const scenarioPath = resolveScenarioPath(o.scenario ?? 'matrix', io.cwd);
   const base = loadScenario(scenarioPath);
   const expected: Record<string, ExpectedOutcomes> = {};
-  for (const base of ['pp', 'pcc']) expected[base] = loadExpected(o.expected ? resolve(io.cwd, o.expected.replace('{base}', base)) : join(expectedDir(), `${base}.yaml`), knownAttackers());
+  for (const base of FAMILIES) expected[base] = loadExpected(o.expected ? resolve(io.cwd, o.expected.replace('{base}', base)) : join(expectedDir(), `${base}.yaml`), knownAttackers());
   const attackers = o.adversaries ?? [...new Set(Object.values(expected).flatMap((e) => Object.keys(e.expected)))];
-  for (const a of attackers) if (!knownAttackers().includes(a)) throw new UsageError(`--adversaries: unknown adversary '${a}' (known: ${knownAttackers().join(', ')})`);
+  for (const a of attackers) if (!knownAttackers().includes(a)) throw new UsageError(`--adversaries: unknown adversary '${a}'${didYouMean(a, knownAttackers())} (known: ${knownAttackers().join(', ')})`);
   const dir = resolve(io.cwd, o.out);
-  let lastPct = -1;
-  const result = await runMatrix({
-    base,
-    baseRef: relative(io.cwd, scenarioPath).startsWith('..') ? scenarioPath : relative(io.cwd, scenarioPath),
-    expected,
-    profiles: o.profiles,
-    attackers,
-    runs: o.runs,
-    killRounds: o.killRounds,
-    seed: o.seed,
-    workers: o.workers,
-    outDir: dir,
-    shrinkRuns: 12,
-    onJob: o.progress
-      ? (done, total) => {
-          const pct = Math.floor((done / total) * 10);
-          if (io.isTTY) process.stderr.write(`\rmatrix: ${done}/${total} runs (at most; mutant searches stop at their first kill)`);
-          else if (pct !== lastPct) io.err(`matrix: ${done}/${total} runs (at most)`);
-          lastPct = pct;
-        }
-      : undefined,
-  });
-  if (o.progress && io.isTTY) process.stderr.write('\n');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'matrix.json'), `${JSON.stringify(result, null, 1)}\n`);
-  writeFileSync(join(dir, 'matrix.md'), matrixMarkdown(result));
-  const { writeReports } = await import('../../reports/index.js');
-  const reports = await writeReports(dir, { command: [command, ...argv], wallMs: Math.round(watch.elapsedMs()), startedAt, dirLabel: relative(io.cwd, dir) || '.' });
-  return { result, dir, index: reports.index };
+  // Before any run: the folder is writable, ours alone, and empty (or --force).
+  const lock = openResultsDir(dir, { command: 'matrix', commandLine: ['pph', command, ...argv].join(' '), force: o.force, label: relative(io.cwd, dir) || '.', notice: (l) => io.err(l) });
+  try {
+    let lastPct = -1;
+    const result = await runMatrix({
+      base,
+      baseRef: relative(io.cwd, scenarioPath).startsWith('..') ? scenarioPath : relative(io.cwd, scenarioPath),
+      expected,
+      profiles: o.profiles,
+      attackers,
+      runs: o.runs,
+      killRounds: o.killRounds,
+      seed: o.seed,
+      workers: o.workers,
+      outDir: dir,
+      shrinkRuns: o.shrinkRuns,
+      onJob: o.progress
+        ? (done, total) => {
+            const pct = Math.floor((done / total) * 10);
+            if (io.isTTY) process.stderr.write(`\rmatrix: ${done}/${total} runs (at most; mutant searches stop at their first kill)`);
+            else if (pct !== lastPct) io.err(`matrix: ${done}/${total} runs (at most)`);
+            lastPct = pct;
+          }
+        : undefined,
+    });
+    if (o.progress && io.isTTY) process.stderr.write('\n');
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(join(dir, 'matrix.json'), `${JSON.stringify(result, null, 1)}\n`);
+    writeFileAtomic(join(dir, 'matrix.md'), matrixMarkdown(result));
+    const { writeReports } = await import('../../reports/index.js');
+    const reports = await writeReports(dir, { command: [command, ...argv], wallMs: Math.round(watch.elapsedMs()), startedAt, dirLabel: relative(io.cwd, dir) || '.' });
+    return { result, dir, index: reports.index, verdict: reports.verdict };
+  } finally {
+    lock.release();
+  }
 }
 
 export function parseMatrixFlags(argv: string[], defaults: { out: string; runs: number; killRounds: number }): MatrixRunOptions & { json: boolean } {
@@ -115,6 +130,8 @@ export function parseMatrixFlags(argv: string[], defaults: { out: string; runs: 
     expected: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    force: { type: 'boolean' },
+    'shrink-runs': { type: 'string' },
   });
   if (flags.positionals.length) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
   const adv = flags.str('adversaries');
@@ -130,6 +147,8 @@ export function parseMatrixFlags(argv: string[], defaults: { out: string; runs: 
     out: flags.str('out') ?? defaults.out,
     json: flags.bool('json'),
     progress: !flags.bool('json'),
+    force: flags.bool('force'),
+    shrinkRuns: flags.int('shrink-runs', 12, 0, 10_000),
   };
 }
 
@@ -139,13 +158,13 @@ export const command: Command = {
   usage: USAGE,
   async run(argv, io) {
     const o = parseMatrixFlags(argv, { out: 'pph-results/matrix', runs: 6, killRounds: 12 });
-    const { result, dir, index } = await matrixJob(o, io, argv, 'matrix');
-    if (o.json) io.out(JSON.stringify(result));
+    const { result, dir, index, verdict } = await matrixJob(o, io, argv, 'matrix');
+    if (o.json) io.out(JSON.stringify({ schemaVersion: verdict.schemaVersion, ...result, ok: verdict.ok, status: verdict.status, verdict: verdictJson(verdict) }));
     else {
-      for (const l of matrixLines(result, relative(io.cwd, dir) || '.')) io.out(l);
+      for (const l of matrixLines(result, relative(io.cwd, dir) || '.', verdict)) io.out(l);
       io.out(`results: ${relative(io.cwd, dir) || '.'}/{matrix.json,matrix.md,replay-*.json}`);
       io.out(`report: ${relative(io.cwd, index)}`);
     }
-    return result.ok ? EXIT_OK : EXIT_FAILED;
+    return verdict.exitCode;
   },
 };

@@ -4,30 +4,27 @@
  * defence setting, with the latency each costs. Writes metadata.json (MetadataFileSchema) and
  * metadata.md; prints a short table. Exit 0 done, 2 bad flags.
  */
-import { Stopwatch } from '../../bench/stopwatch.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
+import { decideVerdict, verdictJson } from '../../reports/verdict.js';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../reports/atomic-write.js';
+import { openResultsDir } from '../results-dir.js';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import {
-  analyseJobs,
-  assembleCurves,
   BASELINE,
   DEFENCE_NAMES,
   MAX_PAIRS_DEFAULT,
   MetadataInputError,
   metadataMarkdown,
   metadataTable,
-  planCurves,
-  type CurvesOptions,
   type DefenceName,
   type DefenceSettings,
-  type MetadataPoint,
   type MetadataResult,
 } from '../../adversaries/metadata/index.js';
-import type { MetadataJobMessage, MetadataWorkerData } from '../../adversaries/metadata/worker.js';
-import { checkValue, MetadataFileSchema } from '../../reports/schemas.js';
-import { spawnWorker } from '../../tee/spawn-worker.js';
-import { EXIT_OK, parseFlags, UsageError, type Command } from '../io.js';
+import { metadataCurvesParallel } from '../../adversaries/metadata/parallel.js';
+import { checkValue, MetadataFileSchema, type MetadataFile } from '../../reports/schemas.js';
+import { parseFlags, UsageError, type Command } from '../io.js';
 
 const SETTING_NAMES = Object.keys(BASELINE) as (keyof DefenceSettings)[];
 
@@ -47,10 +44,12 @@ const USAGE = [
   '  --max-pairs N    bound on candidate pairs scored per point (default 2^25); beyond it every s-th',
   '                   request is scored and the point says so (scored 1/s in metadata.md)',
   '  --out DIR        where to write metadata.json and metadata.md (default pph-results/metadata-seed-S)',
+  '  --force          DIR is not empty: replace what pph metadata wrote there (other files stay)',
   '  --json           print metadata.json instead of the table',
   '',
   'example: pph metadata --requests 1000000 --defence padding,batching --base coverHz=1',
-  'exit: 0 done, 2 bad flags',
+  'writes metadata.json, metadata.md and the reports: index.html with the plots, summary.md, junit.xml, manifest.json',
+  'exit: 0 measured, 1 a curve without valid points, 2 bad flags',
 ].join('\n');
 
 function parseDefences(raw: string | undefined): DefenceName[] {
@@ -81,47 +80,6 @@ function parseBase(raw: string | undefined, coalition: string | undefined): Part
   return base as Partial<DefenceSettings>;
 }
 
-/**
- * The plan's jobs over `workers` threads, heaviest first (padding makes every window full of
- * candidates; cover multiplies the sends), each thread drawing the same traffic once.
- */
-async function curvesOnWorkers(options: CurvesOptions, workers: number): Promise<MetadataResult> {
-  const plan = planCurves(options);
-  if (workers <= 1 || plan.jobs.length <= 1) return assembleCurves(options, plan, analyseJobs(options, plan.jobs, plan.coverHzMax));
-  const cost = (s: DefenceSettings): number => (1 + Math.min(s.paddingBytes, 16384) / 4096) * (1 + s.coverHz) / s.relays;
-  const order = plan.jobs.map((_, i) => i).sort((a, b) => cost(plan.jobs[b]!) - cost(plan.jobs[a]!) || a - b);
-  const points = new Array<MetadataPoint>(plan.jobs.length);
-  const { base: _base, defences: _defences, ...world } = options;
-  const data: MetadataWorkerData = { options: world, coverHzMax: plan.coverHzMax };
-  const entry = new URL(`../../adversaries/metadata/worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  let next = 0;
-  const threads = Array.from({ length: Math.min(workers, plan.jobs.length) }, () => spawnWorker(entry, data));
-  try {
-    await Promise.all(
-      threads.map(
-        (w) =>
-          new Promise<void>((done, fail) => {
-            const send = (): void => {
-              if (next >= order.length) return done();
-              const index = order[next++]!;
-              w.postMessage({ index, settings: plan.jobs[index]! } satisfies MetadataJobMessage);
-            };
-            w.on('message', (m: { index: number; point: MetadataPoint }) => {
-              points[m.index] = m.point;
-              send();
-            });
-            w.on('error', fail);
-            w.on('exit', (code) => (next < order.length || points.some((p) => p === undefined) ? fail(new Error(`metadata worker exited with code ${code}`)) : done()));
-            send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(threads.map((w) => w.terminate()));
-  }
-  return assembleCurves(options, plan, points);
-}
-
 function parseRate(raw: string | undefined): number {
   if (raw === undefined) return 1;
   const v = Number(raw);
@@ -146,6 +104,7 @@ export const command: Command = {
       'max-pairs': { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
+      force: { type: 'boolean' },
     });
     if (flags.positionals.length > 0) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
     const requests = flags.int('requests', 200_000, 1, 20_000_000);
@@ -156,31 +115,54 @@ export const command: Command = {
     const base = parseBase(flags.str('base'), flags.str('coalition'));
     const workers = flags.int('workers', Math.min(2, availableParallelism()), 1, 64);
     const maxPairs = flags.int('max-pairs', MAX_PAIRS_DEFAULT, 1, 2 ** 40);
-
-    // Wall-clock timing of the command, for the human (not in the files: they are a function of the flags).
-    const watch = new Stopwatch();
-    let result: MetadataResult;
-    try {
-      result = await curvesOnWorkers({ requests, clients, seed, rateHz, maxPairs, base, defences }, workers);
-    } catch (e) {
-      if (e instanceof MetadataInputError) throw new UsageError(`--base: ${e.message}`);
-      throw e;
-    }
-    checkValue(MetadataFileSchema, result, 'metadata.json'); // our own output: a mismatch is a bug, loud
-    const wallMs = watch.elapsedMs();
-
     const dir = resolve(io.cwd, flags.str('out') ?? join('pph-results', `metadata-seed-${seed}`));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'metadata.json'), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(dir, 'metadata.md'), metadataMarkdown(result));
+    // Before any work: the folder is writable, ours alone, and empty (or --force).
+    const lock = openResultsDir(dir, { command: 'metadata', commandLine: ['pph', 'metadata', ...argv].join(' '), force: flags.bool('force'), label: relative(io.cwd, dir) || '.', notice: (l) => io.err(l) });
+    try {
+      // Wall-clock timing of the command, for the human (not in the files: they are a function of the flags).
+      const watch = new Stopwatch();
+      const startedAt = wallClockIso();
+      let result: MetadataResult;
+      try {
+        // The jobs spread over worker threads (adversaries/metadata/parallel.ts); same result for any K.
+        result = await metadataCurvesParallel({ requests, clients, seed, rateHz, maxPairs, base, defences }, workers);
+      } catch (e) {
+        if (e instanceof MetadataInputError) throw new UsageError(`--base: ${e.message}`);
+        throw e;
+      }
+      checkValue(MetadataFileSchema, result, 'metadata.json'); // our own output: a mismatch is a bug, loud
+      const wallMs = watch.elapsedMs();
 
-    if (flags.bool('json')) {
-      io.out(JSON.stringify(result));
-      return EXIT_OK;
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomic(join(dir, 'metadata.json'), JSON.stringify(result, null, 2) + '\n');
+      writeFileAtomic(join(dir, 'metadata.md'), metadataMarkdown(result));
+      // manifest.json (and the reports) make the folder one `pph reproduce` can re-run.
+      const label = relative(io.cwd, dir) || '.';
+      // The one verdict (reports/verdict.ts): a measurement, failing only on a curve without valid points.
+      let verdict = decideVerdict({ dir, metadata: result as unknown as MetadataFile }, { dirLabel: label });
+      let index: string | null = null;
+      try {
+        const { writeReports } = await import('../../reports/index.js');
+        const written = await writeReports(dir, { command: ['metadata', ...argv], wallMs: Math.round(wallMs), startedAt, dirLabel: label });
+        verdict = written.verdict;
+        index = written.index;
+      } catch (e) {
+        io.err(`pph metadata: metadata.json and metadata.md are written, the reports are not: ${(e as Error).message}`);
+      }
+
+      if (flags.bool('json')) {
+        io.out(JSON.stringify({ schemaVersion: verdict.schemaVersion, ...result, ok: verdict.ok, status: verdict.status, verdict: verdictJson(verdict) }));
+        return verdict.exitCode;
+      }
+      io.out(`pph metadata  seed=${seed}  requests=${requests}  clients=${clients}  rate=${rateHz}/s  base=${JSON.stringify(base)}`);
+      for (const line of metadataTable(result)) io.out(line);
+      io.out(verdict.headline);
+      for (const r of verdict.reasons) io.out(`  ${r}`);
+      io.out(`results: ${label}/{metadata.json,metadata.md,index.html,summary.md,junit.xml,manifest.json}  (${(wallMs / 1000).toFixed(1)} s)`);
+      if (index) io.out(`report: ${relative(io.cwd, index)}`);
+      return verdict.exitCode;
+    } finally {
+      lock.release();
     }
-    io.out(`pph metadata  seed=${seed}  requests=${requests}  clients=${clients}  rate=${rateHz}/s  base=${JSON.stringify(base)}`);
-    for (const line of metadataTable(result)) io.out(line);
-    io.out(`results: ${relative(io.cwd, dir) || '.'}/{metadata.json,metadata.md}  (${(wallMs / 1000).toFixed(1)} s)`);
-    return EXIT_OK;
   },
 };

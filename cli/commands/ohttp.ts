@@ -3,10 +3,10 @@
  * with the gateway's secret key and show the request (RFC 9458 §4.3, RFC 9292).
  */
 import { randomBytes } from 'node:crypto';
-import { fromHex, toHex } from '../../protocol/bytes.js';
+import { equalBytes, fromHex, toHex } from '../../protocol/bytes.js';
 import { decodeRequest, type BhttpRequest } from '../../protocol/bhttp.js';
 import { PphError } from '../../protocol/errors.js';
-import type { EphemeralSource } from '../../protocol/hpke.js';
+import { KEM_X25519_HKDF_SHA256, publicKeyFromSecret, type EphemeralSource } from '../../protocol/hpke.js';
 import { decapsulateRequest, encapsulateRequest, parseKeyConfig } from '../../protocol/ohttp.js';
 import { ChaChaRng } from '../../sim/rng.js';
 import { EXIT_OK, EXIT_USAGE, parseFlags, requireFlag, UsageError, type CliIo, type Command } from '../io.js';
@@ -19,7 +19,8 @@ const USAGE = [
   '             key comes from --ephemeral-secret (testing only), else a ChaCha20 stream seeded',
   '             by --seed, else by 32 bytes of OS entropy.',
   'decapsulate  opens an encapsulated request with the gateway key and prints the Binary HTTP',
-  '             request (RFC 9292) as HTTP/1.1-like text, or as JSON with --json (body as hex).',
+  '             request (RFC 9292) as HTTP/1.1-like text, or as JSON with --json (body as hex,',
+  '             trailers included). --secret-key must be the key of --key-config\'s public key.',
   '',
   'exit codes: 0 done, 2 bad usage or input (the error class and code are printed on stderr)',
 ].join('\n');
@@ -72,6 +73,14 @@ function decapsulate(argv: string[], io: CliIo): number {
   const secretKey = hexFlag(requireFlag(flags.str('secret-key'), '--secret-key'), '--secret-key');
   if (secretKey.length !== 32) throw new UsageError(`--secret-key expects 32 bytes, got ${secretKey.length}`);
   const config = parseKeyConfig(hexFlag(requireFlag(flags.str('key-config'), '--key-config'), '--key-config'));
+  // Strict, not lenient: a key configuration advertises the gateway's public key (RFC 9458 §3.1),
+  // so a --secret-key of another key pair is inconsistent input, refused before any decryption.
+  if (config.kemId !== KEM_X25519_HKDF_SHA256) {
+    throw new UsageError(`--key-config: KEM 0x${config.kemId.toString(16).padStart(4, '0')} is not DHKEM(X25519, HKDF-SHA256), the only KEM --secret-key can be for`);
+  }
+  if (!equalBytes(publicKeyFromSecret(secretKey), config.publicKey)) {
+    throw new UsageError('--secret-key does not match the public key in --key-config (key id ' + config.keyId + ')');
+  }
   const encapsulated = hexFlag(requireFlag(flags.str('request'), '--request'), '--request');
   const { request } = decapsulateRequest({ config, secretKey }, encapsulated);
   const decoded = decodeRequest(request);
@@ -80,9 +89,9 @@ function decapsulate(argv: string[], io: CliIo): number {
   return EXIT_OK;
 }
 
-/** The JSON shape of `--json`: byte strings as latin1 text, the body as hex. */
+/** The JSON shape of `--json`: byte strings as latin1 text, the body as hex, then the trailers (RFC 9292 §3.6). */
 function requestJson(r: BhttpRequest): Record<string, unknown> {
-  return { method: r.method, scheme: r.scheme, authority: r.authority, path: r.path, headers: r.headers, body: toHex(r.body) };
+  return { method: r.method, scheme: r.scheme, authority: r.authority, path: r.path, headers: r.headers, body: toHex(r.body), trailers: r.trailers };
 }
 
 /** HTTP/1.1-like text: absolute-form request line, Host, fields, blank line, body, trailers. */

@@ -4,12 +4,12 @@
  * invariant's proof. Exit 1 when the violation reproduces, 0 when the run reproduces and breaks no
  * expectation, 3 when the trace differs (non-determinism is a bug and must be loud), 2 bad input.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { replayRun, type Catalogue, type ReplayFile } from '../../sim/campaign.js';
+import { replayRun, type Catalogue } from '../../sim/campaign.js';
 import { formatEvent, type TraceEvent } from '../../sim/trace.js';
-import { ReplayFileSchema, checkValue } from '../../reports/schemas.js';
 import * as catalogue from '../../adversaries/index.js';
+import { parseReplayFile } from '../replay-file.js';
+import { readText } from '../files.js';
 import { EXIT_FAILED, EXIT_OK, parseFlags, UsageError, type Command } from '../io.js';
 
 export const EXIT_NONDETERMINISTIC = 3;
@@ -21,7 +21,9 @@ const USAGE = [
   '  --json   print {reproduced, traceHash, expectedTraceHash, violated, unexpected}',
   '  --all    print every event of the trace (default: the events around the proof)',
   '',
-  'exit: 1 the violation reproduces, 0 reproduces with every expectation met, 3 the trace differs, 2 bad input',
+  'exit: 1 the violation reproduces, 0 reproduces with every expectation met, 3 the trace of an intact',
+  '      file differs (the simulator is not deterministic: a bug), 2 bad input: not a replay file, an',
+  '      invalid scenario or plan, or an edited file (scenarioHash or integrity do not match)',
 ].join('\n');
 
 /** The events to show: those of the proof with a little context, in order. */
@@ -40,19 +42,9 @@ export const command: Command = {
     const flags = parseFlags(argv, { json: { type: 'boolean' }, all: { type: 'boolean' } });
     if (flags.positionals.length !== 1) throw new UsageError('expected one replay file');
     const file = resolve(io.cwd, flags.positionals[0]!);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`${flags.positionals[0]}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    let parsed: ReplayFile;
-    try {
-      parsed = checkValue(ReplayFileSchema, JSON.parse(text), flags.positionals[0]!) as unknown as ReplayFile;
-    } catch (e) {
-      throw new UsageError(e instanceof SyntaxError ? `${flags.positionals[0]}: not JSON` : (e as Error).message);
-    }
-    if (!Array.isArray(parsed.attackers)) throw new UsageError(`${flags.positionals[0]}: attackers: expected a list of adversary names`);
+    // Shape, embedded scenario, adversaries and plans, scenarioHash and integrity are checked
+    // before anything runs (cli/replay-file.ts): an edited file is exit 2, never exit 3.
+    const parsed = parseReplayFile(readText(file, 'replay file'), flags.positionals[0]!);
     const again = replayRun(parsed, catalogue as Catalogue);
     const traceHash = again.detail.result.traceHash;
     const same = traceHash === parsed.traceHash;

@@ -4,11 +4,13 @@
  * key, running a logged measurement.
  */
 import { verdict, type Invariant, type ProofEvent } from './types.js';
+import { viewFromTrace } from '../facts.js';
 
 export const attestation: Invariant = {
   id: 'attestation',
   description: 'The client releases a request only to a key bound in evidence that passed every check of step 4.',
-  check(_trace, world) {
+  check(trace) {
+    const world = viewFromTrace(trace);
     const proof: ProofEvent[] = [];
     for (const e of world.evidence) {
       if (!e.keyHonest) proof.push({ event: e.event, why: `${e.user} accepted evidence for ${e.node} whose key no honest enclave holds (${e.requestId})` });

@@ -1,29 +1,29 @@
 /**
  * `confidentiality` (PROTOCOL.md): no party but the client and an attested, honest enclave ever
- * holds request or response plaintext — not in bytes it received, its state, its logs. Every
- * request plaintext carries a random canary; we scan everything every other party held.
+ * holds request or response plaintext. Knowledge, not labels: a violation is a request's canary
+ * in some untrusted party's knowledge — every byte it received, holds or logged, what it opened
+ * with the keys it holds (the gateway's OHTTP layer; a rogue node's or a seized key's openings,
+ * recorded as `learned`), and what a later key seizure opens. Where a request was sealed to is not
+ * evidence by itself: a request sealed to a key nobody can use is lost, not leaked.
  */
-import { containsAscii, verdict, type Invariant, type ProofEvent } from './types.js';
+import { verdict, type Invariant, type ProofEvent } from './types.js';
+import { viewFromTrace } from '../facts.js';
 
 export const confidentiality: Invariant = {
   id: 'confidentiality',
   description: 'No party but the client and an attested, honest enclave holds request or response plaintext.',
-  check(_trace, world) {
+  check(trace) {
+    const world = viewFromTrace(trace);
     const trusted = new Set(world.parties.filter((p) => p.trustedForContent).map((p) => p.name));
-    const canaries = world.requests.filter((r) => r.sentCount > 0).map((r) => ({ id: r.requestId, canary: r.canary }));
+    const sent = new Set(world.requests.filter((r) => r.sentCount > 0).map((r) => r.requestId));
     const proof: ProofEvent[] = [];
     for (const h of world.held) {
       if (trusted.has(h.party)) continue;
-      for (const c of canaries) {
-        if (containsAscii(h.bytes, c.canary)) proof.push({ event: h.event, why: `${h.party} holds plaintext of ${c.id} (${h.source})` });
-      }
+      for (const id of h.req) if (sent.has(id)) proof.push({ event: h.event, why: `${h.party} holds plaintext of ${id} (${h.source})` });
     }
     for (const o of world.forwardSecrecy.opened) {
-      for (const c of canaries) if (containsAscii(o.bytes, c.canary)) proof.push({ event: o.event, why: `a later key seizure recovers plaintext of ${c.id}` });
+      for (const id of o.req) if (sent.has(id)) proof.push({ event: o.event, why: `a later key seizure recovers plaintext of ${id}` });
     }
-    for (const r of world.requests) {
-      for (const s of r.sealedTo) if (!s.keyHonest) proof.push({ event: s.event, why: `${r.requestId} was sealed to a key of ${s.node} that no honest enclave holds` });
-    }
-    return verdict('confidentiality', proof, { canaries: canaries.length, scanned: world.held.length });
+    return verdict('confidentiality', proof, { canaries: sent.size, scanned: world.held.length });
   },
 };

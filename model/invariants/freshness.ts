@@ -3,6 +3,7 @@
  * at most once; stale evidence and old checkpoints are refused.
  */
 import { verdict, type Invariant, type ProofEvent } from './types.js';
+import { viewFromTrace } from '../facts.js';
 
 function duplicates<T>(items: readonly T[], key: (t: T) => string): T[] {
   const seen = new Set<string>();
@@ -18,9 +19,10 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string): T[] {
 export const freshness: Invariant = {
   id: 'freshness',
   description: 'A request, token, attestation bundle or response is accepted at most once; stale evidence is refused.',
-  check(_trace, world) {
+  check(trace) {
+    const world = viewFromTrace(trace);
     const proof: ProofEvent[] = [];
-    for (const t of duplicates(world.tokens, (t) => t.tokenId)) proof.push({ event: t.event, why: `token ${t.tokenId.slice(0, 12)}… accepted again (${t.requestId})` });
+    for (const t of duplicates(world.tokens.filter((t) => t.tokenId !== 'none'), (t) => t.tokenId)) proof.push({ event: t.event, why: `token ${t.tokenId.slice(0, 12)}… accepted again (${t.requestId})` });
     for (const o of duplicates(world.enclaveOpened, (o) => o.ciphertext)) proof.push({ event: o.event, why: `request ${o.requestId} replayed: the same ciphertext opened again by ${o.node}` });
     for (const a of duplicates(world.answersAccepted, (a) => a.requestId)) proof.push({ event: a.event, why: `response to ${a.requestId} accepted twice` });
     // pp: evidence answers one client nonce, once. pcc: keys are pre-attested per epoch and shared

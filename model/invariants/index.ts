@@ -1,6 +1,7 @@
 /** Every invariant of PROTOCOL.md, by id. A user's own invariant is one more `Invariant` object. */
 import type { InvariantId } from '../invariant-ids.js';
 import { attestation } from './attestation.js';
+import { authorization } from './authorization.js';
 import { confidentiality } from './confidentiality.js';
 import { consent } from './consent.js';
 import { forwardSecrecy } from './forward-secrecy.js';
@@ -27,4 +28,5 @@ export const INVARIANTS: Record<InvariantId, Invariant> = {
   'non-targetability': nonTargetability,
   transparency,
   liveness,
+  authorization,
 };

@@ -1,10 +1,12 @@
 /** `integrity` (PROTOCOL.md): the client accepts only the response to its own request, unmodified. */
 import { verdict, type Invariant, type ProofEvent } from './types.js';
+import { viewFromTrace } from '../facts.js';
 
 export const integrity: Invariant = {
   id: 'integrity',
   description: 'The client accepts only the response to its own request, unmodified.',
-  check(_trace, world) {
+  check(trace) {
+    const world = viewFromTrace(trace);
     const byId = new Map(world.requests.map((r) => [r.requestId, r]));
     const proof: ProofEvent[] = [];
     for (const a of world.answersAccepted) {

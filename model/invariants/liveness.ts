@@ -3,11 +3,13 @@
  * response or an explicit error; none is lost silently.
  */
 import { verdict, type Invariant, type ProofEvent } from './types.js';
+import { viewFromTrace } from '../facts.js';
 
 export const liveness: Invariant = {
   id: 'liveness',
   description: 'Every request ends in a response or an explicit error; none is lost silently.',
-  check(trace, world) {
+  check(trace) {
+    const world = viewFromTrace(trace);
     const proof: ProofEvent[] = [];
     const last = trace.length ? trace[trace.length - 1]!.i : 0;
     let ok = 0;

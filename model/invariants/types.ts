@@ -1,6 +1,9 @@
-/** The contract of an invariant (ARCHITECTURE.md): `check(trace, world) → Verdict`. */
+/**
+ * The contract of an invariant (ARCHITECTURE.md): `check(trace) → Verdict`, a pure function of the
+ * trace. Ground truth is in the trace's fact events (model/facts.ts); `viewFromTrace` rebuilds it.
+ */
 import type { InvariantId } from '../invariant-ids.js';
-import type { WorldView } from '../world-view.js';
+import { viewFromTrace } from '../facts.js';
 
 /** A trace event as invariants see it (the simulator's TraceEvent is structurally this). */
 export interface TraceEventView {
@@ -31,7 +34,8 @@ export interface Invariant {
   id: InvariantId;
   /** The property, as in PROTOCOL.md. */
   description: string;
-  check(trace: readonly TraceEventView[], world: WorldView): Verdict;
+  /** Reads only the trace (its fact events and, for liveness, its last event). */
+  check(trace: readonly TraceEventView[]): Verdict;
 }
 
 const MAX_PROOF_EVENTS = 8;

@@ -48,6 +48,11 @@ export interface TrustStoreOptions {
   pinnedRootSpkiSha256?: readonly (string | Uint8Array)[];
 }
 
+/** True when `cert`'s key is one of AMD's ARKs ({@link AMD_ARK_SPKI_SHA256}). */
+export function isAmdRoot(cert: AmdCertificate | undefined): boolean {
+  return cert !== undefined && (Object.values(AMD_ARK_SPKI_SHA256) as string[]).includes(spkiSha256(cert));
+}
+
 /** SHA-256 of a certificate's SubjectPublicKeyInfo, hex. */
 export function spkiSha256(cert: AmdCertificate): string {
   return createHash('sha256').update(cert.spki).digest('hex');
@@ -238,13 +243,17 @@ export class EndorsedKey {
     if (this.chainProblem !== undefined) throw chainError(this.chainProblem);
   }
 
-  /** Throws `AttestationError` code `expired` unless every certificate of the path is valid at `atMs`. */
+  /**
+   * Throws `AttestationError` unless every certificate of the path is valid at `atMs`: code
+   * `not-yet-valid` before a notBefore, `expired` after a notAfter.
+   */
   assertValidAt(atMs: number): void {
     if (typeof atMs !== 'number' || !Number.isFinite(atMs)) throw new TypeError('atMs expected a finite number');
     for (const c of this.path) {
       // RFC 5280 §4.1.2.5: valid from notBefore through notAfter inclusive.
       if (atMs < c.notBeforeMs || atMs > c.notAfterMs) {
-        throw new AttestationError('expired', `${c.subjectCn ?? 'certificate'} is valid ${iso(c.notBeforeMs)}..${iso(c.notAfterMs)}, not at ${iso(atMs)}`);
+        const code = atMs < c.notBeforeMs ? 'not-yet-valid' : 'expired';
+        throw new AttestationError(code, `${c.subjectCn ?? 'certificate'} is valid ${iso(c.notBeforeMs)}..${iso(c.notAfterMs)}, not at ${iso(atMs)}`);
       }
     }
   }

@@ -31,7 +31,7 @@ import { TrustStore, type SignerKind } from './chain.js';
 import { derIa5String, derInteger } from './der.js';
 import { encodeSevSnpReport, FIELD, REPORT_BYTES, SIGNED_BYTES, type SevSnpReportFields } from './sev-snp-report.js';
 import type { TcbParts } from './tcb-version.js';
-import { issueCertificate, p384KeyFromRng, p384Spki, x509Extension, x509Name, type P384KeyPair } from './x509-issue.js';
+import { issueCertificate, issueCrl, p384KeyFromRng, p384Spki, x509Extension, x509Name, type P384KeyPair } from './x509-issue.js';
 
 export type SimProduct = 'Milan' | 'Genoa' | 'Turin';
 
@@ -112,6 +112,8 @@ export interface SimSigner {
   readonly chipId: Uint8Array;
   /** DER of the VCEK or VLEK certificate. */
   readonly certDer: Uint8Array;
+  /** The certificate's serial number (what a CRL lists to revoke it). */
+  readonly serial: bigint;
   /** Simulation only: the signing key, for adversaries that extract keys from a chip. */
   readonly privateKey: Uint8Array;
   /** A signed report: the chip's own TCB, CHIP_ID, SIGNING_KEY and CPUID unless `fields` override them. */
@@ -125,6 +127,7 @@ class Signer implements SimSigner {
     readonly tcb: TcbParts,
     readonly chipId: Uint8Array,
     readonly certDer: Uint8Array,
+    readonly serial: bigint,
     readonly privateKey: Uint8Array,
   ) {}
 
@@ -169,7 +172,7 @@ export class SimulatedVendor {
     readonly keys: { readonly ark: P384KeyPair; readonly ask: P384KeyPair; readonly asvk: P384KeyPair },
     readonly validFromMs: number,
     readonly validToMs: number,
-    serials: readonly bigint[],
+    private readonly serials: readonly bigint[],
   ) {
     const cert = (cn: string, issuerCn: string, key: P384KeyPair, issuerKey: P384KeyPair, serial: bigint): Uint8Array =>
       issueCertificate({
@@ -204,13 +207,35 @@ export class SimulatedVendor {
 
   /** ARK + ASK + ASVK as PEM (ASK first, like AMD KDS cert_chain). */
   chainPem(): string {
-    return [this.askDer, this.arkDer, this.asvkDer].map(toPem).join('');
+    return [this.askDer, this.arkDer, this.asvkDer].map((der) => toPem(der)).join('');
   }
 
   /** The pre-checked store pinning this vendor's root (built once). */
   trustStore(): TrustStore {
     this.store ??= TrustStore.fromPem([this.askDer, this.arkDer, this.asvkDer], { pinnedRootSpkiSha256: [this.rootPin] });
     return this.store;
+  }
+
+  /** Serial numbers of the ARK, ASK and ASVK. */
+  get caSerials(): { ark: bigint; ask: bigint; asvk: bigint } {
+    return { ark: this.serials[0]!, ask: this.serials[1]!, asvk: this.serials[2]! };
+  }
+
+  /**
+   * The vendor's CRL (RFC 5280 §5), signed by the ARK like AMD KDS's `/vcek/v1/<product>/crl`:
+   * lists the given serials (VCEKs, VLEKs, or an ASK/ASVK) as revoked at `revokedAtMs`.
+   * Valid `thisUpdateMs`..`nextUpdateMs` (default: the vendor's validity). Deterministic.
+   */
+  issueCrl(serials: readonly bigint[], options: { thisUpdateMs?: number; nextUpdateMs?: number; revokedAtMs?: number; crlNumber?: bigint } = {}): Uint8Array {
+    const thisUpdateMs = options.thisUpdateMs ?? this.validFromMs;
+    return issueCrl({
+      issuer: x509Name(`ARK-${this.product}`),
+      issuerPrivateKey: this.keys.ark.privateKey,
+      thisUpdateMs,
+      nextUpdateMs: options.nextUpdateMs ?? this.validToMs,
+      revoked: serials.map((serial) => ({ serial, atMs: options.revokedAtMs ?? thisUpdateMs })),
+      ...(options.crlNumber !== undefined ? { crlNumber: options.crlNumber } : {}),
+    });
   }
 
   /** A chip with its own CHIP_ID and VCEK (issued by the ASK for `tcb`). Draws 72 + 64 + 16 bytes. */
@@ -249,7 +274,7 @@ export class SimulatedVendor {
         issuerPrivateKey: issuer.key.privateKey,
         extensions: amdLeafExtensions(this.product, tcb, ext),
       });
-      return new Signer(kind, this.product, tcb, chipId, certDer, key.privateKey);
+      return new Signer(kind, this.product, tcb, chipId, certDer, serialFrom(serial), key.privateKey);
     });
   }
 }
@@ -277,7 +302,8 @@ function serialFrom(bytes: Uint8Array): bigint {
   return (n & ((1n << 127n) - 1n)) | 1n;
 }
 
-function toPem(der: Uint8Array): string {
+/** RFC 7468 §2 PEM of a DER certificate (or, with `label`, of a CRL: "X509 CRL"). */
+export function toPem(der: Uint8Array, label: 'CERTIFICATE' | 'X509 CRL' = 'CERTIFICATE'): string {
   const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+  return `-----BEGIN ${label}-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 }

@@ -1,18 +1,27 @@
 /**
  * Verifies an SEV-SNP ATTESTATION_REPORT against an AMD (or simulated) key hierarchy and a
  * policy. The checks run in a fixed order and the first failure is thrown as `AttestationError`
- * with its code (PROTOCOL.md step 4, invariant `attestation`):
+ * with its code (PROTOCOL.md step 4, invariant `attestation`; docs/attestation-policy.md):
  *
  * 1. `parse`: the 0x4A0 layout (sev-snp-report.ts).
  * 2. `chain`: VCEK ← ASK ← ARK (or VLEK ← ASVK ← ARK), ARK pinned; the report's SIGNING_KEY
  *    names the kind of key given.
- * 3. `expired`: every certificate of the path is valid at the injected time `atMs`.
- * 4. `signature`: ECDSA P-384/SHA-384 over bytes 0x000–0x29F by the VCEK/VLEK; a VCEK's HWID
- *    equals CHIP_ID (unless MASK_CHIP_KEY).
- * 5. `tcb`: REPORTED_TCB equals the TCB the VCEK was issued for, and that TCB ≥ the policy minimum.
- * 6. `policy`: guest POLICY bits (debug, migration agent, SMT) and VMPL.
- * 7. `measurement`: MEASUREMENT is in the allow-list.
- * 8. `binding`: REPORT_DATA equals the expected 64 bytes.
+ * 3. `not-yet-valid` / `expired`: every certificate of the path is valid at the injected time `atMs`.
+ * 4. with `crls`: `crl-issuer`, `crl-signature`, `crl-not-yet-valid`, `crl-expired` (each CRL
+ *    is the ARK's and current), then `revoked` (the ASK/ASVK or the VCEK/VLEK is listed).
+ * 5. `non-canonical`: the reserved tail of SIGNATURE (0x330–0x49F) is not zero; `signature`:
+ *    ECDSA P-384/SHA-384 over bytes 0x000–0x29F by the VCEK/VLEK.
+ * 6. `mask-chip-key`: MASK_CHIP_KEY set with a non-zero CHIP_ID; `hwid`: a VCEK's HWID is not
+ *    the report's CHIP_ID.
+ * 7. `vcek-tcb`: REPORTED_TCB differs from the TCB the VCEK was issued for; `tcb`: that TCB is
+ *    below the policy minimum.
+ * 8. `policy-reserved`, `debug`, `migrate-ma`, `smt`, `vmpl`: guest POLICY and VMPL.
+ * 9. `measurement`, `host-data`, `id-key-digest`, `author-key-digest`, `report-data`, `binding`.
+ *
+ * Malleability: ECDSA accepts both (r, s) and (r, n − s). Real AMD firmware does not normalise
+ * S (most of the real reports in the vectors are high-S), so both are accepted, and
+ * {@link SevSnpVerified.canonical} gives the one byte string every accepted variant maps to (S
+ * made low, the tail zero by step 5): key any replay cache or spent-evidence record on it.
  *
  * `freshness` is reserved for callers (nonces live in REPORT_DATA, checked by `binding`).
  *
@@ -20,45 +29,31 @@
  * ```ts
  * const store = TrustStore.fromPem(askArkPem);
  * const verifier = SevSnpVerifier.forSigner(store, vcekDer, 'vcek');
- * for (const r of reports) verifier.verify(r, { atMs, policy: { allowDebug: false } });
+ * for (const r of reports) verifier.verify(r, { atMs, policy: BASELINE_POLICY });
  * ```
  */
 import { verify as cryptoVerify } from 'node:crypto';
-import { abytes, equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../bytes.js';
 import { AttestationError } from '../errors.js';
 import type { AmdCertificate } from './amd-cert.js';
 import { TrustStore, type EndorsedKey, type SignerKind, type TrustStoreOptions } from './chain.js';
-import { decodeGuestPolicy, parseSevSnpReport, type SevSnpReport } from './sev-snp-report.js';
-import { tcbDifferences, tcbShortfall, type TcbParts } from './tcb-version.js';
+import { checkCrl, revocationOf, type RevocationList } from './crl.js';
+import { FIELD, REPORT_BYTES, parseSevSnpReport, type SevSnpReport } from './sev-snp-report.js';
+import { checkGuestPolicy, checkMinTcb, checkPins, checkPolicyReserved, type SevSnpPolicy } from './sev-snp-policy.js';
+import { tcbDifferences, type TcbParts } from './tcb-version.js';
+import { isoFromMs } from './der.js';
 
-/** What a relying party requires beyond a genuine, unexpired, correctly signed report. Unset = unchecked. */
-export interface SevSnpPolicy {
-  /** `false`: reject POLICY.DEBUG (bit 19). */
-  allowDebug?: boolean;
-  /** `false`: reject POLICY.MIGRATE_MA (bit 18). */
-  allowMigrationAgent?: boolean;
-  /** `false`: reject POLICY.SMT (bit 16, the guest allows SMT). */
-  allowSmt?: boolean;
-  /** The VMPL the report must come from. */
-  vmpl?: number;
-  /** Minimum SPLs, compared component by component. */
-  minTcb?: TcbParts;
-  /** Allowed MEASUREMENT values (48 bytes each). */
-  measurements?: readonly Uint8Array[];
-  /** The expected REPORT_DATA (64 bytes), e.g. SHA-512(context ‖ pkE ‖ nonce). */
-  reportData?: Uint8Array;
-}
-
-/** The baseline client policy of PROTOCOL.md step 4: debug off, migration agent off, VMPL 0. */
-export const BASELINE_POLICY: Readonly<SevSnpPolicy> = Object.freeze({ allowDebug: false, allowMigrationAgent: false, vmpl: 0 });
+export { BASELINE_POLICY, type SevSnpPolicy } from './sev-snp-policy.js';
 
 /** Names of the checks that can be switched off, one at a time, for ablation. */
-export type SevSnpCheck = 'chain' | 'expiry' | 'signature' | 'chipId' | 'tcb' | 'policy' | 'measurement' | 'binding';
+export type SevSnpCheck = 'chain' | 'expiry' | 'revocation' | 'signature' | 'chipId' | 'tcb' | 'policy' | 'measurement' | 'binding';
 
 export interface SevSnpVerifyOptions {
   /** The time of verification, ms since the epoch (injected: protocol/ never reads a clock). */
   atMs: number;
   policy?: SevSnpPolicy;
+  /** ARK-signed CRLs to check (RFC 5280 §5); each must be the ARK's and current at `atMs`. */
+  crls?: readonly RevocationList[];
   /**
    * Where the trusted TCB comes from. `vcek` (default): the SPL extensions of the AMD-signed
    * VCEK, and REPORTED_TCB must equal them. `report`: REPORTED_TCB alone, unchecked against the
@@ -74,7 +69,18 @@ export interface SevSnpVerified {
   readonly signer: EndorsedKey;
   /** The TCB the decision trusted (the VCEK's, or REPORTED_TCB with `tcbSource: 'report'`). */
   readonly tcb: TcbParts;
+  /**
+   * The canonical bytes of the evidence: the report with S replaced by min(S, n − S). Every
+   * byte string that verifies as this report maps to these bytes; key caches on them.
+   */
+  readonly canonical: Uint8Array;
 }
+
+/** P-384 group order n (SEC 2 §2.5.1) and n/2, for the low-S form. */
+const P384_N = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
+const P384_HALF_N = P384_N >> 1n;
+/** SEV-SNP ABI Table 141: the ECDSA signature structure holds R (72), S (72), then reserved bytes to 0x49F. */
+export const SIGNATURE_TAIL = FIELD.SIGNATURE_S[0] + FIELD.SIGNATURE_S[1];
 
 /** Verifies many reports from one VCEK/VLEK with everything expensive done once. */
 export class SevSnpVerifier {
@@ -95,14 +101,18 @@ export class SevSnpVerifier {
     const policy = options.policy ?? {};
     if (!skip.chain) this.checkChain(r);
     if (!skip.expiry) this.signer.assertValidAt(options.atMs);
+    if (!skip.revocation && options.crls !== undefined) this.checkRevocation(options.crls, options.atMs);
     if (!skip.signature) this.checkSignature(r);
     if (!skip.chipId) this.checkChipId(r);
     const tcb = this.trustedTcb(r, options.tcbSource ?? 'vcek', Boolean(skip.tcb));
     if (!skip.tcb) checkMinTcb(tcb, policy.minTcb);
-    if (!skip.policy) checkGuestPolicy(r, policy);
-    if (!skip.measurement) checkMeasurement(r, policy.measurements);
-    if (!skip.binding) checkBinding(r, policy.reportData);
-    return { report: r, signer: this.signer, tcb };
+    if (!skip.policy) {
+      checkPolicyReserved(r);
+      checkGuestPolicy(r, policy);
+    }
+    if (!skip.measurement) checkPins(r, { measurements: policy.measurements, hostData: policy.hostData, idKeyDigest: policy.idKeyDigest, authorKeyDigest: policy.authorKeyDigest, pinnedReportData: policy.pinnedReportData });
+    if (!skip.binding) checkPins(r, { reportData: policy.reportData });
+    return { report: r, signer: this.signer, tcb, canonical: canonicalReport(r) };
   }
 
   private checkChain(r: SevSnpReport): void {
@@ -113,7 +123,29 @@ export class SevSnpVerifier {
     }
   }
 
+  /**
+   * AMD KDS publishes one CRL per product, signed by the ARK; it lists revoked ASKs/ASVKs, and
+   * (in the simulation) revoked VCEKs/VLEKs. Every CRL given must be the ARK's and current.
+   */
+  private checkRevocation(crls: readonly RevocationList[], atMs: number): void {
+    const ark = this.signer.store.ark;
+    if (ark === undefined) throw new AttestationError('chain', 'no ARK to check a CRL against');
+    for (const crl of crls) {
+      checkCrl(crl, ark, this.signer.store.keyOf(ark), atMs);
+      for (const cert of this.signer.path) {
+        if (cert === ark) continue;
+        const at = revocationOf(crl, cert.serialNumber);
+        if (at !== undefined) throw new AttestationError('revoked', `${cert.subjectCn ?? 'certificate'} serial 0x${cert.serialNumber.toString(16)} was revoked at ${isoFromMs(at)}`);
+      }
+    }
+  }
+
   private checkSignature(r: SevSnpReport): void {
+    // SEV-SNP ABI Table 141: bytes after R and S are reserved; unsigned, so they must be zero,
+    // or two byte strings would pass as one piece of evidence.
+    for (let i = SIGNATURE_TAIL; i < REPORT_BYTES; i++) {
+      if (r.bytes[i] !== 0) throw new AttestationError('non-canonical', `reserved SIGNATURE byte 0x${i.toString(16)} is not zero`);
+    }
     const key = this.signer.publicKey;
     const sig = p1363Signature(r);
     // SEV-SNP ABI Table 22 / Chapter 10: ECDSA P-384 with SHA-384 over bytes 0x000–0x29F.
@@ -123,11 +155,13 @@ export class SevSnpVerifier {
 
   /** A VCEK is issued per chip: its HWID must be the report's CHIP_ID (an 8-byte prefix on Turin). */
   private checkChipId(r: SevSnpReport): void {
+    // SEV-SNP ABI Table 22, 0x48 bit 1 MASK_CHIP_KEY: "CHIP_ID is zero" when set.
+    if (r.maskChipKey && r.chipId.some((b) => b !== 0)) throw new AttestationError('mask-chip-key', 'MASK_CHIP_KEY is set but CHIP_ID is not zero');
     const hwid = this.signer.leaf.amd.hwid;
     if (this.signer.kind !== 'vcek' || r.maskChipKey || hwid === undefined) return;
     const prefixOk = hwid.length <= r.chipId.length && equalBytes(hwid, r.chipId.subarray(0, hwid.length));
     if (!prefixOk || r.chipId.subarray(hwid.length).some((b) => b !== 0)) {
-      throw new AttestationError('signature', `VCEK hwid ${toHex(hwid)} does not match CHIP_ID ${toHex(r.chipId)}`);
+      throw new AttestationError('hwid', `VCEK hwid ${toHex(hwid)} does not match CHIP_ID ${toHex(r.chipId)}`);
     }
   }
 
@@ -137,13 +171,32 @@ export class SevSnpVerifier {
     const vcekTcb = this.signer.leaf.amd.tcb;
     if (vcekTcb === undefined) {
       if (skipped) return reported;
-      throw new AttestationError('tcb', `${this.signer.kind.toUpperCase()} carries no TCB extensions`);
+      throw new AttestationError('vcek-tcb', `${this.signer.kind.toUpperCase()} carries no TCB extensions`);
     }
     // KDS spec: the VCEK is derived for one TCB; a report under it must claim exactly that TCB.
     const diff = tcbDifferences(reported, vcekTcb);
-    if (diff.length > 0 && !skipped) throw new AttestationError('tcb', `REPORTED_TCB differs from the ${this.signer.kind.toUpperCase()}: ${diff.join(', ')}`);
+    if (diff.length > 0 && !skipped) throw new AttestationError('vcek-tcb', `REPORTED_TCB differs from the ${this.signer.kind.toUpperCase()}: ${diff.join(', ')}`);
     return vcekTcb;
   }
+}
+
+/**
+ * The canonical form of a report's bytes: S replaced by n − S when S > n/2 (the low-S form of
+ * the same ECDSA signature), everything else unchanged. Accepted reports have a zero tail.
+ */
+export function canonicalReport(r: SevSnpReport): Uint8Array {
+  const out = r.bytes.slice();
+  const [at] = FIELD.SIGNATURE_S;
+  let s = 0n;
+  for (let i = 71; i >= 0; i--) s = (s << 8n) | BigInt(out[at + i]!);
+  if (s > P384_HALF_N && s < P384_N) {
+    let low = P384_N - s;
+    for (let i = 0; i < 72; i++) {
+      out[at + i] = Number(low & 0xffn);
+      low >>= 8n;
+    }
+  }
+  return out;
 }
 
 function asParsed(report: unknown): SevSnpReport {
@@ -167,35 +220,6 @@ function p1363Signature(r: SevSnpReport): Uint8Array | undefined {
     for (let i = 0; i < 48; i++) out[at + i] = field[47 - i]!;
   }
   return out;
-}
-
-function checkMinTcb(tcb: TcbParts, min: TcbParts | undefined): void {
-  if (min === undefined) return;
-  const short = tcbShortfall(tcb, min);
-  if (short.length > 0) throw new AttestationError('tcb', `TCB below the policy minimum: ${short.join(', ')}`);
-}
-
-function checkGuestPolicy(r: SevSnpReport, policy: SevSnpPolicy): void {
-  const guest = decodeGuestPolicy(r.policy);
-  // SEV-SNP ABI §4.3 Guest Policy: bit 19 DEBUG, bit 18 MIGRATE_MA, bit 16 SMT.
-  if (policy.allowDebug === false && guest.debug) throw new AttestationError('policy', 'guest POLICY allows debugging');
-  if (policy.allowMigrationAgent === false && guest.migrateMa) throw new AttestationError('policy', 'guest POLICY allows a migration agent');
-  if (policy.allowSmt === false && guest.smt) throw new AttestationError('policy', 'guest POLICY allows SMT');
-  if (policy.vmpl !== undefined && r.vmpl !== policy.vmpl) throw new AttestationError('policy', `VMPL ${r.vmpl}, policy requires ${policy.vmpl}`);
-}
-
-function checkMeasurement(r: SevSnpReport, allowed: readonly Uint8Array[] | undefined): void {
-  if (allowed === undefined) return;
-  if (!allowed.some((m) => equalBytes(abytes('policy.measurements[]', m, 48), r.measurement))) {
-    throw new AttestationError('measurement', `MEASUREMENT ${toHex(r.measurement)} is not in the allow-list`);
-  }
-}
-
-function checkBinding(r: SevSnpReport, expected: Uint8Array | undefined): void {
-  if (expected === undefined) return;
-  if (!equalBytes(abytes('policy.reportData', expected, 64), r.reportData)) {
-    throw new AttestationError('binding', 'REPORT_DATA does not equal the expected binding');
-  }
 }
 
 /** Inputs of the one-shot {@link verifySevSnpReport}. Give exactly one of `vcek` and `vlek`. */

@@ -11,7 +11,7 @@ import { NoteError } from '../errors.js';
 import { decodeBase64Strict, encodeBase64 } from './base64.js';
 import { HASH_BYTES } from './merkle.js';
 import { verifyNote, type VerifiedNote } from './note.js';
-import type { NoteVerifier } from './note-key.js';
+import { isWellFormed, type NoteVerifier } from './note-key.js';
 
 /** A log's signed statement of its tree head. */
 export interface Checkpoint {
@@ -33,6 +33,13 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (typeof text !== 'string') throw new TypeError(`text expected string, got ${typeof text}`);
   // tlog-checkpoint §Note text: at least three non-empty lines, each ending in a newline.
   if (!text.endsWith('\n')) throw new NoteError('checkpoint', 'checkpoint text must end in a newline');
+  // c2sp.org/signed-note §Format, which a checkpoint body is: the text "MUST NOT contain any ASCII
+  // control characters other than newline" (verifyNote checks it; a body parsed on its own, e.g.
+  // from a log's HTTP response, is held to the same rule: NUL or ESC in an origin is refused).
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0009\u000b-\u001f\u007f]/.exec(text);
+  if (control) throw new NoteError('checkpoint', `control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} in the checkpoint text`);
+  if (!isWellFormed(text)) throw new NoteError('checkpoint', 'checkpoint text has a lone UTF-16 surrogate');
   const lines = text.slice(0, -1).split('\n');
   if (lines.length < 3) throw new NoteError('checkpoint', 'checkpoint needs origin, size and root hash lines');
   if (lines.length > CHECKPOINT_MAX_LINES) throw new NoteError('checkpoint', `checkpoint has more than ${CHECKPOINT_MAX_LINES} lines`);
@@ -50,11 +57,13 @@ export function parseCheckpoint(text: string): Checkpoint {
 
 /** Formats a checkpoint body (the note text to sign). */
 export function formatCheckpoint(cp: Checkpoint): string {
-  if (typeof cp.origin !== 'string' || cp.origin.length === 0 || cp.origin.includes('\n')) throw new RangeError('origin expected a non-empty line');
+  // eslint-disable-next-line no-control-regex
+  if (typeof cp.origin !== 'string' || cp.origin.length === 0 || /[\u0000-\u001f\u007f]/.test(cp.origin)) throw new RangeError('origin expected a non-empty line without control characters');
   if (!Number.isSafeInteger(cp.size) || cp.size < 0) throw new RangeError(`size expected a non-negative safe integer, got ${cp.size}`);
   abytes('rootHash', cp.rootHash, HASH_BYTES);
   const extensions = cp.extensions ?? [];
-  if (extensions.some((e) => typeof e !== 'string' || e.length === 0 || e.includes('\n'))) throw new RangeError('extensions expected non-empty lines');
+  // eslint-disable-next-line no-control-regex
+  if (extensions.some((e) => typeof e !== 'string' || e.length === 0 || /[\u0000-\u001f\u007f]/.test(e))) throw new RangeError('extensions expected non-empty lines without control characters');
   return [cp.origin, String(cp.size), encodeBase64(cp.rootHash), ...extensions].map((l) => l + '\n').join('');
 }
 

@@ -23,6 +23,8 @@ const ORDER = Point.Fn.ORDER;
 const CONTEXT = concat(utf8('OPRFV1-'), Uint8Array.of(0x01), utf8('-P384-SHA384'));
 const HASH_TO_GROUP_DST = concat(utf8('HashToGroup-'), CONTEXT);
 const FINALIZE = utf8('Finalize');
+/** RFC 9497 §4.4: Nh = 48 for SHA-384. */
+const HASH_BYTES = 48;
 // noble's createOPRF draws rng(getMinHashLength(n)) = 72 bytes for P-384, then maps them with
 // mapHashToField: (x mod (n-1)) + 1.
 const NOBLE_SCALAR_DRAW_BYTES = 72;
@@ -82,53 +84,92 @@ export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
   return Point.BASE.multiply(decodeSecretScalar(secretKey)).toBytes(true);
 }
 
-/**
- * RFC 9497 §3.3.2 non-interactive Evaluate (VOPRF mode):
- * Hash(I2OSP(len(input), 2) ‖ input ‖ I2OSP(Ne, 2) ‖ SerializeElement(skS·HashToGroup(input)) ‖ "Finalize").
- * Written here rather than taken from noble, whose typed VOPRF surface has no Evaluate; the
- * vectors check it against noble's Finalize.
- */
-/** OpenSSL ECDH contexts per issuer key (setting a key costs a scalar multiplication). */
-const ecdhCache = new Map<string, ECDH>();
+/** OpenSSL ECDH contexts per issuer key (setting a key costs a scalar multiplication), with pkI as a point. */
+interface KeyContext {
+  readonly ecdh: ECDH;
+  readonly publicPoint: InstanceType<typeof Point>;
+}
+const ecdhCache = new Map<string, KeyContext>();
 const ECDH_CACHE_MAX = 16;
 
-function ecdhFor(secretKey: Uint8Array): ECDH {
+function ecdhFor(secretKey: Uint8Array): KeyContext {
   const id = Buffer.from(secretKey).toString('hex');
   let e = ecdhCache.get(id);
   if (!e) {
-    e = createECDH('secp384r1');
-    e.setPrivateKey(secretKey);
+    const ecdh = createECDH('secp384r1');
+    ecdh.setPrivateKey(secretKey);
+    e = { ecdh, publicPoint: Point.fromBytes(new Uint8Array(ecdh.getPublicKey())) };
     if (ecdhCache.size >= ECDH_CACHE_MAX) ecdhCache.delete(ecdhCache.keys().next().value!);
     ecdhCache.set(id, e);
   }
   return e;
 }
 
+/** RFC 9497 §3.3.2 Finalize/Evaluate hash: Hash(I2OSP(len(input), 2) ‖ input ‖ I2OSP(Ne, 2) ‖ issued ‖ "Finalize"). */
+function finalizeHash(input: Uint8Array, issued: Uint8Array): Uint8Array {
+  return sha384(i2osp(input.length, 2), input, i2osp(issued.length, 2), issued, FINALIZE);
+}
+
 /**
- * The issuer's check of a token (RFC 9578 §5.4), fast: `skI · HashToGroup(input)` computed by
- * OpenSSL's P-384 (node:crypto ECDH), which returns only the x coordinate. Both compressed
- * encodings of that x are tried, i.e. the element or its negation: anyone able to produce the
- * authenticator of `−skI·H` can produce that of `skI·H` by negating a point, so accepting either
- * loses no security, and an honest token always matches the first or the second.
+ * The issuer's check of a token (RFC 9578 §5.4), fast and exact: `Q = skI · HashToGroup(input)`
+ * computed by OpenSSL's P-384 (node:crypto ECDH), which returns only the x coordinate, so the
+ * sign of y is recovered exactly: RFC 9497 §3.3.2 Evaluate has ONE output, and accepting the
+ * authenticator of the negated element too would give every token input a second valid
+ * authenticator (PITFALLS.md "VOPRF on OpenSSL").
+ *
+ * Method: x1 = x(Q) from OpenSSL; if neither compressed encoding of x1 gives the authenticator,
+ * reject (one multiplication). Otherwise a second OpenSSL product x2 = x(skI·(H + G)) =
+ * x(Q + pkI) fixes y(Q) exactly, with no square root: from the chord through Q and pkI = (xp, yp),
+ * (y − yp)² = (x2 + x1 + xp)·(x1 − xp)², and y² = x1³ − 3·x1 + b (SEC 1 §2.2.1), so
+ * y = (y² + yp² − (x2 + x1 + xp)·(x1 − xp)²) / (2·yp). The result is checked against the curve
+ * equation; in the impossible-in-practice cases (H = −G, x1 = xp, a check that fails) noble's
+ * exact multiplication decides instead. The encoding that matches must be SerializeElement(Q).
  */
 export function evaluateMatches(secretKey: Uint8Array, input: Uint8Array, authenticator: Uint8Array): boolean {
   decodeSecretScalar(secretKey);
+  if (authenticator.length !== HASH_BYTES) return false;
   const inputElement = p384_hasher.hashToCurve(input, { DST: HASH_TO_GROUP_DST });
+  // RFC 9497 §3.3.2: abort on the identity (negligible for a hash-to-curve output).
   if (inputElement.equals(Point.ZERO)) throw new Error('evaluate: input hashed to the identity');
-  const x = ecdhFor(secretKey).computeSecret(inputElement.toBytes(false));
-  for (const prefix of [0x02, 0x03]) {
-    const issued = concat(Uint8Array.of(prefix), x);
-    const candidate = sha384(i2osp(input.length, 2), input, i2osp(issued.length, 2), issued, FINALIZE);
-    if (candidate.length === authenticator.length && timingSafeEqual(candidate, authenticator)) return true;
+  const ctx = ecdhFor(secretKey);
+  const x1 = new Uint8Array(ctx.ecdh.computeSecret(inputElement.toBytes(false)));
+  let prefix: number | undefined;
+  for (const p of [0x02, 0x03]) {
+    if (timingSafeEqual(finalizeHash(input, concat(Uint8Array.of(p), x1)), authenticator)) prefix = p;
   }
-  return false;
+  if (prefix === undefined) return false;
+  return serializedPrefix(secretKey, inputElement, ctx, x1) === prefix;
 }
 
+/** SEC 1 §2.3.3: the compressed prefix (0x02 even y, 0x03 odd y) of Q = sk·H, given x(Q). */
+function serializedPrefix(secretKey: Uint8Array, h: InstanceType<typeof Point>, ctx: KeyContext, x1Bytes: Uint8Array): number {
+  const exact = () => h.multiply(os2ip(secretKey)).toBytes(true)[0]!;
+  const shifted = h.add(Point.BASE);
+  if (shifted.equals(Point.ZERO)) return exact();
+  const x2 = os2ip(new Uint8Array(ctx.ecdh.computeSecret(shifted.toBytes(false))));
+  const { x: xp, y: yp } = ctx.publicPoint.toAffine();
+  const x1 = os2ip(x1Bytes);
+  if (x1 === xp) return exact();
+  const F = Point.Fp;
+  const { a, b } = Point.CURVE();
+  const ySquared = F.add(F.add(F.mul(F.sqr(x1), x1), F.mul(a, x1)), b);
+  const chord = F.mul(F.add(F.add(x2, x1), xp), F.sqr(F.sub(x1, xp)));
+  const y = F.div(F.sub(F.add(ySquared, F.sqr(yp)), chord), F.add(yp, yp));
+  if (F.sqr(y) !== ySquared) return exact();
+  return (y & 1n) === 1n ? 0x03 : 0x02;
+}
+
+/**
+ * RFC 9497 §3.3.2 non-interactive Evaluate (VOPRF mode):
+ * Hash(I2OSP(len(input), 2) ‖ input ‖ I2OSP(Ne, 2) ‖ SerializeElement(skS·HashToGroup(input)) ‖ "Finalize").
+ * Written here rather than taken from noble, whose typed VOPRF surface has no Evaluate; the
+ * vectors check it against noble's Finalize.
+ */
 export function evaluate(secretKey: Uint8Array, input: Uint8Array): Uint8Array {
   const sk = decodeSecretScalar(secretKey);
   const inputElement = p384_hasher.hashToCurve(input, { DST: HASH_TO_GROUP_DST });
   // RFC 9497 §3.3.2: abort on the identity (negligible for a hash-to-curve output).
   if (inputElement.equals(Point.ZERO)) throw new Error('evaluate: input hashed to the identity');
   const issued = inputElement.multiply(sk).toBytes(true);
-  return sha384(i2osp(input.length, 2), input, i2osp(issued.length, 2), issued, FINALIZE);
+  return finalizeHash(input, issued);
 }

@@ -13,7 +13,7 @@ import type { SenderContext } from '../../protocol/hpke.js';
 import { createTokenRequest, finalize, type VoprfClientState } from '../../protocol/tokens/type1-voprf.js';
 import { encodeTokenRequest } from '../../protocol/tokens/token-request.js';
 import { parseTokenResponse } from '../../protocol/tokens/token-response.js';
-import { encodeToken } from '../../protocol/tokens/token.js';
+import { encodeToken, parseToken } from '../../protocol/tokens/token.js';
 import { TOKEN_TYPE_VOPRF } from '../../protocol/tokens/token-type.js';
 import { PphError } from '../../protocol/errors.js';
 import { uniformInt, type Rng } from '../../protocol/rng.js';
@@ -84,6 +84,7 @@ export class ClientParty {
           binding: d['report-binding'],
           clientNonce: d['client-nonce'],
           keyConsistency: d['key-consistency'],
+          hostData: d['measured-config'],
         },
         pad: d.padding,
         checkResponseBinding: d['response-binding'],
@@ -101,6 +102,11 @@ export class ClientParty {
 
   start(): void {
     this.actor.start((intent) => this.perform(intent));
+  }
+
+  /** This user's account id (it authenticates issuance; an identity canary of the observer). */
+  get account(): string {
+    return this.world.accounts[this.index]!;
   }
 
   get currentRequestId(): string | null {
@@ -124,8 +130,7 @@ export class ClientParty {
       case 'cancel-timer':
         return this.timers.cancel(intent.name);
       case 'consent-block': {
-        const r = this.world.request(intent.requestId);
-        if (r) r.blocked = intent.reason;
+        this.world.observer.fact(this.name, 'request-blocked', { requestId: intent.requestId, reason: intent.reason });
         this.world.trace.append(this.now, 'consent', this.name, `kept ${intent.requestId} on the device`, { chat: intent.chatId, reason: intent.reason });
         return;
       }
@@ -141,12 +146,7 @@ export class ClientParty {
       case 'open-response':
         return this.openResponse(intent.requestId, intent.checkBinding);
       case 'request-done': {
-        const r = this.world.request(intent.requestId);
-        if (r && r.outcome === null) {
-          r.outcome = intent.outcome;
-          r.code = intent.code;
-          r.endedAtMs = this.now;
-        }
+        this.world.observer.fact(this.name, 'request-ended', { requestId: intent.requestId, outcome: intent.outcome, code: intent.code, atMs: this.now });
         this.world.trace.append(this.now, intent.outcome === 'ok' ? 'request' : 'error', this.name, `${intent.requestId} ${intent.outcome}`, { code: intent.code });
         if (intent.outcome === 'error') this.world.mark(`client.${intent.code}`);
         this.attempt = null;
@@ -168,7 +168,8 @@ export class ClientParty {
       requests.push(encodeTokenRequest(request));
     }
     this.world.trace.append(this.now, 'token', this.name, `blinded ${count} token requests`);
-    this.world.network.send(this.address, this.world.issuer.address, 'client-issuer', encodeBatch(requests), 'token-req');
+    // Issuance is for an authenticated account (PROTOCOL.md step 2): the first item names it.
+    this.world.network.send(this.address, this.world.issuer.address, 'client-issuer', encodeBatch([utf8(`account ${this.account}`), ...requests]), 'token-req');
   }
 
   private onTokenResponse(bytes: Uint8Array): void {
@@ -178,6 +179,8 @@ export class ClientParty {
       if (responses.length !== this.tokenStates.length) throw new Error('token batch size mismatch');
       const fresh = responses.map((r, i) => encodeToken(finalize(parseTokenResponse(r, TOKEN_TYPE_VOPRF) as never, this.tokenStates[i]!)));
       this.tokens.push(...fresh);
+      // Observer: these tokens come from an issuance (authorization judges what the gateway serves against them).
+      for (const t of fresh) this.world.observer.fact(this.name, 'token-issued', { tokenId: toHex(sha256(parseToken(t).nonce)) });
       this.tokenStates = [];
       this.world.trace.append(this.now, 'token', this.name, `finalized ${fresh.length} tokens`, { ok: true });
       this.actor.send({ type: 'TOKENS_READY', count: fresh.length });
@@ -307,11 +310,12 @@ export class ClientParty {
     if (token) headers.push(['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`]);
     const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: '/summarise', headers, body: bytes, trailers: [] };
     a.ohttp = this.sendOhttp(requestId, req, pad, 'ohttp-req');
-    r.sentCount++;
+    const o = this.world.observer;
+    o.fact(this.name, 'request-sent', { requestId });
     const targets = this.world.pcc ? a.targets : [{ nodeId: a.nodeId, key: a.enclaveKey }];
     for (const t of targets) {
-      const node = this.world.nodes.find((n) => n.enclaveName === t.nodeId);
-      r.sealedTo.push({ node: t.nodeId, keyHonest: node !== undefined && node.generatedKey(t.key), event: this.world.trace.count - 1 });
+      // Observer: was this key generated inside an honest enclave (any node, any boot)?
+      o.fact(this.name, 'sealed-to', { requestId, node: t.nodeId, keyHonest: this.world.nodes.some((n) => n.generatedKey(t.key)) });
     }
   }
 
@@ -324,16 +328,14 @@ export class ClientParty {
         this.reject(requestId, header(res.headers, 'pph-error') ?? `status-${res.status}`);
         return;
       }
-      const key = this.world.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, checkBinding, a.enclaveKey!);
+      const key = this.world.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, true, a.enclaveKey!);
       const answer = openInnerResponse(key, res.body);
       const parsed = JSON.parse(textOf(answer)) as { requestId?: string };
       if (checkBinding && parsed.requestId !== requestId) {
         this.reject(requestId, 'binding');
         return;
       }
-      this.world.view.answersAccepted.push({ requestId, answer: toHex(sha256(answer)), event: this.world.trace.count });
-      const r = this.world.request(requestId);
-      if (r) r.acceptedAnswer = toHex(sha256(answer));
+      this.world.observer.fact(this.name, 'answer-accepted', { requestId, answer: toHex(sha256(answer)) });
       this.world.trace.append(this.now, 'verify', this.name, `answer to ${requestId}`, { ok: true });
       this.actor.send({ type: 'RESPONSE_OK', requestId });
     } catch (e) {

@@ -57,15 +57,15 @@ export class GatewayParty {
     this.actor.start((intent) => this.perform(intent));
   }
 
-  /** Planted bug `relayForwardsClientAddress`: the relay tells us who sent message `id`. */
+  /** Planted bug `relayForwardsClientAddress`: the relay tells us, beside message `id`, who sent it. */
   leakedAddress(id: number, address: string): void {
-    const requestId = this.world.provenance.get(id);
-    if (requestId) this.world.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `address ${address}`, event: this.world.trace.count - 1 });
+    this.world.observer.holds(this.name, 'received', utf8(`forwarded-for: ${address}`), id);
   }
 
   private receive(m: Message): void {
     const w = this.world;
-    w.view.held.push({ party: this.name, source: 'received', bytes: m.bytes, event: w.trace.count - 1 });
+    // Everything the gateway receives is its knowledge; straight from a client (no relay) it also sees the address.
+    w.observer.holds(this.name, 'received', m.bytes, m.id, m.link === 'client-gateway' ? m.from : null);
     if (m.link === 'gateway-node' && m.bytes[0] === NODE_MSG.publish) {
       const c = decodeCandidate(m.bytes.subarray(1));
       const node = w.nodes.findIndex((n) => n.address === m.from);
@@ -82,10 +82,6 @@ export class GatewayParty {
       p.reply = m.bytes;
       this.actor.send({ type: m.bytes[0] === NODE_MSG.error ? 'NODE_UNAVAILABLE' : 'NODE_REPLY', ref: m.stream! });
       return;
-    }
-    if (m.link === 'client-gateway') {
-      const requestId = w.provenance.get(m.id);
-      if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `address ${m.from}`, event: w.trace.count - 1 });
     }
     // A local ref per arrival: a duplicated message is a second request, not the same one.
     const ref = this.nextRef++;
@@ -122,7 +118,8 @@ export class GatewayParty {
       const { request, context } = decapsulateRequest(w.keys.gateway, p.message.bytes);
       p.context = context;
       p.request = decodeRequest(request);
-      w.view.held.push({ party: this.name, source: 'state', bytes: request, event: w.trace.count });
+      // The gateway opens the OHTTP layer: the decapsulated request is its knowledge too.
+      w.observer.holds(this.name, 'state', request, p.message.id);
       w.trace.append(w.clock.nowMs(), 'crypto', this.name, `ohttp open ${p.request.method} ${p.request.path.split('?')[0]}`, { msg: p.message.id });
       const path = p.request.path.split('?')[0];
       if (path === '/attest') {
@@ -168,9 +165,10 @@ export class GatewayParty {
       const keys = w.issuerKeysInUse();
       const match = keys.find((k) => equalBytes(k.key.tokenKeyId, token.tokenKeyId)) ?? keys[0]!;
       checkToken(token, match.key);
-      if (match.user !== null && requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'who', label: `issuer key of ${match.user}`, event: w.trace.count });
       p.tokenId = toHex(sha256(token.nonce));
-      if (requestId) w.view.exposures.push({ party: this.name, requestId, kind: 'what', label: `token ${p.tokenId.slice(0, 8)}`, event: w.trace.count });
+      // Knowledge: the gateway knows this request's token; the observer judges whether the key
+      // that verified it was made for one account alone (a per-user tag).
+      if (requestId) w.observer.fact(this.name, 'token', { msg: p.message.id, requestId, tokenId: p.tokenId, keyOwner: match.user });
       w.trace.append(w.clock.nowMs(), 'token', this.name, 'token verified', { ok: true, token: p.tokenId.slice(0, 16) });
       this.actor.send({ type: 'TOKEN_VALID', ref });
     } catch (e) {
@@ -206,10 +204,11 @@ export class GatewayParty {
       payload = nodeMessage(NODE_MSG.attest, nonce ? fromHex(nonce) : new Uint8Array(0));
     } else {
       const requestId = w.provenance.get(p.message.id);
-      if (requestId && p.tokenId) w.view.tokens.push({ tokenId: p.tokenId, requestId, event: w.trace.count });
+      // Every request the gateway serves, whoever sent it, with the token it carried.
+      w.observer.fact(this.name, 'token-served', { requestId: requestId ?? `message ${p.message.id}`, tokenId: p.tokenId ?? 'none' });
       if (requestId) {
         const r = w.request(requestId);
-        if (r) w.view.routing.push({ requestId, user: r.user, node: node.enclaveName, event: w.trace.count });
+        if (r) w.observer.fact(this.name, 'routed', { requestId, user: r.user, node: node.enclaveName });
       }
       payload = nodeMessage(NODE_MSG.request, p.request!.body);
     }

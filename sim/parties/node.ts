@@ -8,7 +8,8 @@ import { equalBytes, toHex, utf8 } from '../../protocol/bytes.js';
 import { generateKeyPair, deriveKeyPair } from '../../protocol/hpke.js';
 import { diffusedResponseKey, InnerSessionError, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../../protocol/inner-session.js';
 import { encodeCandidate, epochAt, epochNonce } from '../epoch.js';
-import { EPOCH_MS } from '../../model/profile.js';
+import { EPOCH_MS, evidenceOf } from '../../model/profile.js';
+import { gpuBoundEvidence, gpuProcesses } from '../evidence/gpu.js';
 import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
 import type { RecipientContext } from '../../protocol/hpke.js';
 import type { Rng } from '../../protocol/rng.js';
@@ -17,6 +18,7 @@ import { enclaveMachine, type EnclaveEvent } from '../../model/machines/enclave.
 import type { Intent } from '../../model/intents.js';
 import { InProcessTee } from '../../tee/in-process.js';
 import type { ChatMessage } from '../../tee/workload.js';
+import { enclaveConfigDigest, parseEnclaveConfig, RELEASED_ENCLAVE_CONFIG, type EnclaveConfig } from '../../tee/enclave-program.js';
 import { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
 import type { World } from '../world.js';
@@ -51,19 +53,28 @@ export class NodeParty {
   private readonly fromEnclave = new Map<number, Uint8Array>();
   /** Enclave side: HPKE contexts live only inside the TEE, by ref. */
   private readonly contexts = new Map<number, RecipientContext>();
-  private readonly requestIds = new Map<number, string>();
-  private lastEnded: { ref: number; requestId: string } | null = null;
+  /**
+   * The simulator's bookkeeping about this node, not the enclave's state (the state walk skips
+   * it): the request each ref carries, the requests that ended here, every key it generated.
+   */
+  private readonly truth = {
+    requestIds: new Map<number, string>(),
+    ended: new Set<string>(),
+    /** Requests opened here and not yet answered (a retry of an ended request is in flight again). */
+    inFlight: new Map<string, number>(),
+    lastEnded: null as { ref: number; requestId: string } | null,
+    generated: new Set<string>(),
+  };
   /** pcc: the previous epoch's key, kept one epoch for requests sealed just before the rotation. */
   private previousSecretKey: Uint8Array | null = null;
-  /** Ground truth: every public key this enclave generated. */
-  private readonly generated = new Set<string>();
   private epoch = -1;
   /** pcc: hashes of the requests this boot opened (the enclave replay cache). */
   private readonly replayCache = new Set<string>();
   /** pcc: request keys of the requests in progress (the answer is sealed under a key derived from it). */
   private readonly requestKeys = new Map<number, Uint8Array>();
-  /** Configuration the host fed in after measurement and the enclave accepted (mutant `measured-config` off). */
-  private config: string | null = null;
+  /** The launch configuration the program runs with, and its HOST_DATA (SHA-256 of the configuration text). */
+  private config: EnclaveConfig = parseEnclaveConfig(RELEASED_ENCLAVE_CONFIG);
+  private hostData: Uint8Array = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);
 
   constructor(
     private readonly world: World,
@@ -93,7 +104,7 @@ export class NodeParty {
    * it generated and later erased is no one's: sealing to it loses a request, not its content.
    */
   generatedKey(key: Uint8Array): boolean {
-    return this.generated.has(toHex(key));
+    return this.truth.generated.has(toHex(key));
   }
 
   /** The `later` position seizes the node's current key (after its restart). */
@@ -112,7 +123,7 @@ export class NodeParty {
 
   receive(m: Message): void {
     const w = this.world;
-    w.view.held.push({ party: this.hostName, source: 'received', bytes: m.bytes, event: w.trace.count - 1 });
+    w.observer.holds(this.hostName, 'received', m.bytes, m.id);
     if (m.link === 'node-log') {
       this.onReleaseProof(m.bytes);
       return;
@@ -141,7 +152,7 @@ export class NodeParty {
         const pair = w.bugs.nodeKeySurvivesRestart ? deriveKeyPair(sha256(utf8(`fixed node key ${this.index}`))) : generateKeyPair(this.rng.fork(`boot-${this.generation}`));
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
-        this.generated.add(toHex(pair.publicKey));
+        this.truth.generated.add(toHex(pair.publicKey));
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
@@ -169,9 +180,9 @@ export class NodeParty {
         this.fromEnclave.delete(intent.ref);
         this.toEnclave.delete(intent.ref);
         if (!bytes || !m) return;
-        w.view.held.push({ party: this.hostName, source: 'received', bytes, event: w.trace.count });
+        w.observer.holds(this.hostName, 'received', bytes, m.id);
         const out = w.network.send(this.address, w.gateway.address, 'gateway-node', bytes, bytes[0] === NODE_MSG.evidence ? 'attest-bundle' : 'inner-res', m.stream);
-        const requestId = this.requestIds.get(intent.ref);
+        const requestId = this.truth.requestIds.get(intent.ref);
         if (requestId) w.provenance.set(out.id, requestId);
         return;
       }
@@ -181,21 +192,26 @@ export class NodeParty {
   }
 
   /**
-   * Configuration from the host (an `unmeasured-input` adversary). The measurement does not cover
-   * it, so with the `measured-config` defence the enclave refuses it; without, it applies it.
+   * The launch configuration the host gives the enclave program (tee/enclave-program.ts): the
+   * released one, or what an operator adversary (`unmeasured-input`) chooses. The program honours
+   * it (e.g. `log=requests` writes opened requests to the log the host collects); the platform
+   * binds it in HOST_DATA of every report, so a client that checks HOST_DATA refuses a node
+   * launched with anything else. Nothing here depends on a defence switch.
    */
   private acceptHostConfig(): void {
     const w = this.world;
-    this.config = null;
-    const config = w.hooks.hostConfig.map((f) => f(this.index)).find((c) => c !== null) ?? null;
-    if (config === null) return;
-    if (w.defences['measured-config']) {
-      w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'refused unmeasured host configuration', { ok: false, code: 'unmeasured-config' });
-      w.mark('enclave.unmeasured-config-refused');
-      return;
+    const fed = w.hooks.hostConfig.map((f) => f(this.index)).find((c) => c !== null) ?? null;
+    let text = fed ?? RELEASED_ENCLAVE_CONFIG;
+    try {
+      this.config = parseEnclaveConfig(text);
+    } catch (e) {
+      // The program refuses a configuration it does not know and runs the released one.
+      w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'refused launch configuration', { ok: false, code: codeOf(e) });
+      text = RELEASED_ENCLAVE_CONFIG;
+      this.config = parseEnclaveConfig(text);
     }
-    this.config = config;
-    w.trace.append(w.clock.nowMs(), 'state', this.enclaveName, 'applied host configuration', { config });
+    this.hostData = enclaveConfigDigest(text);
+    if (fed !== null) w.trace.append(w.clock.nowMs(), 'state', this.enclaveName, 'launched with host configuration', { config: text, hostData: toHex(this.hostData).slice(0, 16) });
   }
 
   /** The host fetches the inclusion proof of its release entry from the log, retrying on loss. */
@@ -238,24 +254,30 @@ export class NodeParty {
         if (!m || !this.secretKey) return;
         try {
           const { plaintext, context } = w.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
-          if (context) this.contexts.set(intent.ref, context);
-          this.tee.put(intent.ref, 'plaintext', plaintext);
           const req = JSON.parse(textOf(plaintext)) as { requestId: string };
-          this.requestIds.set(intent.ref, req.requestId);
-          w.view.enclaveOpened.push({ requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)), node: this.enclaveName, event: w.trace.count });
-          w.view.enclavePlaintexts.push({ node: this.enclaveName, bytes: plaintext.slice(), event: w.trace.count });
-          if (w.bugs.enclaveLogsPlaintextToHost || this.config?.includes('log-requests=host')) w.view.held.push({ party: this.hostName, source: 'log', bytes: plaintext.slice(), event: w.trace.count });
-          const thief = w.compromised.get(this.index);
-          if (thief) {
-            // A compromised enclave (position node:<i>) reads everything this node decrypts.
-            w.view.held.push({ party: thief, source: 'received', bytes: plaintext.slice(), event: w.trace.count });
-            w.view.exposures.push({ party: thief, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
+          if (context) {
+            this.contexts.set(intent.ref, context);
+            w.derivedFrom(context, req.requestId);
           }
-          w.view.exposures.push({ party: this.enclaveName, requestId: req.requestId, kind: 'what', label: 'content', event: w.trace.count });
+          this.tee.put(intent.ref, 'plaintext', plaintext);
+          this.truth.requestIds.set(intent.ref, req.requestId);
+          this.truth.inFlight.set(req.requestId, (this.truth.inFlight.get(req.requestId) ?? 0) + 1);
+          w.observer.fact(this.enclaveName, 'enclave-opened', { requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)) });
+          w.observer.holds(this.enclaveName, 'state', plaintext, m.id);
+          if (evidenceOf(w.spec.profile) === 'cvm-gpu') gpuProcesses(w, this.index, plaintext, m.id);
+          // The program's log (configuration `log=requests`, or the planted bug) goes to the host.
+          if (w.bugs.enclaveLogsPlaintextToHost || this.config.log === 'requests') {
+            w.trace.append(w.clock.nowMs(), 'log', this.enclaveName, 'wrote opened request to the log the host collects', { ref: intent.ref, bytes: plaintext.length });
+            w.observer.holds(this.hostName, 'log', plaintext, m.id);
+          }
+          const thief = w.compromised.get(this.index);
+          // A compromised enclave (position node:<i>) reads everything this node decrypts.
+          if (thief) w.observer.holds(thief, 'learned', plaintext, m.id);
           w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
           this.enclave.send({ type: 'OPENED', ref: intent.ref });
         } catch (e) {
           w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'inner request does not open', { ok: false, code: codeOf(e) });
+          this.endRequest(intent.ref);
           this.output(intent.ref, NODE_MSG.error, utf8(codeOf(e)));
           this.enclave.send({ type: 'OPEN_FAILED', ref: intent.ref, code: codeOf(e) });
         }
@@ -279,13 +301,17 @@ export class NodeParty {
         const requestKey = this.requestKeys.get(intent.ref);
         this.requestKeys.delete(intent.ref);
         if (!answer || (!context && !requestKey) || !this.enclaveKey) return;
-        const key = requestKey ? diffusedResponseKey(requestKey) : responseKey(context, w.defences['response-binding'], this.enclaveKey);
+        // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context.
+        const key = requestKey ? diffusedResponseKey(requestKey) : responseKey(context, true, this.enclaveKey);
         this.tee.put(intent.ref, 'response-key', key);
         const sealed = sealInnerResponse(key, answer, this.rng);
-        const requestId = this.requestIds.get(intent.ref);
-        if (requestId) w.request(requestId)?.producedAnswers.push(toHex(sha256(answer)));
-        this.lastEnded = { ref: intent.ref, requestId: requestId ?? '?' };
-        if (!w.defences['state-erasure']) this.contexts.delete(intent.ref);
+        const requestId = this.truth.requestIds.get(intent.ref);
+        if (requestId) {
+          w.derivedFrom(key, requestId);
+          if (requestKey) w.derivedFrom(requestKey, requestId);
+          w.observer.fact(this.enclaveName, 'answer-produced', { requestId, answer: toHex(sha256(answer)) });
+        }
+        this.endRequest(intent.ref);
         this.output(intent.ref, NODE_MSG.answer, sealed);
         this.enclave.send({ type: 'SEALED', ref: intent.ref });
         return;
@@ -316,16 +342,19 @@ export class NodeParty {
   /** The attestation bundle of the current key for `nonce` (a client's, or a pcc epoch's). */
   private bundleFor(nonce: Uint8Array): Uint8Array {
     const w = this.world;
-    const reportData = reportDataBinding(this.enclaveKey!, w.defences['client-nonce'] ? nonce : null);
+    const session = reportDataBinding(this.enclaveKey!, w.defences['client-nonce'] ? nonce : null);
+    // Profile pp-gpu: REPORT_DATA commits to the session and this CVM's GPU, whose evidence rides along (sim/evidence/gpu.ts).
+    const gpu = evidenceOf(w.spec.profile) === 'cvm-gpu' ? gpuBoundEvidence(w, this.index, session) : null;
+    const reportData = gpu?.reportData ?? session;
     const chip = w.keys.chip(this.index);
-    const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index) });
+    const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index), hostData: this.hostData });
     w.reportNonce.set(toHex(sha256(report)), toHex(nonce));
     const release = this.release!;
     return encodeBundle({
       nodeId: this.enclaveName,
       enclaveKey: this.enclaveKey!,
       report,
-      certificates: chip.certificates,
+      certificates: gpu ? [...chip.certificates, gpu.attachment] : chip.certificates,
       releaseEntry: w.keys.releaseEntryOf(this.index),
       leafIndex: release.leafIndex,
       treeSize: release.treeSize,
@@ -351,7 +380,7 @@ export class NodeParty {
         const pair = generateKeyPair(this.rng.fork(`boot-${this.generation}-epoch-${e}`));
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
-        this.generated.add(toHex(pair.publicKey));
+        this.truth.generated.add(toHex(pair.publicKey));
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'rotated enclave key', { epoch: e, pk: toHex(pair.publicKey).slice(0, 16) });
       }
@@ -386,18 +415,74 @@ export class NodeParty {
     return { plaintext: opened.plaintext, context: null };
   }
 
-  /** Records what the enclave still holds of requests that have ended (invariant `stateless`). */
+  /** The request at `ref` has been answered (or refused) here: from now on nothing of it may remain. */
+  private endRequest(ref: number): void {
+    const requestId = this.truth.requestIds.get(ref);
+    if (!requestId) return;
+    this.truth.ended.add(requestId);
+    this.truth.lastEnded = { ref, requestId };
+    const n = (this.truth.inFlight.get(requestId) ?? 1) - 1;
+    if (n > 0) this.truth.inFlight.set(requestId, n);
+    else this.truth.inFlight.delete(requestId);
+  }
+
+  /**
+   * Walks the enclave's whole state (every field of this node object but the host side and the
+   * simulator's bookkeeping, recursively: the TEE memory, contexts, keys, caches, and any field a
+   * future change adds) and records, as a fact, everything in it derived from a request that has
+   * ended: its canary (in plaintext, an answer, any byte string or string), a key or an HPKE
+   * context derived from it (invariant `stateless`).
+   */
   snapshotEnclave(when: string): void {
-    if (!this.lastEnded) return;
+    const last = this.truth.lastEnded;
+    if (!last) return;
     const w = this.world;
-    const inFlight = new Set(this.toEnclave.keys());
-    const leftover: Uint8Array[] = [];
-    for (const [ref, m] of this.tee.memory.requests) {
-      if (inFlight.has(ref) && ref !== this.lastEnded.ref) continue;
-      for (const v of m.values()) leftover.push(v.slice());
+    const found = new Map<string, string>();
+    const seen = new Set<object>();
+    const note = (requestId: string, path: string) => {
+      if (this.truth.ended.has(requestId) && !this.truth.inFlight.has(requestId) && !found.has(`${requestId}|${path}`)) found.set(`${requestId}|${path}`, requestId);
+    };
+    const visit = (v: unknown, path: string, depth: number): void => {
+      if (v === null || v === undefined || depth > 16) return;
+      if (typeof v === 'string') {
+        for (const r of w.observer.contentIn(utf8(v))) note(r, path);
+        return;
+      }
+      if (typeof v !== 'object') return;
+      if (seen.has(v)) return;
+      seen.add(v);
+      const derived = w.derivedRequest(v);
+      if (derived) note(derived, path);
+      if (v instanceof Uint8Array) {
+        for (const r of w.observer.contentIn(v)) note(r, path);
+        return;
+      }
+      if (v instanceof Map) {
+        for (const [k, x] of v) {
+          visit(k, `${path}.key(${String(k)})`, depth + 1);
+          visit(x, `${path}.get(${String(k)})`, depth + 1);
+        }
+        return;
+      }
+      if (v instanceof Set) {
+        let i = 0;
+        for (const x of v) visit(x, `${path}.values[${i++}]`, depth + 1);
+        return;
+      }
+      if (Array.isArray(v)) {
+        v.forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
+        return;
+      }
+      for (const k of Object.keys(v)) visit((v as Record<string, unknown>)[k], `${path}.${k}`, depth + 1);
+    };
+    for (const k of Object.keys(this)) {
+      if (NOT_ENCLAVE_STATE.has(k)) continue;
+      visit((this as unknown as Record<string, unknown>)[k], k, 0);
     }
-    for (const ref of this.contexts.keys()) if (!inFlight.has(ref) || ref === this.lastEnded.ref) leftover.push(utf8(`hpke-context:${ref}`));
-    w.view.enclaveSnapshots.push({ node: this.enclaveName, afterRef: this.lastEnded.ref, requestId: this.lastEnded.requestId, leftover, event: w.trace.count });
-    if (leftover.length) w.trace.append(w.clock.nowMs(), 'state', this.enclaveName, `holds ${leftover.length} value(s) of ended requests (${when})`);
+    const leftover = [...found.keys()].sort();
+    w.observer.fact(this.enclaveName, 'enclave-state', { afterRef: last.ref, requestId: last.requestId, leftover }, `state walk ${when}: ${leftover.length} value(s) of ended requests`);
   }
 }
+
+/** Fields of a node that are not the enclave's state: the host side, the world, the simulator's bookkeeping. */
+const NOT_ENCLAVE_STATE = new Set(['world', 'host', 'enclave', 'hostName', 'enclaveName', 'address', 'index', 'rng', 'toEnclave', 'fromEnclave', 'truth', 'release', 'generation']);

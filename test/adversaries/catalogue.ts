@@ -32,7 +32,8 @@ export function onProfile(scenario: Scenario, profile: string): Scenario {
 
 /** The base protocol of a profile (`pp`, `pcc`): its expected outcomes are scenarios/expected/<base>.yaml. */
 export function baseOf(profile: string): string {
-  return PROFILE_DEFS[profile]?.base ?? profile;
+  const d = PROFILE_DEFS[profile];
+  return d ? (d.family ?? d.base) : profile;
 }
 
 /** Expected outcomes (THREATS.md, as data) of the base protocol of `profile`. */

@@ -11,7 +11,7 @@ import { runCli } from '../../cli/main.js';
 import { memoryIo } from '../../cli/io.js';
 import { resolveScenarioPath } from '../../scenarios/index.js';
 import { CampaignFileSchema, checkValue, MatrixFileSchema, ReplayFileSchema } from '../../reports/schemas.js';
-import type { CampaignSummary } from '../../sim/campaign.js';
+import { sealReplay, type CampaignSummary } from '../../sim/campaign.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pph-campaign-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,7 +41,8 @@ describe('pph campaign', () => {
     expect(r.code, r.err).toBe(0);
     const summary = checkValue(CampaignFileSchema, JSON.parse(r.out), 'stdout') as unknown as CampaignSummary;
     expect(summary).toMatchObject({ ok: true, runs: 2, complete: true, missingMarks: [], unexpectedRuns: 0, attackers: ['key-seizure-later'] });
-    expect(JSON.parse(readFileSync(join(out, 'campaign.json'), 'utf8'))).toEqual(summary);
+    // stdout is campaign.json plus the verdict (reports/verdict.ts)
+    expect(summary).toMatchObject(JSON.parse(readFileSync(join(out, 'campaign.json'), 'utf8')));
     expect(readFileSync(join(out, 'runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(existsSync(join(out, 'campaign-spec.json'))).toBe(true);
     expect(replayFiles(out)).toEqual([]);
@@ -68,6 +69,8 @@ describe('pph campaign', () => {
   it('exit 2 when --resume finds a runs.jsonl broken before its last line, naming the file and line', async () => {
     const out = join(root, 'corrupt');
     mkdirSync(out, { recursive: true });
+    // The folder of that same campaign (campaign-spec.json), whose runs.jsonl is broken on line 1.
+    writeFileSync(join(out, 'campaign-spec.json'), readFileSync(join(root, 'pass', 'campaign-spec.json')));
     writeFileSync(join(out, 'runs.jsonl'), '{"run": 0, "torn\n{"run":1,"seed":1,"traceHash":"00","ok":true,"violated":[],"unexpected":[],"marks":{},"plans":[]}\n');
     const r = await pph('campaign', 'matrix', '--adversary', 'key-seizure-later', '--runs', '2', '--resume', '--out', out);
     expect(r.code).toBe(2);
@@ -106,14 +109,21 @@ describe('a campaign against a mutant, and pph replay of its counterexample', ()
     expect(text.out).toContain(file.traceHash);
   });
 
-  it('pph replay exits 3 when the trace differs from the file', async () => {
+  it('pph replay exits 3 when the trace of an intact file differs, 2 when the file was edited', async () => {
     const file = JSON.parse(readFileSync(replayFile, 'utf8')) as { traceHash: string };
-    const tampered = join(root, 'tampered.json');
     const other = file.traceHash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-    writeFileSync(tampered, JSON.stringify({ ...file, traceHash: other }));
-    const r = await pph('replay', tampered, '--json');
+    // Intact (sealed with its integrity digest) but recording another trace: a real divergence.
+    const diverged = join(root, 'diverged.json');
+    writeFileSync(diverged, JSON.stringify(sealReplay({ ...file, traceHash: other })));
+    const r = await pph('replay', diverged, '--json');
     expect(r.code).toBe(3);
     expect(JSON.parse(r.out)).toMatchObject({ sameTrace: false, expectedTraceHash: other, traceHash: file.traceHash });
+    // The same change without the digest: an edited file, bad input.
+    const tampered = join(root, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify({ ...file, traceHash: other }));
+    const edited = await pph('replay', tampered, '--json');
+    expect(edited.code).toBe(2);
+    expect(edited.err).toContain('edited: integrity');
   });
 
   it('pph replay exits 2 on a missing, a non-JSON or an incomplete file, naming it', async () => {
@@ -140,7 +150,7 @@ describe('pph matrix (small)', () => {
     expect(r.code, r.err).toBe(0);
     const text = readFileSync(join(out, 'matrix.json'), 'utf8');
     const matrix = checkValue(MatrixFileSchema, JSON.parse(text), 'matrix.json');
-    expect(JSON.parse(r.out)).toEqual(JSON.parse(text));
+    expect(JSON.parse(r.out)).toMatchObject(JSON.parse(text));
     expect(matrix.profiles).toEqual(['pp', 'pp-no-spent-record']);
     expect(matrix.adversaries).toEqual(['replay', 'metadata-correlation']);
     // Every adversary × invariant on pp, each as expected; a cell's replay file exists.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { command } from '../../cli/commands/evidence.js';
+import { AMD_ARK_SPKI_SHA256 } from '../../protocol/attestation/chain.js';
 import { runCommand } from '../helpers/cli.js';
 import { describeVectors, readVector, vectorPath } from '../helpers/vectors.js';
 
@@ -16,6 +17,7 @@ interface JsonLine {
   file: string;
   ok: boolean;
   code: string | null;
+  root: { name: string | null; spki_sha256: string; amd: boolean; pinned_by: string } | null;
   fields: Record<string, string | number> | null;
 }
 
@@ -25,21 +27,25 @@ describeVectors('pph evidence verify', () => {
   const milan = ['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', sev('go-sev-guest', 'vcek-milan.der')];
   const vlek = ['verify', '--chain', sev('trustee', 'milan_ask_ark_asvk.pem'), '--vlek', sev('trustee', 'test-vlek-milan.der')];
 
-  it('go-sev-guest report with its VCEK: exit 0, one readable line', async () => {
-    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin')]);
+  it('go-sev-guest report (POLICY 0xb0000, DEBUG allowed): refused as debug by default; --allow-debug → exit 0, one readable line', async () => {
+    const strict = await run([...milan, '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin')]);
+    expect(strict.code).toBe(1);
+    expect(strict.out[0]).toMatch(/attestation\.bin: REJECTED \[debug\]/);
+    const r = await run([...milan, '--allow-debug', '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin')]);
     expect(r.code).toBe(0);
     expect(r.out).toHaveLength(1);
     expect(r.out[0]).toMatch(/attestation\.bin: OK v2 vmpl 0 policy 0xb0000 tcb 0200000000000544 measurement b07af962/);
   });
 
   it('--json prints the fields of expected.json, with code null', async () => {
-    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', '--json', sev('go-sev-guest', 'attestation.bin')]);
+    const r = await run([...milan, '--allow-debug', '--at', '2026-07-01T00:00:00Z', '--json', sev('go-sev-guest', 'attestation.bin')]);
     expect(r.code).toBe(0);
     const line = JSON.parse(r.out[0]!) as JsonLine;
     expect(line).toEqual({
       file: sev('go-sev-guest', 'attestation.bin'),
       ok: true,
       code: null,
+      root: { name: 'ARK-Milan', spki_sha256: AMD_ARK_SPKI_SHA256.Milan, amd: true, pinned_by: 'amd-arks' },
       fields: {
         version: 2,
         policy: '0xb0000',
@@ -57,10 +63,12 @@ describeVectors('pph evidence verify', () => {
     expect(r.code).toBe(0);
   });
 
-  it('VLEK: --at inside its window → 0; without --at (now, after 2025-12-10) → 1 expired', async () => {
+  it('VLEK (a VMPL 1 report): refused as vmpl by default; --vmpl 1 and --at inside its window → 0; without --at (now, after 2025-12-10) → 1 expired', async () => {
     const report = sev('trustee', 'test-vlek-report-milan.bin');
-    expect((await run([...vlek, '--at', '2025-06-01T00:00:00Z', report])).code).toBe(0);
-    const now = await run([...vlek, '--json', report]);
+    const strict = await run([...vlek, '--json', '--at', '2025-06-01T00:00:00Z', report]);
+    expect([strict.code, (JSON.parse(strict.out[0]!) as JsonLine).code]).toEqual([1, 'vmpl']);
+    expect((await run([...vlek, '--vmpl', '1', '--at', '2025-06-01T00:00:00Z', report])).code).toBe(0);
+    const now = await run([...vlek, '--vmpl', '1', '--json', report]);
     expect(now.code).toBe(1);
     expect((JSON.parse(now.out[0]!) as JsonLine).code).toBe('expired');
   });
@@ -70,12 +78,12 @@ describeVectors('pph evidence verify', () => {
     bytes[0x90]! ^= 1;
     const tampered = join(tmp, 'tampered.bin');
     writeFileSync(tampered, bytes);
-    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', '--json', sev('go-sev-guest', 'attestation.bin'), tampered]);
+    const r = await run([...milan, '--allow-debug', '--at', '2026-07-01T00:00:00Z', '--json', sev('go-sev-guest', 'attestation.bin'), tampered]);
     expect(r.code).toBe(1);
     const lines = r.out.map((l) => JSON.parse(l) as JsonLine);
     expect(lines.map((l) => [l.ok, l.code])).toEqual([[true, null], [false, 'signature']]);
     expect(lines[1]!.fields!.version).toBe(2);
-    const human = await run([...milan, '--at', '2026-07-01T00:00:00Z', tampered]);
+    const human = await run([...milan, '--allow-debug', '--at', '2026-07-01T00:00:00Z', tampered]);
     expect(human.out[0]).toMatch(/tampered\.bin: REJECTED \[signature\]/);
   });
 
@@ -95,13 +103,33 @@ describeVectors('pph evidence verify', () => {
 
   it('a missing report file → 2 naming the file (the other reports are still checked)', async () => {
     const missing = join(tmp, 'does-not-exist.bin');
-    const r = await run([...milan, '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin'), missing]);
+    const r = await run([...milan, '--allow-debug', '--at', '2026-07-01T00:00:00Z', sev('go-sev-guest', 'attestation.bin'), missing]);
     expect(r.code).toBe(2);
     expect(r.out).toHaveLength(1);
     expect(r.err.join('\n')).toContain(missing);
   });
 
-  it('bad usage → 2: no subcommand, no chain, both or neither key, no report, bad --at, unreadable chain or VCEK', async () => {
+  it('a VCEK or chain that does not parse is a rejection (exit 1 with a code), not usage', async () => {
+    const report = sev('go-sev-guest', 'attestation.bin');
+    const garbage = join(tmp, 'garbage.pem');
+    writeFileSync(garbage, 'not a certificate\n');
+    const cases: [string[], string][] = [
+      [['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', report], 'vcek-parse'],
+      [['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', garbage], 'vcek-parse'],
+      [['verify', '--chain', garbage, '--vcek', sev('go-sev-guest', 'vcek-milan.der')], 'chain-parse'],
+      [['verify', '--chain', sev('go-sev-guest', 'vcek-milan.der'), '--vcek', sev('go-sev-guest', 'vcek-milan.der')], 'chain'],
+      [['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vlek', sev('go-sev-guest', 'vcek-milan.der')], 'chain'],
+    ];
+    for (const [argv, code] of cases) {
+      const r = await run([...argv, '--allow-debug', '--at', '2026-07-01T00:00:00Z', '--json', report]);
+      expect(r.code, argv.join(' ')).toBe(1);
+      const line = JSON.parse(r.out[0]!) as JsonLine;
+      expect([line.ok, line.code], argv.join(' ')).toEqual([false, code]);
+      expect(line.fields!.version).toBe(2);
+    }
+  });
+
+  it('bad usage → 2: no subcommand, no chain, both or neither key, no report, bad --at, bad policy flags, unreadable chain, VCEK or CRL', async () => {
     const report = sev('go-sev-guest', 'attestation.bin');
     const cases: string[][] = [
       [],
@@ -114,8 +142,22 @@ describeVectors('pph evidence verify', () => {
       [...milan, '--at', '2026-13-01T00:00:00Z', report],
       [...milan, '--unknown', report],
       ['verify', '--chain', join(tmp, 'nope.pem'), '--vcek', sev('go-sev-guest', 'vcek-milan.der'), report],
-      ['verify', '--chain', sev('go-sev-guest', 'vcek-milan.der'), '--vcek', sev('go-sev-guest', 'vcek-milan.der'), report],
-      ['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', report, report],
+      ['verify', '--chain', sev('go-sev-guest', 'ask_ark_milan.pem'), '--vcek', join(tmp, 'nope.der'), report],
+      [...milan, '--crl', join(tmp, 'nope.crl'), report],
+      [...milan, '--pin-root', join(tmp, 'nope-root.pem'), report],
+      [...milan, '--pin-root', report, report],
+      [...milan, '--vmpl', '4', report],
+      [...milan, '--vmpl', 'x', report],
+      [...milan, '--min-tcb', 'bl=256', report],
+      [...milan, '--min-tcb', 'xyz=1', report],
+      [...milan, '--min-tcb', 'bl=1,bl=2', report],
+      [...milan, '--measurement', 'ab', report],
+      [...milan, '--report-data', '00'.repeat(63), report],
+      [...milan, '--host-data', 'zz', report],
+      [...milan, '--id-key-digest', '00'.repeat(47), report],
+      [...milan, '--author-key-digest', '00'.repeat(49), report],
+      [...milan, '--at', '2030-02-30T00:00:00Z', report],
+      [...milan, '--at', '2030-01-01T24:00:00Z', report],
     ];
     for (const argv of cases) expect((await run(argv)).code, argv.join(' ')).toBe(2);
     const unreadableChain = await run(cases[9]!);

@@ -6,7 +6,7 @@ import { command } from '../../cli/commands/ohttp.js';
 import { memoryIo } from '../../cli/io.js';
 import { decodeRequest, encodeRequest } from '../../protocol/bhttp.js';
 import { fromHex, toHex, utf8 } from '../../protocol/bytes.js';
-import { decapsulateRequest, gatewayKeyFromSecret, parseKeyConfig } from '../../protocol/ohttp.js';
+import { decapsulateRequest, encodeKeyConfig, gatewayKeyFromSecret, parseKeyConfig } from '../../protocol/ohttp.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
 
 interface AppendixA {
@@ -54,7 +54,34 @@ describeVectors('pph ohttp (RFC 9458 Appendix A)', () => {
     const r = await run(...decapsulateArgs, '--request', v.encapsulated_request, '--json');
     expect(r.code).toBe(0);
     expect(r.stdout).toHaveLength(1);
-    expect(JSON.parse(r.stdout[0]!)).toEqual({ method: 'GET', scheme: 'https', authority: 'example.com', path: '/', headers: [], body: '' });
+    expect(JSON.parse(r.stdout[0]!)).toEqual({ method: 'GET', scheme: 'https', authority: 'example.com', path: '/', headers: [], body: '', trailers: [] });
+  });
+
+  it('decapsulate --json includes the BHTTP trailers, as the text rendering does (RFC 9292 §3.6)', async () => {
+    const bhttp = encodeRequest({
+      method: 'POST',
+      scheme: 'https',
+      authority: 'gw.example',
+      path: '/v1',
+      headers: [['content-type', 'text/plain']],
+      body: utf8('x'),
+      trailers: [['x-checksum', 'abc'], ['x-done', '1']],
+    });
+    const enc = await run('encapsulate', '--key-config', v.key_config, '--bhttp', toHex(bhttp), '--seed', '5');
+    const json = await run(...decapsulateArgs, '--request', enc.stdout[0]!, '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout[0]!).trailers).toEqual([['x-checksum', 'abc'], ['x-done', '1']]);
+    const text = await run(...decapsulateArgs, '--request', enc.stdout[0]!);
+    expect(text.stdout.slice(-3)).toEqual(['# trailers', 'x-checksum: abc', 'x-done: 1']);
+  });
+
+  it('decapsulate refuses a --secret-key whose public key is not the one --key-config advertises (exit 2)', async () => {
+    const other = gatewayKeyFromSecret(1, fromHex('22'.repeat(32)));
+    const sameIdOtherKey = toHex(encodeKeyConfig({ ...parseKeyConfig(fromHex(v.key_config)), publicKey: other.config.publicKey }));
+    const r = await run('decapsulate', '--secret-key', v.server_private_key_skR, '--key-config', sameIdOtherKey, '--request', v.encapsulated_request);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('UsageError');
+    expect(r.stdout).toEqual([]);
   });
 
   it('decapsulate prints an HTTP/1.1-like rendering', async () => {
@@ -87,7 +114,8 @@ describeVectors('pph ohttp (RFC 9458 Appendix A)', () => {
     const otherKey = '11'.repeat(32);
     const cases: [string[], string][] = [
       [[...decapsulateArgs, '--request', toHex(flipped)], 'OhttpDecapsulationError [open]'],
-      [['decapsulate', '--secret-key', otherKey, '--key-config', v.key_config, '--request', v.encapsulated_request], 'OhttpDecapsulationError [open]'],
+      // The secret key of another key pair than --key-config's: refused before decryption (docs/leniencies.md).
+      [['decapsulate', '--secret-key', otherKey, '--key-config', v.key_config, '--request', v.encapsulated_request], 'UsageError'],
       [[...decapsulateArgs, '--request', v.encapsulated_request.slice(0, 40)], 'OhttpDecapsulationError [truncated]'],
       [[...decapsulateArgs, '--request', '02' + v.encapsulated_request.slice(2)], 'OhttpDecapsulationError [key-id]'],
       [['decapsulate', '--secret-key', v.server_private_key_skR, '--key-config', v.key_config.slice(0, 20), '--request', v.encapsulated_request], 'OhttpKeyConfigError [truncated]'],

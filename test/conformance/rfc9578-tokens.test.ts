@@ -3,7 +3,10 @@
  * (blind RSA 2048, two implementations). Randomness (nonce, blind, salt) is injected with FixedRng.
  */
 import { expect, it } from 'vitest';
-import { fromHex, toHex } from '../../protocol/bytes.js';
+import { p384_hasher } from '@noble/curves/nist.js';
+import { concat, fromHex, i2osp, toHex, utf8 } from '../../protocol/bytes.js';
+import { TokenError } from '../../protocol/errors.js';
+import { sha384 } from '../../protocol/tokens/hash.js';
 import { challengeDigest } from '../../protocol/tokens/challenge.js';
 import { encodeToken, parseToken, tokenAuthenticatorInput } from '../../protocol/tokens/token.js';
 import { encodeTokenRequest, parseTokenRequest } from '../../protocol/tokens/token-request.js';
@@ -79,6 +82,26 @@ describeVectors('RFC 9578 App. A.1: issuance type 0x0001, VOPRF(P-384, SHA-384)'
       // Cross-implementation: our Evaluate (voprf-p384.ts) against the Go issuer's output via noble's Finalize.
       expect(toHex(evaluate(key.secretKey, tokenAuthenticatorInput(token)))).toBe(toHex(token.authenticator));
       expect(type1.verifyToken(token, key)).toBe(true);
+    });
+
+    it(`vector ${i}: the authenticator of the negated element is refused (one Finalize output, RFC 9497 §3.3.2)`, () => {
+      const token = parseToken(fromHex(v.token));
+      const input = tokenAuthenticatorInput(token);
+      const dst = concat(utf8('HashToGroup-OPRFV1-'), Uint8Array.of(0x01), utf8('-P384-SHA384'));
+      const element = p384_hasher.hashToCurve(input, { DST: dst }).multiply(BigInt('0x' + v.skS));
+      const negated = element.negate().toBytes(true);
+      const forged = sha384(i2osp(input.length, 2), input, i2osp(negated.length, 2), negated, utf8('Finalize'));
+      expect(toHex(forged)).not.toBe(toHex(token.authenticator));
+      const err = (() => {
+        try {
+          type1.checkToken({ ...token, authenticator: forged }, key);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(TokenError);
+      expect((err as TokenError).code).toBe('verify');
     });
   });
 });

@@ -78,9 +78,10 @@ describeVectors('SEV-SNP verification of real evidence (sev-snp/expected.json)',
     it('is valid inside its validity window', () => {
       expect(outcome(vlekReport, { chain: chains.milanAsvk, vlek, atMs: VLEK_AT_MS })).toBe('valid');
     });
-    it('is expired after 2025-12-10 (e.g. 2026-11-25)', () => {
+    it('is expired after 2025-12-10 (e.g. 2026-11-25), not yet valid before 2024-12-10T22:14:21Z', () => {
       expect(outcome(vlekReport, { chain: chains.milanAsvk, vlek, atMs: AFTER_VLEK_MS })).toBe('expired');
-      expect(outcome(vlekReport, { chain: chains.milanAsvk, vlek, atMs: Date.UTC(2024, 11, 10, 22, 14, 20) })).toBe('expired');
+      expect(outcome(vlekReport, { chain: chains.milanAsvk, vlek, atMs: Date.UTC(2024, 11, 10, 22, 14, 20) })).toBe('not-yet-valid');
+      expect(outcome(vlekReport, { chain: chains.milanAsvk, vlek, atMs: Date.UTC(2024, 11, 10, 22, 14, 21) })).toBe('valid');
       expect(outcome(vlekReport, { chain: chains.milanAsvk, vlek, atMs: Date.UTC(2025, 11, 10, 22, 14, 21) })).toBe('valid');
     });
     it('fails as chain when checked against a chain without the ASVK', () => {
@@ -137,12 +138,12 @@ describeVectors('SEV-SNP verification of real evidence (sev-snp/expected.json)',
     it('trustee: flip byte 42 → signature', () => {
       expect(outcome(flip(trustee, 42, 0x01), trusteeInput)).toBe('signature');
     });
-    it('trustee: bump byte 384 (REPORTED_TCB.bootloader) → signature, and tcb when the TCB is checked alone', () => {
+    it('trustee: bump byte 384 (REPORTED_TCB.bootloader) → signature, and vcek-tcb when the TCB is checked alone', () => {
       const bumped = trustee.slice();
       bumped[384]! += 1;
       expect(outcome(bumped, trusteeInput)).toBe('signature');
       // trustee's verify_report_tcb checks the TCB without the signature: so do we, by skipping it.
-      expect(outcome(bumped, { ...trusteeInput, skip: { signature: true } })).toBe('tcb');
+      expect(outcome(bumped, { ...trusteeInput, skip: { signature: true } })).toBe('vcek-tcb');
     });
     it('virtee: xor 0x80 into byte 21 of the report → signature', () => {
       const input = { chain: chains.milan, vcek: bytes('virtee/vcek_milan.der'), atMs: AT_MS };
@@ -157,7 +158,8 @@ describeVectors('SEV-SNP verification of real evidence (sev-snp/expected.json)',
   describe('policy, TCB minimum and roots on real reports', () => {
     it('go-sev-guest has POLICY 0xb0000 (DEBUG allowed): the baseline client policy rejects it', () => {
       const input = { chain: chains.milan, vcek: bytes('go-sev-guest/vcek-milan.der'), atMs: AT_MS };
-      expect(outcome(report('go-sev-guest/attestation.bin'), { ...input, policy: BASELINE_POLICY })).toBe('policy');
+      expect(outcome(report('go-sev-guest/attestation.bin'), { ...input, policy: BASELINE_POLICY })).toBe('debug');
+      expect(outcome(report('go-sev-guest/attestation.bin'), { ...input, policy: { ...BASELINE_POLICY, allowDebug: true } })).toBe('valid');
       expect(outcome(report('virtee/report_milan.hex'), { ...input, vcek: bytes('virtee/vcek_milan.der'), policy: BASELINE_POLICY })).toBe('valid');
     });
     it('dstack is OutOfDate: a minimum of snp 0x18 rejects it as tcb', () => {
@@ -166,9 +168,9 @@ describeVectors('SEV-SNP verification of real evidence (sev-snp/expected.json)',
       expect(outcome(dstack, { ...input, policy: { minTcb: { bootloader: 4, tee: 0, snp: 0x18, microcode: 0xd5 } } })).toBe('tcb');
       expect(outcome(dstack, { ...input, policy: { minTcb: { bootloader: 4, tee: 0, snp: 0x17, microcode: 0xd5 } } })).toBe('valid');
     });
-    it('dstack is not valid before its VCEK was issued (2026-06-17)', () => {
+    it('dstack is not valid before its VCEK was issued (2026-06-17): not-yet-valid, not expired', () => {
       const input = { chain: chains.milan, vcek: bytes('dstack/sev_snp_vcek.pem'), atMs: Date.UTC(2026, 5, 1) };
-      expect(outcome(report('dstack/sev_snp_report_milan_2026-06-17.bin'), input)).toBe('expired');
+      expect(outcome(report('dstack/sev_snp_report_milan_2026-06-17.bin'), input)).toBe('not-yet-valid');
     });
     it('a Milan VCEK under the Genoa chain → chain', () => {
       expect(outcome(report('go-sev-guest/attestation.bin'), { chain: chains.genoa, vcek: bytes('go-sev-guest/vcek-milan.der'), atMs: AT_MS })).toBe('chain');

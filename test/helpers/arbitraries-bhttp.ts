@@ -1,7 +1,7 @@
 /**
  * fast-check arbitraries for Binary HTTP (RFC 9292) messages that protocol/bhttp.ts accepts:
- * lowercase token field names, RFC 9113 §8.2.1 field values (any byte but NUL/CR/LF, no
- * surrounding whitespace, latin1 bytes 0x80..0xff included), pseudo-fields first and only in
+ * lowercase token field names, RFC 9110 §5.5 field values (no CTL but HTAB, no surrounding
+ * whitespace, latin1 bytes 0x80..0xff included), pseudo-fields first and only in
  * header sections, http(s) paths starting with "/" (with query strings), 1xx interim responses.
  *
  * Reuse: `fc.assert(fc.property(arbBhttpRequest(), (req) => ...), { seed, numRuns })`.
@@ -24,10 +24,10 @@ function stringOf(chars: string, minLength: number, maxLength: number): fc.Arbit
   return fc.string({ unit: fc.constantFrom(...chars.split('')), minLength, maxLength });
 }
 
-/** Any byte a field value may hold (RFC 9113 §8.2.1: not NUL, LF or CR). */
+/** Any byte a field value may hold (RFC 9110 §5.5: VCHAR, obs-text, SP, HTAB; no other CTL). */
 const valueByte = fc
-  .integer({ min: 1, max: 255 })
-  .filter((c) => c !== 0x0a && c !== 0x0d)
+  .integer({ min: 0x09, max: 255 })
+  .filter((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f))
   .map((c) => String.fromCharCode(c));
 
 /** Visible US-ASCII, the alphabet of URIs (RFC 3986 §2). */
@@ -99,26 +99,34 @@ export function arbBhttpRequest(): fc.Arbitrary<BhttpRequest> {
       trailers: arbTrailerSection,
     })
     .map((r) => {
-      // RFC 9113 §8.3.1: an http(s) :path is "*" or starts with "/".
+      // RFC 9113 §8.5: only a CONNECT omits :scheme, and then :path too.
+      if (r.scheme === '') return { ...r, method: 'CONNECT', path: '' };
+      // RFC 9113 §8.3.1: an http(s) :path is "*" or starts with "/"; no fragment; no userinfo.
       const web = r.scheme.toLowerCase() === 'http' || r.scheme.toLowerCase() === 'https';
-      const path = web && r.path !== '*' && !r.path.startsWith('/') ? `/${r.path}` : r.path;
-      return { ...r, path };
+      const bare = r.path.replaceAll('#', '');
+      const path = web && bare !== '*' && !bare.startsWith('/') ? `/${bare}` : bare;
+      const authority = web ? r.authority.replaceAll('@', '') : r.authority;
+      return { ...r, path, authority };
     });
 }
 
 const arbInformational: fc.Arbitrary<BhttpInformational> = fc.record({
-  status: fc.integer({ min: 100, max: 199 }),
+  // RFC 9110 §15.2.2 / RFC 9113 §8.6: no 101 in a binary message.
+  status: fc.integer({ min: 100, max: 199 }).filter((s) => s !== 101),
   headers: arbHeaderSection,
 });
 
 export function arbBhttpResponse(): fc.Arbitrary<BhttpResponse> {
-  return fc.record({
-    informational: fc.array(arbInformational, { maxLength: 3 }),
-    status: fc.integer({ min: 200, max: 599 }),
-    headers: arbHeaderSection,
-    body: arbBody,
-    trailers: arbTrailerSection,
-  });
+  return fc
+    .record({
+      informational: fc.array(arbInformational, { maxLength: 3 }),
+      status: fc.integer({ min: 200, max: 599 }),
+      headers: arbHeaderSection,
+      body: arbBody,
+      trailers: arbTrailerSection,
+    })
+    // RFC 9110 §15.3.5, §15.4.5: a 204 or 304 carries no content and no trailers.
+    .map((r) => (r.status === 204 || r.status === 304 ? { ...r, body: new Uint8Array(0), trailers: [] } : r));
 }
 
 /** Encode options for a body of `bodyBytes`: framing, padding, truncation, content chunking. */

@@ -36,11 +36,10 @@ describe('attestation', () => {
       const [, user, node, id] = m!;
       expect(node).toBe('enclave-1');
       expect(requestOf(d.view, requestNamed(p.why)).user).toBe(user);
-      // The event is the client's own verification of that request's evidence.
+      // The event is the observer's fact about that client's acceptance of the request's evidence.
       const e = d.trace[p.event]!;
       expect(e.party).toBe(user);
-      expect(e.what).toBe(`evidence for ${id}`);
-      expect(e.data?.ok).toBe(true);
+      expect(e.data).toMatchObject({ fact: 'evidence-accepted', requestId: id, node, measurementLogged: false });
     }
   });
 });

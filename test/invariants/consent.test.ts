@@ -1,15 +1,12 @@
 /**
  * `consent` (PROTOCOL.md): no message of an opted-out feature or an excluded chat leaves the
  * device. User client-1 opted out. With the planted bug `ignoreConsent` its chats are sent and
- * opened by an enclave, yet the verdict holds: the check scans `enclavePlaintexts`, whose buffers
- * the enclave's erase has zeroed by the end of the run (see the BUG test). The checker's ability
- * to fail is shown on a view that carries the plaintext the simulator should have kept.
+ * opened by an enclave: the observer scanned the opened bytes when the enclave got them (a fact
+ * in the trace), so erasing them later cannot hide it. Hand-made traces add facts.
  */
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../protocol/bytes.js';
 import { INVARIANTS } from '../../model/invariants/index.js';
-import type { WorldView } from '../../model/world-view.js';
-import { expectHolds, expectProofInTrace, expectViolated, once, run, smallWorld } from './small-world.js';
+import { expectHolds, expectProofInTrace, expectViolated, fact, once, run, smallWorld, withFacts } from './small-world.js';
 
 const optedOut = { world: { excludedChats: 1, optedOutUsers: 1, requests: 8 } } as const;
 const benign = once(() => run(smallWorld('consent-benign', optedOut)));
@@ -35,7 +32,7 @@ describe('consent', () => {
     expect(v.measures?.blockedRequests).toBe(4);
     expect(blocked.every((r) => r.user === 'client-1' && r.blocked === 'opted-out' && r.sentCount === 0)).toBe(true);
     expect(d.trace.filter((e) => e.kind === 'consent').length).toBe(4);
-    expect(d.view.blockedCanaries.length).toBeGreaterThan(0);
+    expect(d.view.blockedChats.length).toBeGreaterThan(0);
   });
 
   it('is violated with bugs.ignoreConsent: the opted-out chats reach the enclave (regression: the view once kept a buffer that erase zeroed)', () => {
@@ -44,31 +41,32 @@ describe('consent', () => {
     for (const p of v.proof) expect(p.why).toMatch(/^a message of chat-(1|3) reached enclave-\d+$/);
   });
 
-  it('is violated on the ignoreConsent run once the view keeps what the enclave opened (hand-made)', () => {
+  it('is violated on a hand-made trace where a host holds a message of a blocked chat', () => {
+    const d = benign();
+    const chat = d.view.blockedChats[0]!;
+    const trace = withFacts(d.trace, [{ party: 'host-0', fact: fact('holds', { source: 'log', msg: null, of: null, fromUser: null, req: [], chat: [chat], who: [], sha: '00', bytes: 40 }) }]);
+    const v = INVARIANTS.consent.check(trace);
+    expect(v.holds).toBe(false);
+    expectProofInTrace(v.proof, trace);
+    expect(v.proof).toEqual([{ event: trace.length - 1, why: `a message of ${chat} reached host-0` }]);
+  });
+
+  it('the ignoreConsent run: every opted-out request the bug sent was opened by an enclave, and the proof names it', () => {
     const d = ignored();
     const sent = leaked(d);
     expect(sent.length).toBeGreaterThan(0); // the bug is live: opted-out chats left the device
-    expect(d.view.enclavePlaintexts.some((p) => p.bytes.some((b) => b !== 0))).toBe(true); // erase no longer zeroes what the view keeps
-    const { request, opened } = sent[0]!;
-    const canary = d.view.blockedCanaries.find((b) => b.chatId === request.chatId)!.canary;
-    const view: WorldView = {
-      ...d.view,
-      enclavePlaintexts: [...d.view.enclavePlaintexts, { node: opened.party, bytes: utf8(JSON.stringify({ requestId: request.requestId, messages: [{ text: `see ${canary}` }] })), event: opened.i }],
-    };
-    const v = INVARIANTS.consent.check(d.trace, view);
-    expect(v.holds).toBe(false);
-    expectProofInTrace(v.proof, d.trace);
-    expect(v.proof).toContainEqual({ event: opened.i, why: `a message of ${request.chatId} reached ${opened.party}` });
+    const v = d.result.verdicts.consent!;
+    for (const { request } of sent) expect(v.proof.some((p) => p.why.startsWith(`${request.requestId} (`) || p.why.includes(request.chatId))).toBe(true);
   });
 
-  it('is violated on a hand-made view where a request the device blocked was still sent', () => {
+  it('is violated on a hand-made trace where a request the device blocked was still sent', () => {
     const d = benign();
     const r = d.view.requests.find((x) => x.blocked === null && x.sentCount > 0)!;
-    const view: WorldView = { ...d.view, requests: d.view.requests.map((x) => (x === r ? { ...x, blocked: 'excluded' as const } : x)) };
-    const v = INVARIANTS.consent.check(d.trace, view);
+    const trace = withFacts(d.trace, [{ party: r.user, fact: fact('request-blocked', { requestId: r.requestId, reason: 'excluded' }) }]);
+    const v = INVARIANTS.consent.check(trace);
     expect(v.holds).toBe(false);
-    expectProofInTrace(v.proof, d.trace);
+    expectProofInTrace(v.proof, trace);
     expect(v.proof).toEqual([{ event: r.sealedTo[0]!.event, why: `${r.requestId} (excluded) left the device` }]);
-    expect(d.trace[r.sealedTo[0]!.event]).toMatchObject({ kind: 'send', party: r.user, what: 'ohttp-req' });
+    expect(trace[r.sealedTo[0]!.event]).toMatchObject({ kind: 'fact', party: r.user, data: { fact: 'sealed-to', requestId: r.requestId } });
   });
 });

@@ -27,7 +27,7 @@ describe('forward-secrecy', () => {
       const m = /^seized (enclave-\d+) key opens recorded traffic of (req-\d+)$/.exec(p.why);
       expect(m, p.why).not.toBeNull();
       expect(nodeOf(d.view, requestNamed(p.why))).toBe(m![1]);
-      expect(d.trace[p.event]!.kind).toBe('deliver');
+      expect(d.trace[p.event]).toMatchObject({ kind: 'fact', party: 'later', data: { fact: 'seized-open' } });
     }
     expect(v.measures?.violations).toBe(2 * d.result.stats.ok); // each request recorded twice: relay→gateway, gateway→node
   });

@@ -36,12 +36,12 @@ describe('freshness', () => {
       if (token) {
         const same = d.view.tokens.filter((t) => t.tokenId.startsWith(token[1]!) && t.requestId === id);
         expect(same.length).toBeGreaterThanOrEqual(2);
-        expect(d.trace[p.event]!).toMatchObject({ kind: 'send', party: 'gateway', what: 'inner-req' });
+        expect(d.trace[p.event]!).toMatchObject({ kind: 'fact', party: 'gateway', data: { fact: 'token-served', requestId: id } });
       } else {
         const opened = d.view.enclaveOpened.filter((o) => o.requestId === id && o.node === replay![2]);
         expect(opened.length).toBeGreaterThanOrEqual(2);
         expect(new Set(opened.map((o) => o.ciphertext)).size).toBeLessThan(opened.length);
-        expect(d.trace[p.event]!).toMatchObject({ party: replay![2], what: `opened ${id}` });
+        expect(d.trace[p.event]!).toMatchObject({ kind: 'fact', party: replay![2], data: { fact: 'enclave-opened', requestId: id } });
       }
     }
     expect(v.proof.some((p) => p.why.startsWith('token '))).toBe(true);

@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { INVARIANTS } from '../../model/invariants/index.js';
-import type { WorldView } from '../../model/world-view.js';
-import { expectHolds, expectProofInTrace, expectViolated, once, run, smallWorld } from './small-world.js';
+import { expectHolds, expectProofInTrace, expectViolated, fact, once, run, smallWorld, withFacts, withoutFacts } from './small-world.js';
 
 const lossy = { network: { loss: 0.15, requestTimeoutMs: 1000, retries: 3 } } as const;
 const benign = once(() => run(smallWorld('live-lossy', lossy)));
@@ -23,27 +22,23 @@ describe('liveness', () => {
     expect(v.measures?.errors).toBeGreaterThan(0);
   });
 
-  it('is violated on a hand-made view where one request never ended', () => {
+  it('is violated on a hand-made trace where one request never ended', () => {
     const d = benign();
     const lost = d.view.requests[2]!;
-    const view: WorldView = {
-      ...d.view,
-      requests: d.view.requests.map((r) => (r === lost ? { ...r, outcome: null, code: null, endedAtMs: null } : r)),
-    };
-    const v = INVARIANTS.liveness.check(d.trace, view);
+    const trace = withoutFacts(d.trace, (e) => e.data?.fact === 'request-ended' && e.data.requestId === lost.requestId);
+    const v = INVARIANTS.liveness.check(trace);
     expect(v.holds).toBe(false);
-    expectProofInTrace(v.proof, d.trace);
+    expectProofInTrace(v.proof, trace);
     expect(v.proof).toEqual([{ event: d.trace.length - 1, why: `${lost.requestId} never ended (no response, no error)` }]);
     expect(d.trace[d.trace.length - 1]!.kind).toBe('end');
   });
 
   it('a request kept on the device by consent needs no ending (hand-made)', () => {
     const d = benign();
-    const view: WorldView = {
-      ...d.view,
-      requests: d.view.requests.map((r, i) => (i === 0 ? { ...r, blocked: 'opted-out' as const, outcome: null, code: null, endedAtMs: null } : r)),
-    };
-    expect(INVARIANTS.liveness.check(d.trace, view).holds).toBe(true);
+    const first = d.view.requests[0]!;
+    const dropped = withoutFacts(d.trace, (e) => e.data?.fact === 'request-ended' && e.data.requestId === first.requestId);
+    const trace = withFacts(dropped, [{ party: first.user, fact: fact('request-blocked', { requestId: first.requestId, reason: 'opted-out' }) }]);
+    expect(INVARIANTS.liveness.check(trace).holds).toBe(true);
   });
 
   it('is violated with bugs.noClientTimeouts and loss: a lost message leaves its request unfinished', () => {

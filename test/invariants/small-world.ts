@@ -11,6 +11,7 @@ import type { Ablation } from '../../model/profile.js';
 import type { InvariantId } from '../../model/invariant-ids.js';
 import type { ProofEvent } from '../../model/invariants/index.js';
 import type { RequestRecord, WorldView } from '../../model/world-view.js';
+import type { Fact, FactData, FactName } from '../../model/facts.js';
 
 /** Every run here uses this seed: a failure replays exactly. */
 export const SEED = 1;
@@ -98,4 +99,22 @@ export function nodeOf(view: WorldView, id: string): string {
   const r = view.routing.find((x) => x.requestId === id);
   expect(r, `request ${id} was never routed`).toBeDefined();
   return r!.node;
+}
+
+/** A hand-made trace: `trace` with fact events appended (each gets the next index). */
+export function withFacts(trace: readonly TraceEvent[], facts: { party: string; fact: Fact }[]): TraceEvent[] {
+  const out = [...trace];
+  const t = trace.length ? trace[trace.length - 1]!.t : 0;
+  for (const f of facts) out.push({ i: out.length, t, kind: 'fact', party: f.party, what: 'hand-made', data: f.fact as unknown as TraceEvent['data'] });
+  return out;
+}
+
+/** One fact, typed. */
+export function fact<K extends FactName>(name: K, data: FactData[K]): Fact {
+  return { fact: name, ...data } as Fact;
+}
+
+/** A hand-made trace: the fact events matching `drop` replaced by a neutral log event (indices unchanged). */
+export function withoutFacts(trace: readonly TraceEvent[], drop: (e: TraceEvent) => boolean): TraceEvent[] {
+  return trace.map((e) => (e.kind === 'fact' && drop(e) ? { i: e.i, t: e.t, kind: 'log' as const, party: e.party, what: 'fact removed by the test' } : e));
 }

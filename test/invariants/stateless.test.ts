@@ -23,7 +23,7 @@ describe('stateless', () => {
     const v = expectViolated(d, 'stateless');
     expect(d.trace.some((e) => e.kind === 'erase')).toBe(false);
     for (const p of v.proof) {
-      const m = /^(enclave-\d+) still holds (\d+) value\(s\) of ended requests after (req-\d+)$/.exec(p.why);
+      const m = /^(enclave-\d+) still holds (\d+) value\(s\) of ended requests after (req-\d+): .+$/.exec(p.why);
       expect(m, p.why).not.toBeNull();
       const id = requestNamed(p.why);
       expect(nodeOf(d.view, id)).toBe(m![1]);
@@ -31,9 +31,11 @@ describe('stateless', () => {
       expect(snap?.requestId).toBe(id);
       expect(snap?.leftover.length).toBe(Number(m![2]));
     }
-    // The leftovers are the request itself: its canary is still in enclave memory.
+    // The leftovers are the request itself: its plaintext in TEE memory, its HPKE context, its response key.
     const first = d.view.enclaveSnapshots.find((s) => s.leftover.length > 0)!;
-    const canary = d.view.requests.find((r) => r.requestId === first.requestId)!.canary;
-    expect(first.leftover.some((b) => Buffer.from(b).toString('latin1').includes(canary))).toBe(true);
+    const fields = first.leftover.filter((l) => l.requestId === first.requestId).map((l) => l.field);
+    expect(fields.some((f) => f.startsWith('tee.memory.requests') && f.endsWith('.get(plaintext)'))).toBe(true);
+    expect(fields.some((f) => f.startsWith('contexts.get('))).toBe(true);
+    expect(fields.some((f) => f.endsWith('.get(response-key)'))).toBe(true);
   });
 });

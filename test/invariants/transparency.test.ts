@@ -35,7 +35,8 @@ describe('transparency', () => {
       const e = d.trace[p.event]!;
       expect(e.party).toBe(m![1]);
       expect(e.data?.node).toBe('enclave-1');
-      const id = /^evidence for (req-\d+)$/.exec(e.what)?.[1];
+      expect(e.data?.fact).toBe('evidence-accepted');
+      const id = e.data?.requestId as string | undefined;
       expect(id, e.what).toBeDefined();
       expect(requestOf(d.view, id!).user).toBe(m![1]);
       const accepted = d.view.evidence.find((x) => x.event === p.event)!;

@@ -30,7 +30,7 @@ describe('unlinkability', () => {
     const d = noRelay();
     const v = expectViolated(d, 'unlinkability');
     for (const p of v.proof) {
-      const m = /^gateway links address (client-\d+) to token [0-9a-f]{8} of (req-\d+)$/.exec(p.why);
+      const m = /^gateway links (?:the address of|an identifier of) (client-\d+)(?: in the bytes)? to the token of (req-\d+) \(message \d+\)$/.exec(p.why);
       expect(m, p.why).not.toBeNull();
       expect(requestOf(d.view, requestNamed(p.why)).user).toBe(m![1]);
     }
@@ -47,7 +47,7 @@ describe('unlinkability', () => {
     const d = run(smallWorld('unlink-relay-leaks'), { relayForwardsClientAddress: true });
     const v = expectViolated(d, 'unlinkability');
     for (const p of v.proof) {
-      const m = /^gateway links address (client-\d+) to token [0-9a-f]{8} of (req-\d+)$/.exec(p.why);
+      const m = /^gateway links (?:the address of|an identifier of) (client-\d+)(?: in the bytes)? to the token of (req-\d+) \(message \d+\)$/.exec(p.why);
       expect(m, p.why).not.toBeNull();
       expect(requestOf(d.view, requestNamed(p.why)).user).toBe(m![1]);
     }

@@ -21,6 +21,7 @@ import {
   generateGatewayKey,
   parseKeyConfig,
   parseKeyConfigList,
+  readKeyConfigList,
   type KeyConfig,
 } from '../../protocol/ohttp.js';
 import { ChaChaRng } from '../../sim/rng.js';
@@ -204,6 +205,50 @@ describe('OHTTP key configurations', () => {
     expect(() => encodeKeyConfig({ ...config, symmetricAlgorithms: [] })).toThrow(RangeError);
     expect(() => encodeKeyConfig({ ...config, kemId: 0x99 })).toThrow(RangeError);
     expect(() => encodeKeyConfig(null as never)).toThrow(TypeError);
+  });
+});
+
+describe('application/ohttp-keys with a KEM pph does not implement (RFC 9458 §3.2: discard only bad framing)', () => {
+  const x25519 = gateway.config;
+  const x25519Bytes = encodeKeyConfig(x25519);
+  /** A framed configuration of another KEM: key id, KEM id, an Npk-byte key, one (KDF, AEAD) pair. */
+  function foreign(keyId: number, kemId: number, npk: number): Uint8Array {
+    return concat(Uint8Array.of(keyId, kemId >> 8, kemId & 0xff), new Uint8Array(npk).fill(0x5a), Uint8Array.of(0, 4, 0, 1, 0, 1));
+  }
+  const framed = (c: Uint8Array) => concat(Uint8Array.of(c.length >> 8, c.length & 0xff), c);
+  const mlkem = foreign(7, 0x0041, 1184); // ML-KEM-768, Npk 1184
+  const xwing = foreign(8, 0x647a, 1216); // X-Wing, Npk 1216
+
+  it('skips ML-KEM-768 and X-Wing configurations next to an X25519 one, in any order, and keeps the X25519 one', () => {
+    for (const list of [concat(framed(mlkem), framed(x25519Bytes)), concat(framed(x25519Bytes), framed(xwing)), concat(framed(mlkem), framed(x25519Bytes), framed(xwing))]) {
+      expect(parseKeyConfigList(list)).toEqual([x25519]);
+    }
+    const { configs, skipped } = readKeyConfigList(concat(framed(mlkem), framed(x25519Bytes), framed(xwing)));
+    expect(configs).toEqual([x25519]);
+    expect(skipped).toEqual([
+      { keyId: 7, kemId: 0x0041, length: mlkem.length },
+      { keyId: 8, kemId: 0x647a, length: xwing.length },
+    ]);
+  });
+
+  it('a list of unknown KEMs only is well framed: no configuration, nothing thrown', () => {
+    expect(parseKeyConfigList(framed(mlkem))).toEqual([]);
+  });
+
+  it('still fails on framing: a truncated unknown configuration, a prefix shorter than key id + KEM id', () => {
+    const list = concat(framed(mlkem), framed(x25519Bytes));
+    expect(codeOf(() => parseKeyConfigList(list.subarray(0, 2 + mlkem.length - 1)), OhttpKeyConfigError)).toBe('truncated');
+    expect(codeOf(() => parseKeyConfigList(concat(Uint8Array.of(0, 2, 7, 0), framed(x25519Bytes))), OhttpKeyConfigError)).toBe('truncated');
+    expect(codeOf(() => parseKeyConfigList(concat(framed(mlkem), Uint8Array.of(0))), OhttpKeyConfigError)).toBe('truncated');
+  });
+
+  it('a known KEM that is malformed inside its prefix still fails the list', () => {
+    const badX25519 = concat(x25519Bytes.subarray(0, 35), Uint8Array.of(0, 0));
+    expect(codeOf(() => parseKeyConfigList(concat(framed(mlkem), framed(badX25519))), OhttpKeyConfigError)).toBe('invalid');
+  });
+
+  it('parseKeyConfig on one unknown-KEM configuration stays suite (it has no length prefix to skip by)', () => {
+    expect(codeOf(() => parseKeyConfig(mlkem), OhttpKeyConfigError)).toBe('suite');
   });
 });
 

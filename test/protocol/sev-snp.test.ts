@@ -10,6 +10,7 @@ import { fromHex } from '../../protocol/bytes.js';
 import { AttestationError, CertificateError } from '../../protocol/errors.js';
 import { parseCertificateDer } from '../../protocol/attestation/amd-cert.js';
 import { TrustStore } from '../../protocol/attestation/chain.js';
+import { parseCrl } from '../../protocol/attestation/crl.js';
 import {
   DER_MAX_DEPTH,
   DerError,
@@ -35,20 +36,13 @@ import { SevSnpVerifier, type SevSnpCheck, type SevSnpVerifyOptions } from '../.
 import { issueCertificate, p384KeyFromRng, x509Name } from '../../protocol/attestation/x509-issue.js';
 import { ChaChaRng } from '../../sim/rng.js';
 import { describeVectors, readVector } from '../helpers/vectors.js';
+import { errorCodeOf } from '../helpers/error-code.js';
 
 const AT_MS = Date.UTC(2026, 6, 1);
 const TCB = { bootloader: 3, tee: 0, snp: 8, microcode: 115 };
 
 /** The AttestationError code of `fn`, or 'valid'. Anything else fails the test. */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'valid';
-  } catch (e) {
-    if (e instanceof AttestationError) return e.code;
-    throw e;
-  }
-}
+const codeOf = (fn: () => unknown): string => errorCodeOf(AttestationError, fn);
 
 function flip(b: Uint8Array, index: number, mask: number): Uint8Array {
   const out = b.slice();
@@ -111,7 +105,7 @@ describe('simulated vendor', () => {
     expect(TrustStore.fromPem(vendor.chainPem(), { pinnedRootSpkiSha256: [vendor.rootPin] }).endorse(chipA.certDer, 'vcek').chainProblem).toBeUndefined();
   });
 
-  it('Turin: FMC TCB layout, 8-byte hwid, valid; an FMC mismatch is tcb', () => {
+  it('Turin: FMC TCB layout, 8-byte hwid, valid; an FMC mismatch is vcek-tcb', () => {
     const turin = SimulatedVendor.create(root.fork('turin-vendor'), { product: 'Turin' });
     const chip = turin.provisionChip(root.fork('turin-chip'), { ...TCB, fmc: 2 });
     const v = SevSnpVerifier.forSigner(turin.trustStore(), chip.certDer, 'vcek');
@@ -120,7 +114,7 @@ describe('simulated vendor', () => {
     expect(parseCertificateDer(chip.certDer).amd.hwid!.length).toBe(8);
     expect(codeOf(() => v.verify(report, { atMs: AT_MS }))).toBe('valid');
     const wrongFmc = chip.signReport({ reportedTcb: { ...TCB, fmc: 3 } });
-    expect(codeOf(() => v.verify(wrongFmc, { atMs: AT_MS }))).toBe('tcb');
+    expect(codeOf(() => v.verify(wrongFmc, { atMs: AT_MS }))).toBe('vcek-tcb');
   });
 
   it('VLEK: valid under the ASVK, chain under the ASK, chip id hidden', () => {
@@ -189,12 +183,14 @@ describe('SEV-SNP verifier: wrong keys, chains and times (simulated evidence)', 
     expect(codeOf(() => SevSnpVerifier.forSigner(amdPinned, chipA.certDer, 'vcek').verify(simReport, { atMs: AT_MS }))).toBe('chain');
   });
 
-  it('outside the VCEK validity → expired (before and after), inside → valid', () => {
+  it('outside the VCEK validity → not-yet-valid before, expired after, inside → valid', () => {
     const chip = vendor.provisionChip(root.fork('short-lived'), TCB, { validFromMs: Date.UTC(2024, 0, 1), validToMs: Date.UTC(2025, 0, 1) });
     const v = SevSnpVerifier.forSigner(vendor.trustStore(), chip.certDer, 'vcek');
     const report = chip.signReport();
     expect(codeOf(() => v.verify(report, { atMs: Date.UTC(2025, 0, 1, 0, 0, 1) }))).toBe('expired');
-    expect(codeOf(() => v.verify(report, { atMs: Date.UTC(2023, 11, 31) }))).toBe('expired');
+    expect(codeOf(() => v.verify(report, { atMs: Date.UTC(2023, 11, 31) }))).toBe('not-yet-valid');
+    expect(codeOf(() => v.verify(report, { atMs: Date.UTC(2024, 0, 1) }))).toBe('valid');
+    expect(codeOf(() => v.verify(report, { atMs: Date.UTC(2025, 0, 1) }))).toBe('valid');
     expect(codeOf(() => v.verify(report, { atMs: Date.UTC(2024, 6, 1) }))).toBe('valid');
     expect(() => v.verify(report, { atMs: Number.NaN })).toThrow(TypeError);
   });
@@ -219,12 +215,13 @@ describe('SEV-SNP verifier: wrong keys, chains and times (simulated evidence)', 
 });
 
 describe('SEV-SNP verifier: tcb, policy, measurement, binding (simulated evidence)', () => {
-  it('tcb: REPORTED_TCB differing from the VCEK → tcb; the report-only ablation accepts it', () => {
+  it('vcek-tcb: REPORTED_TCB differing from the VCEK → vcek-tcb; the report-only ablation accepts it', () => {
     const claimsNewer = chipA.signReport({ reportedTcb: { ...TCB, snp: 9 } });
-    expect(simVerify(claimsNewer)).toBe('tcb');
+    expect(simVerify(claimsNewer)).toBe('vcek-tcb');
     expect(simVerify(claimsNewer, { tcbSource: 'report', policy: { minTcb: { ...TCB, snp: 9 } } })).toBe('valid');
     // The real-world bug: the old VCEK (snp 8) is below the minimum; only tcbSource 'vcek' sees it.
-    expect(simVerify(claimsNewer, { tcbSource: 'vcek', policy: { minTcb: { ...TCB, snp: 9 } } })).toBe('tcb');
+    expect(simVerify(claimsNewer, { tcbSource: 'vcek', policy: { minTcb: { ...TCB, snp: 9 } } })).toBe('vcek-tcb');
+    expect(simVerify(claimsNewer, { tcbSource: 'vcek', policy: { minTcb: { ...TCB, snp: 9 } }, skip: { tcb: false } })).toBe('vcek-tcb');
   });
 
   it('tcb: below the policy minimum in any component → tcb; equal or above → valid', () => {
@@ -235,16 +232,17 @@ describe('SEV-SNP verifier: tcb, policy, measurement, binding (simulated evidenc
     expect(simVerify(simReport, { policy: { minTcb: { bootloader: 0, tee: 0, snp: 0, microcode: 0 } } })).toBe('valid');
   });
 
-  it('policy: debug, migration agent, SMT and VMPL each reached', () => {
+  it('policy: debug, migration agent, SMT and VMPL each reached, each with its own code', () => {
     const debug = chipA.signReport({ policy: 0x30000n | (1n << 19n) });
     const ma = chipA.signReport({ policy: 0x30000n | (1n << 18n) });
     const vmpl2 = chipA.signReport({ vmpl: 2 });
-    expect(simVerify(debug, { policy: { allowDebug: false } })).toBe('policy');
+    expect(simVerify(debug, { policy: { allowDebug: false } })).toBe('debug');
     expect(simVerify(debug, { policy: { allowDebug: true } })).toBe('valid');
-    expect(simVerify(ma, { policy: { allowMigrationAgent: false } })).toBe('policy');
-    expect(simVerify(simReport, { policy: { allowSmt: false } })).toBe('policy'); // 0x30000 has bit 16 (SMT) set
+    expect(simVerify(ma, { policy: { allowMigrationAgent: false } })).toBe('migrate-ma');
+    expect(simVerify(ma, { policy: { allowMigrationAgent: true } })).toBe('valid');
+    expect(simVerify(simReport, { policy: { allowSmt: false } })).toBe('smt'); // 0x30000 has bit 16 (SMT) set
     expect(simVerify(chipA.signReport({ policy: 0x20000n }), { policy: { allowSmt: false } })).toBe('valid');
-    expect(simVerify(vmpl2, { policy: { vmpl: 0 } })).toBe('policy');
+    expect(simVerify(vmpl2, { policy: { vmpl: 0 } })).toBe('vmpl');
     expect(simVerify(vmpl2, { policy: { vmpl: 2 } })).toBe('valid');
   });
 
@@ -259,11 +257,46 @@ describe('SEV-SNP verifier: tcb, policy, measurement, binding (simulated evidenc
     expect(simVerify(simReport, { policy: { reportData: new Uint8Array(64).fill(0xab) } })).toBe('valid');
   });
 
-  it('CHIP_ID must match the VCEK hwid unless MASK_CHIP_KEY', () => {
+  it('CHIP_ID must match the VCEK hwid (hwid) unless MASK_CHIP_KEY, which needs a zero CHIP_ID', () => {
     const otherChipId = chipA.signReport({ chipId: chipB.chipId });
-    expect(simVerify(otherChipId)).toBe('signature');
+    expect(simVerify(otherChipId)).toBe('hwid');
+    expect(simVerify(chipA.signReport({ maskChipKey: true }))).toBe('mask-chip-key');
+    expect(simVerify(chipA.signReport({ maskChipKey: true, chipId: chipB.chipId }))).toBe('mask-chip-key');
     expect(simVerify(otherChipId, { skip: { chipId: true } })).toBe('valid');
     expect(simVerify(chipA.signReport({ maskChipKey: true, chipId: new Uint8Array(64) }))).toBe('valid');
+  });
+
+  it('policy-reserved: bit 17 clear or any of bits 25–63 set, whatever else the policy allows', () => {
+    expect(simVerify(chipA.signReport({ policy: 0x10000n }))).toBe('policy-reserved');
+    for (const bit of [25n, 31n, 32n, 63n]) expect(simVerify(chipA.signReport({ policy: 0x30000n | (1n << bit) }), { policy: { allowDebug: true } }), `bit ${bit}`).toBe('policy-reserved');
+    expect(simVerify(chipA.signReport({ policy: 0x30000n | (0x1fn << 20n) }))).toBe('valid');
+    expect(simVerify(chipA.signReport({ policy: 0x10000n }), { skip: { policy: true } })).toBe('valid');
+  });
+
+  it('pins: HOST_DATA, ID_KEY_DIGEST, AUTHOR_KEY_DIGEST, REPORT_DATA each with its own code; wrong pin length is a RangeError', () => {
+    const f = { hostData: new Uint8Array(32).fill(1), idKeyDigest: new Uint8Array(48).fill(2), authorKeyDigest: new Uint8Array(48).fill(3), reportData: new Uint8Array(64).fill(4) };
+    const r = chipA.signReport(f);
+    expect(simVerify(r, { policy: { hostData: f.hostData, idKeyDigest: f.idKeyDigest, authorKeyDigest: f.authorKeyDigest, pinnedReportData: f.reportData } })).toBe('valid');
+    expect(simVerify(r, { policy: { hostData: new Uint8Array(32) } })).toBe('host-data');
+    expect(simVerify(r, { policy: { idKeyDigest: new Uint8Array(48) } })).toBe('id-key-digest');
+    expect(simVerify(r, { policy: { authorKeyDigest: new Uint8Array(48) } })).toBe('author-key-digest');
+    expect(simVerify(r, { policy: { pinnedReportData: new Uint8Array(64) } })).toBe('report-data');
+    expect(() => verifierA.verify(r, { atMs: AT_MS, policy: { hostData: new Uint8Array(31) } })).toThrow(RangeError);
+  });
+
+  it('canonical: S and n − S verify alike and give the same canonical bytes, which are low-S', () => {
+    const n = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
+    const sOf = (b: Uint8Array): bigint => [...b.subarray(FIELD.SIGNATURE_S[0], FIELD.SIGNATURE_S[0] + 72)].reverse().reduce((a, x) => (a << 8n) | BigInt(x), 0n);
+    const high = simReport.slice();
+    let s = n - sOf(simReport);
+    for (let i = 0; i < 72; i++, s >>= 8n) high[FIELD.SIGNATURE_S[0] + i] = Number(s & 0xffn);
+    const a = verifierA.verify(simReport, { atMs: AT_MS });
+    const b = verifierA.verify(high, { atMs: AT_MS });
+    expect(sOf(simReport) <= n / 2n).toBe(true); // noble signs low-S
+    expect(sOf(high) > n / 2n).toBe(true);
+    expect(b.canonical).toEqual(a.canonical);
+    expect(a.canonical).toEqual(simReport);
+    expect(simVerify(flip(simReport, 0x330, 1))).toBe('non-canonical');
   });
 
   it('every named check can be skipped, and each skip is what lets its failure through', () => {
@@ -276,12 +309,14 @@ describe('SEV-SNP verifier: tcb, policy, measurement, binding (simulated evidenc
       policy: [chipA.signReport({ vmpl: 3 }), { policy: { vmpl: 0 } }],
       measurement: [simReport, { policy: { measurements: [new Uint8Array(48)] } }],
       binding: [simReport, { policy: { reportData: new Uint8Array(64) } }],
+      revocation: [simReport, { crls: [parseCrl(vendor.issueCrl([chipA.serial]))] }],
     };
     const chainless = SevSnpVerifier.forSigner(TrustStore.fromPem(vendor.chainPem()), chipA.certDer, 'vcek');
     for (const [check, [report, options]] of Object.entries(failing) as [SevSnpCheck, [Uint8Array, Partial<SevSnpVerifyOptions>]][]) {
       const v = check === 'chain' ? chainless : verifierA;
       const code = codeOf(() => v.verify(report, { atMs: AT_MS, ...options }));
-      expect(code, check).toBe(check === 'expiry' ? 'expired' : check === 'chipId' ? 'signature' : check);
+      const want = { expiry: 'expired', chipId: 'hwid', tcb: 'vcek-tcb', policy: 'vmpl', revocation: 'revoked' } as Record<string, string>;
+      expect(code, check).toBe(want[check] ?? check);
       expect(codeOf(() => v.verify(report, { atMs: AT_MS, ...options, skip: { [check]: true } })), check).toBe('valid');
     }
   });
@@ -351,9 +386,10 @@ describe('SEV-SNP report parser: malformed input', () => {
       fc.property(fc.array(fc.tuple(fc.nat(REPORT_BYTES - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
         const b = simReport.slice();
         for (const [i, v] of edits) b[i] = v;
-        const changedSigned = edits.some(([i, v]) => i < 0x330 && simReport[i] !== v);
+        // Every byte counts: the signed area by the signature, the SIGNATURE tail by non-canonical.
+        const changed = edits.some(([i, v]) => simReport[i] !== v) && edits.some(([i]) => b[i] !== simReport[i]);
         const code = codeOf(() => verifierA.verify(b, { atMs: AT_MS }));
-        if (changedSigned) expect(code).not.toBe('valid');
+        if (changed) expect(code).not.toBe('valid');
       }),
       { numRuns: 1_000, seed: 0x5e6 },
     );
@@ -395,9 +431,11 @@ describeVectors('SEV-SNP real report tampering (trustee test-report-milan)', () 
     }
   });
 
-  it('the reserved tail of the SIGNATURE structure (0x330–0x49F) is not signed: changes there do not alter the verdict', () => {
-    expect(verify(flip(real, 0x330, 0xff))).toBe('valid');
-    expect(verify(flip(real, REPORT_BYTES - 1, 0xff))).toBe('valid');
+  it('the reserved tail of the SIGNATURE structure (0x330–0x49F) is unsigned, so it must be zero: any change → non-canonical', () => {
+    for (let at = 0x330; at < REPORT_BYTES; at++) {
+      const code = verify(flip(real, at, 0x01));
+      if (code !== 'non-canonical') expect(code, `byte 0x${at.toString(16)}`).toBe('non-canonical');
+    }
   });
 
   it("another Milan chip's VCEK (virtee) → signature", () => {
@@ -409,7 +447,7 @@ describeVectors('SEV-SNP real report tampering (trustee test-report-milan)', () 
     const genoa = TrustStore.fromPem(readVector('sev-snp', 'go-sev-guest', 'ask_ark_genoa.pem'));
     const v = SevSnpVerifier.forSigner(genoa, readVector('sev-snp', 'trustee', 'test-vcek-milan.der'), 'vcek');
     expect(codeOf(() => v.verify(real, { atMs: AT_MS }))).toBe('chain');
-    expect(codeOf(() => verifier.verify(real, { atMs: Date.UTC(2023, 0, 1) }))).toBe('expired');
+    expect(codeOf(() => verifier.verify(real, { atMs: Date.UTC(2023, 0, 1) }))).toBe('not-yet-valid');
   });
 
   it('every truncation of the real report → parse', () => {

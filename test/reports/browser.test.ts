@@ -21,6 +21,7 @@ import { CELL_COLOURS } from '../../reports/html.js';
 import { cellStatus } from '../../reports/html-matrix.js';
 import { sequenceDiagram } from '../../reports/sequence-diagram.js';
 import { runDetailed } from '../../sim/runner.js';
+import { INVARIANT_IDS } from '../../model/invariant-ids.js';
 import { makeBenchFile, makeCampaignFolder, makeMatrixFolder, makeMetadataFile, reportWorld, tempDir, traceWithAdversary } from './fixtures.js';
 
 const CHROMIUM = process.env.PPH_CHROMIUM ?? '/usr/bin/chromium';
@@ -147,7 +148,9 @@ describe.skipIf(!AVAILABLE && !REQUIRED)('reports in Chromium (file://, offline)
     expect(flow.text).toContain('client-0');
     expect(flow.text).toContain('ohttp-req');
     expect(o.rendered.diagrams.filter((d) => d.kind.includes('diagram-state'))).toHaveLength(7);
-    expect(await o.page.locator('table.verdicts tbody tr').count()).toBe(11);
+    expect(await o.page.locator('table.verdicts tbody tr').count()).toBe(INVARIANT_IDS.length);
+    // The band is the folder's verdict.
+    expect(await o.page.locator('header.band').getAttribute('data-status')).toMatch(/^(pass|fail)$/);
     // Mermaid's own parser accepts every source in the page, and the adversary bands too.
     const adversary = sequenceDiagram(traceWithAdversary(runDetailed(reportWorld(), { seed: 1 }).trace), { maxMessages: 30 });
     expect(adversary).toContain('p_adversary');
@@ -205,8 +208,44 @@ describe.skipIf(!AVAILABLE && !REQUIRED)('reports in Chromium (file://, offline)
     await writeReports(b, {});
     const ob = await open(b, 'bench');
     expectRendered(ob, b);
-    expect(ob.rendered.diagrams.find((d) => d.id === 'd-bench-bars')!.text).toContain('gate 1.5× floor');
+    expect(ob.rendered.diagrams.find((d) => d.id === 'd-bench-bars')!.text).toContain('goal 1.5×');
     await ob.page.close();
+  });
+
+  it('a metadata folder (pph metadata): the band, the accuracy-vs-latency SVG with a line per defence, the mermaid charts', async () => {
+    const dir = join(base, 'metadata');
+    mkdirSync(dir, { recursive: true });
+    const m = makeMetadataFile(dir);
+    await writeReports(dir, { command: ['metadata'] });
+    const o = await open(dir, 'metadata');
+    expectRendered(o, dir);
+    expect(await o.page.locator('header.band').getAttribute('data-status')).toBe('pass');
+    const svg = o.page.locator('#metadata-tradeoff svg');
+    expect(await svg.count()).toBe(1);
+    expect(await svg.locator('g.curve polyline').count()).toBe(m.curves.filter((c) => c.points.length > 0).length);
+    const box = await svg.boundingBox();
+    expect(box!.width).toBeGreaterThan(600);
+    expect(o.rendered.diagrams.some((d) => d.id.startsWith('d-metadata'))).toBe(true);
+    await o.page.close();
+  });
+
+  it('counterexample diagrams draw only the lifelines they involve, at a readable size', async () => {
+    const dir = join(base, 'matrix');
+    const o = await open(dir, 'matrix-cx');
+    const sizes = await o.page.evaluate(() =>
+      Array.from(document.querySelectorAll('figure.diagram-sequence pre.mermaid')).map((pre) => ({
+        // Rendered at natural size (useMaxWidth false): the message text keeps its font size on screen.
+        fontPx: Math.max(0, ...Array.from(pre.querySelectorAll('svg text.messageText')).map((t) => t.getBoundingClientRect().height)),
+      })),
+    );
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(sizes.some((s) => s.fontPx > 0)).toBe(true);
+    for (const s of sizes) if (s.fontPx > 0) expect(s.fontPx, 'message text height on screen, px').toBeGreaterThanOrEqual(11);
+    const cx = o.rendered.listed.filter((d) => d.id.startsWith('d-cx-'));
+    expect(cx.length).toBeGreaterThan(0);
+    // The fixture's world has 13 parties (client, relay, gateway, 2 × node, host and enclave, issuer, log, witnesses, adversary).
+    for (const d of cx) expect((d.source.match(/^ {2}participant /gm) ?? []).length, d.id).toBeLessThanOrEqual(10);
+    await o.page.close();
   });
 
   it('the checks are not vacuous: a broken diagram shows an error element, a console error, and fails mermaid.parse', async () => {

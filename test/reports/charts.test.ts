@@ -59,7 +59,7 @@ describe('charts as mermaid xychart-beta source', () => {
     expect(metadataCharts(differ).map((c) => series(c.source).map((s) => s.name))).toEqual([['chance', 'none'], ['chance', 'padding']]);
   });
 
-  it('bench: bars of the hot path with the floor and the gate as lines; suites when there is no hot path', () => {
+  it('bench: bars of the paired ratio per runner (the table\'s figure) with the goal and the floor as lines; suites when there is no hot path', () => {
     const bench = checkValue(
       BenchFileSchema,
       { machine: { cpu: null, cores: null, node: null }, suites: { a: { meanUs: 5, p99Us: null, samples: null, rme: null } }, floorUs: 100, hotPath: { x: { meanUs: 120, ratioToFloor: 1.2 }, y: { meanUs: 200, ratioToFloor: 2 } }, peer: null, sim: null, campaign: null },
@@ -67,9 +67,9 @@ describe('charts as mermaid xychart-beta source', () => {
     );
     const s = series(benchChart(bench)!.source);
     expect(s).toEqual([
-      { type: 'bar', name: 'mean µs', values: [120, 200] },
-      { type: 'line', name: 'floor', values: [100, 100] },
-      { type: 'line', name: 'gate 1.5× floor', values: [150, 150] },
+      { type: 'bar', name: '× floor', values: [1.2, 2] },
+      { type: 'line', name: 'goal 1.5×', values: [1.5, 1.5] },
+      { type: 'line', name: 'floor 1×', values: [1, 1] },
     ]);
     const noHot = { ...bench, hotPath: null, floorUs: null };
     expect(series(benchChart(noHot)!.source)).toEqual([{ type: 'bar', name: 'mean µs', values: [5] }]);

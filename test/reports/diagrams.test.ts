@@ -90,3 +90,50 @@ describe('state diagrams generated from the XState machines', () => {
     });
   }
 });
+
+describe('counterexample diagrams (issue 11: readable at 100 %)', () => {
+  it('draw only the lifelines the counterexample involves, in parts of at most 40 messages', async () => {
+    const { makeMatrixFolder, tempDir: temp } = await import('./fixtures.js');
+    const { loadReportInput } = await import('../../reports/report-input.js');
+    const { counterexampleDiagrams, COUNTEREXAMPLE_MESSAGES_MAX } = await import('../../reports/html-counterexample.js');
+    const dir = temp('cx-lanes');
+    makeMatrixFolder(dir);
+    const input = loadReportInput(dir);
+    let checked = 0;
+    let fewer = 0;
+    for (const r of input.matrixReplays ?? []) {
+      const rp = r.replay!;
+      const violated = Object.values(rp.verdicts).find((v) => !v.holds);
+      if (!violated || !rp.trace) continue;
+      const trace = rp.trace as Parameters<typeof counterexampleDiagrams>[0];
+      // Every party of the world that appears in the trace (senders, receivers, enclaves and hosts that only note).
+      const parties = new Set([...trace.map((e) => e.party), ...trace.filter((e) => e.kind === 'send').map((e) => String(e.data?.to))].filter((p) => p !== 'network' && p !== 'sim' && p !== 'undefined'));
+      const dg = counterexampleDiagrams(trace, violated.proof);
+      for (const p of violated.proof) {
+        const party = trace.find((e) => e.i === p.event)?.party;
+        if (party && parties.has(party)) expect(dg.lanes, `${r.file}: the party of proof event ${p.event}`).toContain(party);
+      }
+      for (const src of dg.sources) {
+        expect((src.match(/->>|-x|-\)/g) ?? []).length).toBeLessThanOrEqual(COUNTEREXAMPLE_MESSAGES_MAX + 20);
+        const drawn = [...src.matchAll(/^ {2}participant \S+ as (.+)$/gm)].map((m) => m[1]);
+        for (const lane of drawn) expect([...dg.lanes, 'adversary'], r.file).toContain(lane);
+        expect(drawn.length, `${r.file}: lifelines drawn of ${[...parties].join(',')}`).toBeLessThanOrEqual(parties.size);
+      }
+      if (dg.lanes.length < parties.size) fewer++;
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(fewer, 'counterexamples drawn with fewer lifelines than the world has').toBeGreaterThan(0);
+  });
+
+  it('a long trace is split into parts, each with at most the cap of arrows, covering every message once', async () => {
+    const { diagramParts } = await import('../../reports/sequence-diagram.js');
+    const trace = runDetailed(reportWorld(), { seed: 1 }).trace;
+    const sends = trace.filter((e) => e.kind === 'send' && typeof e.data?.to === 'string').length;
+    const parts = diagramParts(trace, { perPart: 10 });
+    expect(parts.length).toBe(Math.ceil(sends / 10));
+    expect(parts.reduce((a, p) => a + p.arrows, 0)).toBe(sends);
+    for (const p of parts) expect(p.arrows).toBeLessThanOrEqual(10);
+    for (let k = 1; k < parts.length; k++) expect(parts[k]!.startAtEvent).toBe(parts[k - 1]!.endBeforeEvent);
+  });
+});

@@ -39,24 +39,33 @@ function checkShape(root: XmlElement): { suites: XmlElement[]; cases: XmlElement
   for (const s of suites) {
     expect(s.name).toBe('testsuite');
     expect(s.attrs.name).toBeTruthy();
-    const sCases = s.children;
-    for (const c of sCases) {
+    expect(s.attrs.time).toMatch(/^\d+\.\d{3}$/);
+    expect(s.attrs.hostname).toBeTruthy();
+    const [props, ...sCases] = s.children[0]?.name === 'properties' ? s.children : [undefined, ...s.children];
+    for (const p of props?.children ?? []) {
+      expect(p.name).toBe('property');
+      expect(p.attrs.name).toBeTruthy();
+      expect(p.attrs.value).toBeDefined();
+    }
+    for (const c of sCases as XmlElement[]) {
       expect(c.name).toBe('testcase');
       expect(c.attrs.name).toBeTruthy();
       expect(c.attrs.classname).toMatch(/^pph\./);
-      expect(c.children.length).toBeLessThanOrEqual(1);
+      expect(c.attrs.time, 'time on every test case').toMatch(/^\d+\.\d{3}$/);
+      expect(c.children.filter((x) => x.name === 'failure').length).toBeLessThanOrEqual(1);
       for (const f of c.children) {
-        expect(f.name).toBe('failure');
+        expect(['failure', 'system-out']).toContain(f.name);
+        if (f.name !== 'failure') continue;
         expect(f.attrs.message).toBeTruthy();
         expect(f.text.length).toBeGreaterThan(0);
         failures.push(f);
       }
     }
-    const sFailures = sCases.filter((c) => c.children.length > 0).length;
+    const sFailures = (sCases as XmlElement[]).filter((c) => c.children.some((x) => x.name === 'failure')).length;
     expect(Number(s.attrs.tests)).toBe(sCases.length);
     expect(Number(s.attrs.failures)).toBe(sFailures);
     expect(s.attrs.errors).toBe('0');
-    cases.push(...sCases);
+    cases.push(...(sCases as XmlElement[]));
   }
   expect(Number(root.attrs.tests)).toBe(cases.length);
   expect(Number(root.attrs.failures)).toBe(failures.length);
@@ -64,11 +73,23 @@ function checkShape(root: XmlElement): { suites: XmlElement[]; cases: XmlElement
 }
 
 describe('junit.xml', () => {
-  it('a clean run: one passing test case per invariant', () => {
+  it('a clean run: one passing test case per invariant and one for the goodput; properties seed, hashes, replay line', () => {
     const input = clean();
-    const { cases, failures } = checkShape(parseXml(junitXml(input)));
-    expect(cases.map((c) => c.attrs.name)).toEqual(Object.keys(input.run!.result.verdicts));
+    const root = parseXml(junitXml(input));
+    const { cases, failures, suites } = checkShape(root);
+    expect(cases.map((c) => c.attrs.name)).toEqual([...Object.keys(input.run!.result.verdicts), 'answered > 0']);
     expect(failures).toEqual([]);
+    const props = Object.fromEntries(suites[0]!.children[0]!.children.map((p) => [p.attrs.name, p.attrs.value]));
+    const r = input.run!.result;
+    expect(props).toMatchObject({ seed: String(r.seed), 'trace.hash': r.traceHash, 'scenario.hash': r.scenarioHash, replay: `pph run tiny.yaml --seed ${r.seed}` });
+  });
+
+  it('timestamp and hostname come from the manifest written with it', () => {
+    const input = clean();
+    const manifest = { kind: 'manifest', pphVersion: '0.1.0', gitCommit: null, node: 'v20', lockfileSha256: null, command: ['run', 'tiny.yaml'], results: 'run', scenarios: [], seeds: [1], budgets: {}, wallMs: 2500, startedAt: '2026-12-01T21:00:00.123Z', hostname: 'ci-7' } as const;
+    const { suites, cases } = checkShape(parseXml(junitXml(input, { manifest: { ...manifest, scenarios: [], seeds: [1], budgets: {}, command: ['run', 'tiny.yaml'] } })));
+    expect(suites[0]!.attrs).toMatchObject({ timestamp: '2026-12-01T21:00:00', hostname: 'ci-7', time: '2.500' });
+    expect(cases.reduce((a, c) => a + Number(c.attrs.time), 0)).toBeCloseTo(2.5, 2);
   });
 
   it('a run with violations: the failures carry the proof events and the reproduce line', () => {
@@ -81,6 +102,7 @@ describe('junit.xml', () => {
       const c = cases.find((x) => x.attrs.name === id)!;
       const body = c.children[0]!.text;
       expect(c.children[0]!.attrs.message).toContain(`${id} VIOLATED`);
+      expect(c.children[0]!.name).toBe('failure');
       for (const p of v.proof) expect(body).toContain(`event ${p.event}: ${p.why}`);
       expect(body).toContain(`trace ${input.run!.result.traceHash}`);
       expect(body.trim().split('\n').pop()).toBe('reproduce: pph run tiny.yaml --seed 1');
@@ -103,11 +125,11 @@ describe('junit.xml', () => {
     expect(live.text).toContain(`event ${proof[0]!.event}: ${proof[0]!.why}`);
   });
 
-  it('a matrix: one test case per cell and per mutant; failures = unexpected cells + surviving mutants', () => {
+  it('a matrix: one test case per baseline cell and per mutant; failures = unexpected cells + surviving mutants', () => {
     const input = matrix();
     const m = input.matrix!;
     const { suites, cases, failures } = checkShape(parseXml(junitXml(input, { dirLabel: 'm' })));
-    expect(suites.map((s) => s.attrs.name)).toEqual(['pph matrix profile=pp seed=1 runs=1', 'pph matrix mutants']);
+    expect(suites.map((s) => s.attrs.name)).toEqual([`pph matrix profile=pp seed=1 runs=1 per cell (${m.adversaries.length} runs)`, 'pph matrix mutants seed=1 kill-rounds=1 runs=0']);
     expect(cases).toHaveLength(m.cells.length + m.mutants.length);
     const unexpected = m.cells.filter((c) => cellStatus(c) === 'unexpected');
     const survived = m.mutants.filter((x) => !x.killed);
@@ -132,13 +154,16 @@ describe('junit.xml', () => {
     expect(failure.text).toContain(`reproduce: pph replay m/${cell.replay}`);
   });
 
-  it('a bench: a test case per hot-path runner, failing over the gate', () => {
+  it('a bench: a test case per figure; a runner over the goal is a note with the paired figures, not a failure', () => {
     const dir = join(base(), 'bench');
     makeBenchFile(dir);
-    const { cases, failures } = checkShape(parseXml(junitXml(loadReportInput(dir))));
-    expect(cases).toHaveLength(2);
-    expect(failures).toHaveLength(1);
-    expect(failures[0]!.attrs.message).toContain('inner session seal+open');
+    const input = loadReportInput(dir);
+    const { cases, failures } = checkShape(parseXml(junitXml(input)));
+    expect(cases).toHaveLength(Object.keys(input.bench!.suites).length + Object.keys(input.bench!.hotPath!).length);
+    expect(failures).toEqual([]);
+    const over = cases.find((c) => c.attrs.name === 'hot path on inner session seal+open measured')!;
+    expect(over.children.map((x) => x.name)).toEqual(['system-out']);
+    expect(over.children[0]!.text).toMatch(/^inner session seal\+open: 1\.82× the floor \(paired with the floor\); goal ≤ 1\.5×: missed/);
   });
 
   it('escapes markup and drops characters XML cannot carry', () => {

@@ -55,7 +55,8 @@ describe('summary.md', () => {
     const md = summaryMarkdown(input, { dirLabel: 'r', manifest: null });
     const lines = md.split('\n');
     expect(lines[0]).toBe('# pph run tiny · seed 1');
-    expect(lines[2]).toMatch(/^\*\*FAIL\*\*: 1 of 11 verdicts did NOT match/);
+    expect(lines[2]).toMatch(/^\*\*FAIL\*\*: run tiny · seed 1 · \d+\/\d+ verdicts as expected · .* · \d+ expectations? failed$/);
+    expect(lines[4]).toMatch(/^- confidentiality VIOLATED, expected to hold$/);
     const [verdicts] = tables(md);
     expect(verdicts![0]).toEqual(['invariant', 'verdict', 'expected', 'matches', 'proof']);
     expect(verdicts!.slice(1).map((r) => r[0])).toEqual(Object.keys(input.run!.result.verdicts));

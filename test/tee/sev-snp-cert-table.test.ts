@@ -4,16 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../../protocol/bytes.js';
 import { PphError } from '../../protocol/errors.js';
 import { CERT_TABLE_GUIDS, CertTableError, encodeCertTable, parseCertTable } from '../../tee/sev-snp-cert-table.js';
+import { errorCodeOf } from '../helpers/error-code.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof CertTableError) return e.code;
-    throw e;
-  }
-}
+const codeOf = (f: () => unknown): string => errorCodeOf(CertTableError, f, 'ok');
 
 describe('SEV-SNP certificate table (GHCB spec §4.1.8.1)', () => {
   const vcek = utf8('vcek-der');

@@ -73,7 +73,7 @@ describeVectors('SEV-SNP runner over a fake configfs-tsm, real reports', () => {
     const verified = verifySevSnpEvidence(evidence, reportDataOf(goReport), { atMs: AT_MS });
     expect(verified.tcb).toEqual({ bootloader: 2, tee: 0, snp: 5, microcode: 68 });
     // Its POLICY allows DEBUG: the baseline client policy refuses it, as in the conformance tests.
-    expect(() => verifySevSnpEvidence(evidence, reportDataOf(goReport), { atMs: AT_MS, policy: BASELINE_POLICY })).toThrow(expect.objectContaining({ code: 'policy' }));
+    expect(() => verifySevSnpEvidence(evidence, reportDataOf(goReport), { atMs: AT_MS, policy: BASELINE_POLICY })).toThrow(expect.objectContaining({ code: 'debug' }));
     // A verifier expecting another REPORT_DATA refuses it as binding.
     expect(() => verifySevSnpEvidence(evidence, new Uint8Array(64), { atMs: AT_MS })).toThrow(expect.objectContaining({ code: 'binding' }));
     await runner.stop();

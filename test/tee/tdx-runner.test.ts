@@ -2,10 +2,12 @@
  * The TDX runner over a fake configfs-tsm seeded with real TD quotes from ../shared/vectors/tdx/
  * (v4 and v5): the quote's framing parses, its fields equal tdx/expected.json, and it must carry
  * our REPORT_DATA. The framing error paths use quotes built here (header fields changed), since
- * no vector is malformed. Quote signatures are not verified (no DCAP verifier in pph).
+ * no vector is malformed. Quote signatures and collateral are verified in
+ * test/conformance/dcap-tdx.test.ts; go-tdx-guest's SPR_E4 quote (non-zero trailing bytes) is
+ * refused by the strict parser (test/regressions/dcap-parse.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { toHex } from '../../protocol/bytes.js';
+import { fromHex, toHex } from '../../protocol/bytes.js';
 import { TeeError } from '../../tee/runner.js';
 import { TdxQuoteError, parseTdxQuote } from '../../tee/tdx-quote.js';
 import { TdxRunner, tdxEvidence } from '../../tee/tdx.js';
@@ -39,7 +41,6 @@ interface Expected {
 }
 
 const QUOTES = [
-  'go-tdx-guest/tdx_prod_quote_SPR_E4.dat',
   'go-tdx-guest/quote_v5_sample.dat',
   'go-tdx-guest/cos-113-tdx-quote.dat',
   'openpcc/gce-tdx-quote-v4.bin',
@@ -112,26 +113,48 @@ describeVectors('TDX runner over a fake configfs-tsm, real quotes', () => {
 });
 
 describe('TDX quote framing errors (constructed outblobs: no malformed vector exists)', () => {
-  /** A minimal well-framed v4 quote: header, 584-byte body, 4-byte length, 8 bytes of "signature". */
+  /**
+   * Strictly framed signature data (the parser checks every length): signature, attestation key,
+   * certification data type 6 { QE report, QE report signature, empty QE auth data, type 5 PEM }.
+   */
+  function sigData(): Uint8Array {
+    const pem = new TextEncoder().encode('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const inner = 384 + 64 + 2 + 2 + 4 + pem.length;
+    const b = new Uint8Array(128 + 6 + inner);
+    const v = new DataView(b.buffer);
+    v.setUint16(128, 6, true);
+    v.setUint32(130, inner, true);
+    v.setUint16(134 + 448 + 2, 5, true);
+    v.setUint32(134 + 448 + 4, pem.length, true);
+    b.set(pem, 134 + 448 + 8);
+    return b;
+  }
+  /** A minimal well-framed v4 quote: header (Intel's QE vendor ID), 584-byte body, signature data. */
   function v4(): Uint8Array {
-    const b = new Uint8Array(48 + 584 + 4 + 8);
+    const sig = sigData();
+    const b = new Uint8Array(48 + 584 + 4 + sig.length);
     const v = new DataView(b.buffer);
     v.setUint16(0, 4, true);
     v.setUint16(2, 2, true);
     v.setUint32(4, 0x81, true);
-    v.setUint32(48 + 584, 8, true);
+    b.set(fromHex('939a7233f79c4ca9940a0db3957f0607'), 12);
+    v.setUint32(48 + 584, sig.length, true);
+    b.set(sig, 48 + 584 + 4);
     b.fill(0x5a, 48 + 520, 48 + 584); // REPORTDATA
     return b;
   }
   function v5(bodyType: number, size: number): Uint8Array {
-    const b = new Uint8Array(48 + 6 + size + 4 + 8);
+    const sig = sigData();
+    const b = new Uint8Array(48 + 6 + size + 4 + sig.length);
     const v = new DataView(b.buffer);
     v.setUint16(0, 5, true);
     v.setUint16(2, 2, true);
     v.setUint32(4, 0x81, true);
+    b.set(fromHex('939a7233f79c4ca9940a0db3957f0607'), 12);
     v.setUint16(48, bodyType, true);
     v.setUint32(50, size, true);
-    v.setUint32(54 + size, 8, true);
+    v.setUint32(54 + size, sig.length, true);
+    b.set(sig, 54 + size + 4);
     return b;
   }
   const set16 = (b: Uint8Array, at: number, x: number): Uint8Array => {

@@ -1,0 +1,180 @@
+/**
+ * One `pph explore`: the symbolic world of each adversary explored breadth-first (in worker
+ * threads with `workers > 1`, one adversary per job), the shortest counterexample over all of
+ * them confirmed concretely (cli/explore/confirm.ts), the result as `explore.json` data.
+ */
+import { makeWorld, SYMBOLIC_ADVERSARIES, type SymbolicAdversary, type WorldConfig } from '../../sim/explore/model.js';
+import { explore, type Counterexample, type ExploreBounds, type ExploreResult } from '../../sim/explore/explorer.js';
+import { PROFILE_DEFS } from '../../model/profile.js';
+import type { RunSpec } from '../../sim/spec.js';
+import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
+import { confirm, type Confirmation } from './confirm.js';
+
+export const EXPLORE_SCHEMA_VERSION = 1;
+
+export interface ExploreOptions {
+  spec: RunSpec;
+  adversaries: SymbolicAdversary[];
+  bounds: ExploreBounds;
+  workers: number;
+  /** Requests in the symbolic world (default: the scenario's, at most 2). */
+  requests?: number;
+  /** Attacker actions per behaviour (default 2). */
+  attacks?: number;
+  /** Run the counterexample in the real simulator (default true). */
+  confirm?: boolean;
+}
+
+export interface PerAdversary {
+  adversary: SymbolicAdversary;
+  states: number;
+  transitions: number;
+  depthReached: number;
+  exhausted: boolean;
+  truncated: boolean;
+  counterexample: { invariants: string[]; depth: number } | null;
+}
+
+export interface ExploreFile {
+  kind: 'explore';
+  schemaVersion: typeof EXPLORE_SCHEMA_VERSION;
+  ok: boolean;
+  engine: 'symbolic';
+  scenario: string;
+  /** The scenario as named on the command line, and its hash with the profile applied (set by cli/commands/explore.ts). */
+  scenarioRef?: string;
+  scenarioHash?: string;
+  profile: string;
+  world: { nodes: number; users: number; requests: number; maxAttacks: number };
+  bounds: ExploreBounds;
+  adversaries: string[];
+  invariants: string[];
+  states: number;
+  transitions: number;
+  depthReached: number;
+  /** Wall time and throughput: not part of the deterministic result. */
+  wallMs: number;
+  statesPerMinute: number;
+  workers: number;
+  perAdversary: PerAdversary[];
+  counterexample: null | {
+    adversary: string;
+    invariants: string[];
+    depth: number;
+    actions: string[];
+    attack: string[];
+  };
+  confirmation: null | Omit<Confirmation, 'replay'>;
+  discrepancy: null | { reason: string; concrete: Confirmation['concrete'] };
+  replay: string | null;
+}
+
+/** The invariants the symbolic model checks (a subset of PROTOCOL.md's). */
+export const MODEL_INVARIANTS = ['confidentiality', 'attestation', 'integrity', 'freshness', 'unlinkability', 'stateless', 'non-targetability', 'transparency'] as const;
+
+/** The symbolic adversaries that apply to a profile (k-inflation acts on pcc only). */
+export function adversariesFor(profile: string): SymbolicAdversary[] {
+  const base = PROFILE_DEFS[profile]!.base;
+  return SYMBOLIC_ADVERSARIES.filter((a) => a !== 'k-inflation' || base === 'pcc');
+}
+
+export function worldOf(spec: RunSpec, adversary: SymbolicAdversary, requests?: number, attacks = 2): WorldConfig {
+  return { profile: spec.profile, adversary, nodes: Math.min(spec.world.nodes, 3), users: Math.min(spec.world.users, 2), requests: requests ?? Math.min(spec.world.requests, 2), maxAttacks: attacks };
+}
+
+async function exploreAll(jobs: WorldConfig[], bounds: ExploreBounds, workers: number): Promise<ExploreResult[]> {
+  if (workers <= 1 || jobs.length <= 1) return jobs.map((w) => explore(makeWorld(w), bounds));
+  const results: ExploreResult[] = new Array(jobs.length);
+  let next = 0;
+  const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => spawnWorker(entryBeside(import.meta.url, 'worker'), {}));
+  try {
+    await Promise.all(
+      pool.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const send = () => {
+              if (next >= jobs.length) return resolve();
+              const id = next++;
+              worker.postMessage({ id, world: jobs[id], bounds });
+            };
+            worker.on('message', (m: { ready?: boolean; id?: number; result?: ExploreResult; error?: string }) => {
+              if (m.ready) return send();
+              if (m.error) return reject(new Error(`explore worker: ${m.error}`));
+              results[m.id!] = m.result!;
+              send();
+            });
+            worker.on('error', reject);
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+/** Explores, confirms, and returns the explore.json content and the replay file (if any). */
+export async function runExplore(o: ExploreOptions, clock: () => number): Promise<{ file: ExploreFile; replay: Confirmation['replay'] }> {
+  const t0 = clock();
+  const jobs = o.adversaries.map((a) => worldOf(o.spec, a, o.requests, o.attacks));
+  const results = await exploreAll(jobs, o.bounds, o.workers);
+  const wallMs = Math.max(1, clock() - t0);
+  const perAdversary: PerAdversary[] = results.map((r, i) => ({
+    adversary: o.adversaries[i]!,
+    states: r.states,
+    transitions: r.transitions,
+    depthReached: r.depthReached,
+    exhausted: r.exhausted,
+    truncated: r.truncated,
+    counterexample: r.counterexample ? { invariants: r.counterexample.invariants, depth: r.counterexample.depth } : null,
+  }));
+  // The shortest counterexample over all adversaries (ties: catalogue order).
+  let best: { i: number; cex: Counterexample } | null = null;
+  results.forEach((r, i) => {
+    if (r.counterexample && (!best || r.counterexample.depth < best.cex.depth)) best = { i, cex: r.counterexample };
+  });
+  const states = results.reduce((s, r) => s + r.states, 0);
+  const w0 = jobs[0]!;
+  const file: ExploreFile = {
+    kind: 'explore',
+    schemaVersion: EXPLORE_SCHEMA_VERSION,
+    ok: best === null,
+    engine: 'symbolic',
+    scenario: o.spec.name,
+    profile: o.spec.profile,
+    world: { nodes: w0.nodes, users: w0.users, requests: w0.requests, maxAttacks: w0.maxAttacks ?? 2 },
+    bounds: o.bounds,
+    adversaries: o.adversaries,
+    invariants: [...MODEL_INVARIANTS],
+    states,
+    transitions: results.reduce((s, r) => s + r.transitions, 0),
+    depthReached: Math.max(...results.map((r) => r.depthReached)),
+    wallMs: Math.round(wallMs),
+    statesPerMinute: Math.round((states / wallMs) * 60_000),
+    workers: o.workers,
+    perAdversary,
+    counterexample: null,
+    confirmation: null,
+    discrepancy: null,
+    replay: null,
+  };
+  let replay: Confirmation['replay'] = null;
+  if (best) {
+    const { i, cex } = best as { i: number; cex: Counterexample };
+    const adversary = o.adversaries[i]!;
+    file.counterexample = { adversary, invariants: cex.invariants, depth: cex.depth, actions: cex.actions.map((a) => a.text), attack: cex.actions.filter((a) => a.kind === 'attack').map((a) => a.text) };
+    if (o.confirm !== false) {
+      const c = confirm(o.spec, adversary, cex);
+      const { replay: r, ...rest } = c;
+      file.confirmation = rest;
+      replay = r;
+      if (!c.confirmed) {
+        file.discrepancy = {
+          reason: `the symbolic counterexample (${cex.invariants.join(', ')} at depth ${cex.depth}) did not violate ${cex.invariants.join(' or ')} in the real simulator on any of ${c.seedsTried} seeds: a bug in the model or in the simulator`,
+          concrete: c.concrete,
+        };
+      }
+    }
+  }
+  return { file, replay };
+}

@@ -1,0 +1,227 @@
+/**
+ * Facts: the typed events of the trace that carry ground truth (trace kind `fact`). The simulator's
+ * observer (sim/observer.ts) writes them as the run happens: what each party receives, decrypts,
+ * holds, logs and erases (with the canaries the observer found in those bytes), and the judgements
+ * that need a global view (was this key generated inside an honest enclave, was this evidence
+ * produced for this nonce, which account a per-user key was made for). They are inside the trace
+ * hash. `viewFromTrace` rebuilds the {@link WorldView} from them alone, so every invariant is a pure
+ * function of the trace. Plain data: no I/O, no crypto.
+ */
+import type { TraceEventView } from './invariants/types.js';
+import type { EnclaveSnapshot, Holding, PartyRole, RequestRecord, WorldView } from './world-view.js';
+
+/** The trace kind of a fact event. */
+export const FACT_KIND = 'fact';
+
+type Str = string;
+/** Every fact, by its `fact` tag (the event's `party` field is the party the fact is about). */
+export interface FactData {
+  world: { nodes: number; diffusionCap: number | null; users: Str[]; invariants: Str[]; expectViolated: Str[]; scenario: Str; profile: Str };
+  party: { role: PartyRole; trusted: boolean };
+  chat: { chatId: Str; user: Str; blocked: boolean };
+  request: { requestId: Str; user: Str; chatId: Str; canary: Str; issuedAtMs: number };
+  'request-blocked': { requestId: Str; reason: 'opted-out' | 'excluded' };
+  'request-sent': { requestId: Str };
+  'sealed-to': { requestId: Str; node: Str; keyHonest: boolean };
+  'request-ended': { requestId: Str; outcome: 'ok' | 'error'; code: Str; atMs: number };
+  'answer-produced': { requestId: Str; answer: Str };
+  'answer-accepted': { requestId: Str; answer: Str };
+  holds: { source: Holding['source']; msg: number | null; of: Str | null; fromUser: Str | null; req: Str[]; chat: Str[]; who: Str[]; sha: Str; bytes: number };
+  token: { msg: number; requestId: Str; tokenId: Str; keyOwner: Str | null };
+  'token-served': { requestId: Str; tokenId: Str };
+  'token-issued': { tokenId: Str };
+  'link-claim': { requestId: Str; user: Str };
+  'evidence-accepted': { requestId: Str; node: Str; nonce: Str; fresh: boolean; measurement: Str; measurementLogged: boolean; keyHonest: boolean; checkpointSize: number; viewConsistent: boolean };
+  'log-view': { size: number; root: Str; accepted: boolean };
+  'enclave-opened': { requestId: Str; ciphertext: Str };
+  'enclave-state': { afterRef: number; requestId: Str; leftover: Str[] };
+  routed: { requestId: Str; user: Str; node: Str };
+  seized: { keys: Str[]; attempts: number };
+  'seized-open': { what: Str; req: Str[]; chat: Str[] };
+}
+export type FactName = keyof FactData;
+export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'seized', 'seized-open'];
+
+/** A fact event's data: its tag and its fields. */
+export type Fact<K extends FactName = FactName> = { fact: K } & FactData[K];
+
+function emptyView(): WorldView {
+  return {
+    parties: [],
+    nodes: 0,
+    diffusionCap: null,
+    users: [],
+    requests: [],
+    held: [],
+    tokenKnowledge: [],
+    linkClaims: [],
+    evidence: [],
+    tokens: [],
+    tokensIssued: [],
+    enclaveOpened: [],
+    answersAccepted: [],
+    enclaveSnapshots: [],
+    blockedChats: [],
+    routing: [],
+    forwardSecrecy: { seized: [], attempts: 0, opened: [] },
+    logViews: [],
+  };
+}
+
+const cache = new WeakMap<readonly TraceEventView[], WorldView>();
+
+/** The tag of a fact event, or null for any other event. */
+export function factOf(e: TraceEventView): Fact | null {
+  if (e.kind !== FACT_KIND || !e.data || typeof e.data.fact !== 'string') return null;
+  return e.data as unknown as Fact;
+}
+
+/**
+ * The world view the invariants judge, rebuilt from the trace's fact events alone (memoised per
+ * trace array). Facts of unknown tags are ignored; a fact about an unknown request is too.
+ */
+export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
+  const hit = cache.get(trace);
+  if (hit) return hit;
+  const v = emptyView();
+  const requests = new Map<string, RequestRecord>();
+  for (const e of trace) {
+    const f = factOf(e);
+    if (!f) continue;
+    const at = e.i;
+    switch (f.fact) {
+      case 'world': {
+        const x = f as Fact<'world'>;
+        v.nodes = x.nodes;
+        v.diffusionCap = x.diffusionCap;
+        v.users = [...x.users];
+        break;
+      }
+      case 'party': {
+        const x = f as Fact<'party'>;
+        v.parties.push({ name: e.party, role: x.role, trustedForContent: x.trusted });
+        break;
+      }
+      case 'chat': {
+        const x = f as Fact<'chat'>;
+        if (x.blocked) v.blockedChats.push(x.chatId);
+        break;
+      }
+      case 'request': {
+        const x = f as Fact<'request'>;
+        const r: RequestRecord = { requestId: x.requestId, user: x.user, chatId: x.chatId, canary: x.canary, blocked: null, issuedAtMs: x.issuedAtMs, sentCount: 0, sealedTo: [], outcome: null, code: null, endedAtMs: null, acceptedAnswer: null, producedAnswers: [] };
+        requests.set(x.requestId, r);
+        v.requests.push(r);
+        break;
+      }
+      case 'request-blocked': {
+        const x = f as Fact<'request-blocked'>;
+        const r = requests.get(x.requestId);
+        if (r) r.blocked = x.reason;
+        break;
+      }
+      case 'request-sent': {
+        const r = requests.get((f as Fact<'request-sent'>).requestId);
+        if (r) r.sentCount++;
+        break;
+      }
+      case 'sealed-to': {
+        const x = f as Fact<'sealed-to'>;
+        const r = requests.get(x.requestId);
+        // The attempt is the send it belongs to (the request-sent fact just before).
+        r?.sealedTo.push({ node: x.node, keyHonest: x.keyHonest, event: at, attempt: r.sentCount });
+        break;
+      }
+      case 'request-ended': {
+        const x = f as Fact<'request-ended'>;
+        const r = requests.get(x.requestId);
+        if (r && r.outcome === null) {
+          r.outcome = x.outcome;
+          r.code = x.code;
+          r.endedAtMs = x.atMs;
+        }
+        break;
+      }
+      case 'answer-produced': {
+        const x = f as Fact<'answer-produced'>;
+        requests.get(x.requestId)?.producedAnswers.push(x.answer);
+        break;
+      }
+      case 'answer-accepted': {
+        const x = f as Fact<'answer-accepted'>;
+        v.answersAccepted.push({ requestId: x.requestId, answer: x.answer, event: at });
+        const r = requests.get(x.requestId);
+        if (r) r.acceptedAnswer = x.answer;
+        break;
+      }
+      case 'holds': {
+        const x = f as Fact<'holds'>;
+        v.held.push({ party: e.party, source: x.source, msg: x.msg, of: x.of ?? null, fromUser: x.fromUser, req: [...x.req], chat: [...x.chat], who: [...x.who], sha: x.sha, bytes: x.bytes, event: at });
+        break;
+      }
+      case 'token': {
+        const x = f as Fact<'token'>;
+        v.tokenKnowledge.push({ party: e.party, msg: x.msg, requestId: x.requestId, tokenId: x.tokenId, keyOwner: x.keyOwner, event: at });
+        break;
+      }
+      case 'token-served': {
+        const x = f as Fact<'token-served'>;
+        v.tokens.push({ tokenId: x.tokenId, requestId: x.requestId, event: at });
+        break;
+      }
+      case 'token-issued': {
+        v.tokensIssued.push({ tokenId: (f as Fact<'token-issued'>).tokenId, holder: e.party, event: at });
+        break;
+      }
+      case 'link-claim': {
+        const x = f as Fact<'link-claim'>;
+        v.linkClaims.push({ party: e.party, requestId: x.requestId, user: x.user, event: at });
+        break;
+      }
+      case 'evidence-accepted': {
+        const x = f as Fact<'evidence-accepted'>;
+        v.evidence.push({ requestId: x.requestId, user: e.party, node: x.node, nonce: x.nonce, fresh: x.fresh, measurement: x.measurement, measurementLogged: x.measurementLogged, keyHonest: x.keyHonest, checkpointSize: x.checkpointSize, viewConsistent: x.viewConsistent, event: at });
+        break;
+      }
+      case 'log-view': {
+        const x = f as Fact<'log-view'>;
+        v.logViews.push({ user: e.party, size: x.size, root: x.root, accepted: x.accepted, event: at });
+        break;
+      }
+      case 'enclave-opened': {
+        const x = f as Fact<'enclave-opened'>;
+        v.enclaveOpened.push({ requestId: x.requestId, ciphertext: x.ciphertext, node: e.party, event: at });
+        break;
+      }
+      case 'enclave-state': {
+        const x = f as Fact<'enclave-state'>;
+        const leftover: EnclaveSnapshot['leftover'] = x.leftover.map((s) => {
+          const bar = s.indexOf('|');
+          return { requestId: s.slice(0, bar), field: s.slice(bar + 1) };
+        });
+        v.enclaveSnapshots.push({ node: e.party, afterRef: x.afterRef, requestId: x.requestId, leftover, event: at });
+        break;
+      }
+      case 'routed': {
+        const x = f as Fact<'routed'>;
+        v.routing.push({ requestId: x.requestId, user: x.user, node: x.node, event: at });
+        break;
+      }
+      case 'seized': {
+        const x = f as Fact<'seized'>;
+        v.forwardSecrecy.seized = [...x.keys];
+        v.forwardSecrecy.attempts = x.attempts;
+        break;
+      }
+      case 'seized-open': {
+        const x = f as Fact<'seized-open'>;
+        v.forwardSecrecy.opened.push({ what: x.what, req: [...x.req], chat: [...x.chat], event: at });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  cache.set(trace, v);
+  return v;
+}
