@@ -32,6 +32,7 @@ import { derIa5String, derInteger } from './der.js';
 import { encodeSevSnpReport, FIELD, REPORT_BYTES, SIGNED_BYTES, type SevSnpReportFields } from './sev-snp-report.js';
 import type { TcbParts } from './tcb-version.js';
 import { issueCertificate, issueCrl, p384KeyFromRng, p384Spki, x509Extension, x509Name, type P384KeyPair } from './x509-issue.js';
+import { remember } from './remember.js';
 
 export type SimProduct = 'Milan' | 'Genoa' | 'Turin';
 
@@ -45,9 +46,6 @@ const CPUID: Record<SimProduct, { famId: number; modId: number; step: number }> 
 /** Fixed default validity: 2020-01-01 .. 2049-12-31 (constants, not the clock). */
 export const SIM_VALID_FROM_MS = Date.UTC(2020, 0, 1);
 export const SIM_VALID_TO_MS = Date.UTC(2049, 11, 31, 23, 59, 59);
-/** A limit on everything: cached vendors and chips. */
-const CACHE_MAX = 64;
-
 export interface SimVendorOptions {
   /** Default 'Milan'. Names the chain (ARK-Milan, SEV-Milan, SEV-VLEK-Milan) and the report CPUID. */
   product?: SimProduct;
@@ -146,15 +144,6 @@ class Signer implements SimSigner {
 }
 
 const vendorCache = new Map<string, SimulatedVendor>();
-
-function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const value = make();
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-  return value;
-}
 
 /** A vendor root of trust: ARK, ASK and ASVK with their keys. */
 export class SimulatedVendor {

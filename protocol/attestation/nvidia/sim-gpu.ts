@@ -34,6 +34,7 @@ import { issueCertificate, p384KeyFromRng, p384Spki, x509Extension, x509Name, ty
 import { NvidiaTrust, OID_DICE_FWID_HOPPER } from './chain.js';
 import { encodeMeasurementsResponseUnsigned, encodeSpdmRequest, OPAQUE, type OpaqueTlv } from './spdm.js';
 import type { CcModePolicy } from './verify.js';
+import { remember } from '../remember.js';
 
 /** Fixed default validity: 2020-01-01 .. 2049-12-31 (constants, not the clock). */
 export const SIM_GPU_VALID_FROM_MS = Date.UTC(2020, 0, 1);
@@ -46,7 +47,6 @@ const OID_SHA384 = '2.16.840.1.101.3.4.2.2';
 /** RFC 5280 §4.2.1.3: digitalSignature only (bit 0; X.690 §11.2.2: 7 unused bits) = 03 02 07 80. */
 const KEY_USAGE_DIGITAL_SIGNATURE = derEncode(0x03, Uint8Array.of(0x07, 0x80));
 const ORG = 'Simulated GPU Vendor';
-const CACHE_MAX = 64;
 
 const sha384 = (...parts: Uint8Array[]): Uint8Array => {
   const h = createHash('sha384');
@@ -130,15 +130,6 @@ export class SimGpu {
 }
 
 const vendorCache = new Map<string, SimGpuVendor>();
-
-function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const value = make();
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-  return value;
-}
 
 /** The vendor's device root and provisioner ICA, with their keys. */
 export class SimGpuVendor {
