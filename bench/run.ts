@@ -19,13 +19,21 @@ import { HotPath, type HotPathSample } from './hot-path.js';
 import { measure, measurePaired, settingsFor, type Figure, type MeasureSettings } from './measure.js';
 import { ourRoundTrip, peerRoundTrip } from './peer.js';
 import { measureSim } from './sim.js';
+import { Stopwatch } from './stopwatch.js';
+import { makeWorld } from '../sim/explore/model.js';
+import { explore as exploreWorld } from '../sim/explore/explorer.js';
+import { adversariesFor, worldOf } from '../sim/explore/worlds.js';
 import { GROUPS_ON_SAMPLE, SUITE_GROUPS, suiteTasks, type SuiteGroup } from './suites.js';
 
-export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign'] as const;
+export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** The goals of issue 7 (bench.md reports each as met or missed). */
-export const GOALS = { ratioToFloorMax: 1.5, ohttpSpeedupMin: 10, simOverheadMax: 1, campaignScalingMin: 1.8 } as const;
+export const GOALS = { ratioToFloorMax: 1.5, ohttpSpeedupMin: 10, simOverheadMax: 1, campaignScalingMin: 1.8, exploreStatesPerMinuteMin: 1_000_000 } as const;
+
+/** The bounds of the explore section: `pph explore`'s defaults. */
+const EXPLORE_DEPTH = 48;
+const EXPLORE_STATES_MAX = 2_000_000;
 
 /** The hot path carries a chat of the default scenario's size. */
 const HOT_PATH_CHAT_MESSAGES = 12;
@@ -208,6 +216,25 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), workers: [1, 2], cpuMsPerRun1: round(c.cpuMsPerRun1), cpuMsPerRun2: round(c.cpuMsPerRun2), coresUsed2: round(c.coresUsed2, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
   }
 
+  let explore: BenchFile['explore'] = null;
+  if (wanted.has('explore')) {
+    // Issue 12's figure: the search `pph explore matrix --profile pp` makes, on one thread, to the
+    // same bounds (every world of the small scenario ends before depth 48).
+    const spec = smallWorldScenario();
+    log(`explore: symbolic, ${spec.name}, profile ${spec.profile}`);
+    const watch = new Stopwatch();
+    let states = 0;
+    let transitions = 0;
+    const adversaries = adversariesFor(spec.profile);
+    for (const a of adversaries) {
+      const r = exploreWorld(makeWorld(worldOf(spec, a)), { depth: EXPLORE_DEPTH, maxStates: EXPLORE_STATES_MAX });
+      states += r.states;
+      transitions += r.transitions;
+    }
+    const ms = Math.max(1, watch.elapsedMs());
+    explore = { engine: 'symbolic', statesPerMinute: round(states / (ms / 60_000)), states, transitions, wallMs: round(ms), scenario: spec.name, profile: spec.profile, adversaries: adversaries.length, depth: EXPLORE_DEPTH, workers: 1 };
+  }
+
   const file = {
     machine: host,
     suites: Object.fromEntries(Object.entries(suites).map(([k, v]) => [k, roundFigure(v)])),
@@ -217,7 +244,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     peer,
     sim,
     campaign,
-    goals: goalsOf(hotPath, peer, sim, campaign),
+    explore,
+    goals: goalsOf(hotPath, peer, sim, campaign, explore),
     runners: probes,
     settings: { timeMs: settings.timeMs, iterationsMin: settings.iterationsMin, warmupMs: settings.warmupMs, sections: [...wanted], hotPathChatMessages: HOT_PATH_CHAT_MESSAGES },
     startedAt: started,
@@ -231,7 +259,7 @@ export interface Goal {
   met: boolean | null;
 }
 
-function goalsOf(hotPath: BenchFile['hotPath'], peer: BenchFile['peer'], sim: BenchFile['sim'], campaign: BenchFile['campaign']): Record<string, Goal> {
+function goalsOf(hotPath: BenchFile['hotPath'], peer: BenchFile['peer'], sim: BenchFile['sim'], campaign: BenchFile['campaign'], explore: BenchFile['explore']): Record<string, Goal> {
   const goals: Record<string, Goal> = {};
   for (const [runner, h] of Object.entries(hotPath ?? {})) {
     goals[`ratioToFloor.${runner}`] = { goal: `≤ ${GOALS.ratioToFloorMax}`, value: h.ratioToFloor, met: h.ratioToFloor === null ? null : h.ratioToFloor <= GOALS.ratioToFloorMax };
@@ -241,5 +269,6 @@ function goalsOf(hotPath: BenchFile['hotPath'], peer: BenchFile['peer'], sim: Be
   goals.campaignScaling = campaign
     ? { goal: `≥ ${GOALS.campaignScalingMin}× with 2 workers`, value: campaign.scaling, met: campaign.scaling === null ? null : campaign.scaling >= GOALS.campaignScalingMin }
     : { goal: `≥ ${GOALS.campaignScalingMin}× with 2 workers`, value: null, met: null };
+  if (explore) goals.exploreStatesPerMinute = { goal: `≥ ${GOALS.exploreStatesPerMinuteMin} states/min (symbolic)`, value: explore.statesPerMinute, met: explore.statesPerMinute === null ? null : explore.statesPerMinute >= GOALS.exploreStatesPerMinuteMin };
   return goals;
 }

@@ -496,7 +496,8 @@ export function verdictOfError(kind: VerdictKind, message: string): Verdict {
 
 /** Several folders' verdicts as one (`pph start`: the run and the matrix): the worst status wins. */
 export function combineVerdicts(kind: VerdictKind, title: string, verdicts: readonly Verdict[]): Verdict {
-  const rank: Record<VerdictStatus, number> = { pass: 0, interrupted: 1, fail: 2, error: 3 };
+  // The same order as decideVerdict: an interruption outranks a failure (the runs not made prove nothing).
+  const rank: Record<VerdictStatus, number> = { pass: 0, fail: 1, interrupted: 2, error: 3 };
   const status = verdicts.reduce<VerdictStatus>((s, v) => (rank[v.status] > rank[s] ? v.status : s), 'pass');
   const checks = verdicts.flatMap((v) => v.checks);
   const failed = checks.filter((c) => !c.ok).length;

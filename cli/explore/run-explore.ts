@@ -3,9 +3,9 @@
  * threads with `workers > 1`, one adversary per job), the shortest counterexample over all of
  * them confirmed concretely (cli/explore/confirm.ts), the result as `explore.json` data.
  */
-import { makeWorld, SYMBOLIC_ADVERSARIES, type SymbolicAdversary, type WorldConfig } from '../../sim/explore/model.js';
+import { makeWorld, type SymbolicAdversary, type WorldConfig } from '../../sim/explore/model.js';
 import { explore, type Counterexample, type ExploreBounds, type ExploreResult } from '../../sim/explore/explorer.js';
-import { PROFILE_DEFS } from '../../model/profile.js';
+import { worldOf } from '../../sim/explore/worlds.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { confirm, type Confirmation } from './confirm.js';
@@ -72,15 +72,7 @@ export interface ExploreFile {
 /** The invariants the symbolic model checks (a subset of PROTOCOL.md's). */
 export const MODEL_INVARIANTS = ['confidentiality', 'attestation', 'integrity', 'freshness', 'unlinkability', 'stateless', 'non-targetability', 'transparency'] as const;
 
-/** The symbolic adversaries that apply to a profile (k-inflation acts on pcc only). */
-export function adversariesFor(profile: string): SymbolicAdversary[] {
-  const base = PROFILE_DEFS[profile]!.base;
-  return SYMBOLIC_ADVERSARIES.filter((a) => a !== 'k-inflation' || base === 'pcc');
-}
-
-export function worldOf(spec: RunSpec, adversary: SymbolicAdversary, requests?: number, attacks = 2): WorldConfig {
-  return { profile: spec.profile, adversary, nodes: Math.min(spec.world.nodes, 3), users: Math.min(spec.world.users, 2), requests: requests ?? Math.min(spec.world.requests, 2), maxAttacks: attacks };
-}
+export { adversariesFor, worldOf } from '../../sim/explore/worlds.js';
 
 async function exploreAll(jobs: WorldConfig[], bounds: ExploreBounds, workers: number): Promise<ExploreResult[]> {
   if (workers <= 1 || jobs.length <= 1) return jobs.map((w) => explore(makeWorld(w), bounds));

@@ -97,6 +97,16 @@ describe('bench sections', () => {
     expect(c.scaling).toBeCloseTo(c.runsPerSec2! / c.runsPerSec1!, 1);
     expect((c as { runs?: number }).runs).toBeGreaterThanOrEqual(4);
   });
+
+  it('explore: the symbolic search of `pph explore matrix --profile pp`, its states and its rate', async () => {
+    const b = await runBench({ sections: ['explore'], ...TINY });
+    const e = b.explore!;
+    // The same exhaustive search as the CLI's: every world of the small scenario ends (774,141 states).
+    expect(e.states).toBe(774_141);
+    expect(e.statesPerMinute).toBeGreaterThan(0);
+    expect(b.goals?.exploreStatesPerMinute?.value).toBe(e.statesPerMinute);
+    expect(b.sim).toBeNull();
+  }, 120_000);
 });
 
 describe('hot path', () => {

@@ -25,18 +25,12 @@ import {
   type KeyConfig,
 } from '../../protocol/ohttp.js';
 import { ChaChaRng } from '../../sim/rng.js';
+import { errorCodeOf } from '../helpers/error-code.js';
 
 type ErrorClass = new (...args: never[]) => PphError;
 
-function codeOf(f: () => unknown, cls: ErrorClass): string {
-  try {
-    f();
-  } catch (e) {
-    if (!(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${String(e)}`, { cause: e });
-    return e.code;
-  }
-  throw new Error(`expected ${cls.name}, nothing was thrown`);
-}
+// A wrong error class propagates and fails the test; no error at all gives a value no code equals.
+const codeOf = (f: () => unknown, cls: Parameters<typeof errorCodeOf>[0]): string => errorCodeOf(cls, f, '(nothing thrown)');
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const out = bytes.slice();

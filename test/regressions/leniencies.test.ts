@@ -8,22 +8,14 @@ import { command as ohttpCommand } from '../../cli/commands/ohttp.js';
 import { memoryIo } from '../../cli/io.js';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type BhttpRequest, type BhttpResponse } from '../../protocol/bhttp.js';
 import { concat, toHex, utf8 } from '../../protocol/bytes.js';
-import { BhttpDecodeError, BhttpEncodeError, NoteError, type PphError } from '../../protocol/errors.js';
+import { BhttpDecodeError, BhttpEncodeError, NoteError } from '../../protocol/errors.js';
 import { encapsulateRequest, encodeKeyConfig, generateGatewayKey } from '../../protocol/ohttp.js';
 import { formatCheckpoint, parseCheckpoint } from '../../protocol/tlog/checkpoint.js';
 import { ChaChaRng } from '../../sim/rng.js';
+import { errorCodeOf } from '../helpers/error-code.js';
 
-type ErrorClass = new (...args: never[]) => PphError;
-
-function codeOf(f: () => unknown, cls: ErrorClass): string {
-  try {
-    f();
-  } catch (e) {
-    if (!(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${String(e)}`, { cause: e });
-    return e.code;
-  }
-  throw new Error(`expected ${cls.name}, nothing was thrown`);
-}
+// A wrong error class propagates and fails the test; no error at all gives a value no code equals.
+const codeOf = (f: () => unknown, cls: Parameters<typeof errorCodeOf>[0]): string => errorCodeOf(cls, f, '(nothing thrown)');
 
 /** RFC 9000 §16 varint, 1 or 2 bytes (all values here are < 16384). */
 function varint(n: number): Uint8Array {
