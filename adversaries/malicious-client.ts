@@ -1,9 +1,12 @@
 /**
  * malicious-client (issue 13): a user account of the adversary's own (position `client`) that
  * tries to be served without paying: a token it forged (structurally valid, wrong authenticator),
- * no token at all, or a token it was really issued, spent twice. Defence: the gateway verifies
- * every token under the issuer key and keeps spent tokens (PROTOCOL.md step 7); the invariant
- * `authorization` holds when only issued, unspent tokens are served.
+ * no token at all, a token it was really issued, spent twice, or more tokens than the issuer's
+ * per-account limit allows in one window (`flood`: a batch of the whole published limit, then
+ * `extra` more). Defences: the gateway verifies every token under the issuer key and keeps spent
+ * tokens (PROTOCOL.md step 7); the issuer counts what it evaluated per account and window and
+ * refuses past the limit (step 2). `authorization` holds when only issued, unspent tokens are
+ * served and no account got more than its limit in a window.
  */
 import fc from 'fast-check';
 import type { Adversary, Powers } from '../sim/adversary.js';
@@ -20,10 +23,10 @@ import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY } from '../sim/parties/comm
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../protocol/bytes.js';
 
-const KINDS = ['forged', 'no-token', 'double-spend'] as const;
+const KINDS = ['forged', 'no-token', 'double-spend', 'flood'] as const;
 
 export interface ClientPlan {
-  actions: { kind: (typeof KINDS)[number]; atMs: number; node: number }[];
+  actions: { kind: (typeof KINDS)[number]; atMs: number; node: number; extra: number }[];
 }
 
 /** An OHTTP request to /summarise for `node` carrying `token` (or none); the inner body is its own bytes. */
@@ -39,10 +42,10 @@ export const maliciousClient: Adversary<ClientPlan> = {
   name: 'malicious-client',
   description: 'an account of its own that forges tokens, sends none, or double-spends the tokens it was issued',
   positions: ['client'],
-  marks: ['gateway.token-invalid', 'gateway.token-double-spend'],
+  marks: ['gateway.token-invalid', 'gateway.token-double-spend', 'issuer.rate-limited'],
   plan: (spec) =>
     fc.record({
-      actions: fc.array(fc.record({ kind: fc.constantFrom(...KINDS), atMs: fc.nat({ max: 8_000 }), node: fc.nat({ max: Math.max(0, spec.world.nodes - 1) }) }), { minLength: 1, maxLength: 4 }),
+      actions: fc.array(fc.record({ kind: fc.constantFrom(...KINDS), atMs: fc.nat({ max: 8_000 }), node: fc.nat({ max: Math.max(0, spec.world.nodes - 1) }), extra: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4 }),
     }),
   install(powers, plan) {
     const account = powers.clientAccount();
@@ -57,6 +60,12 @@ export const maliciousClient: Adversary<ClientPlan> = {
         } else if (a.kind === 'no-token') {
           powers.note('sent a request without a token');
           send(powers, a.node, null);
+        } else if (a.kind === 'flood') {
+          // The whole published limit in one batch, then `extra` more at once: the second must be refused.
+          const batch = (n: number) => encodeBatch([utf8(`account ${account}`), ...Array.from({ length: n }, () => encodeTokenRequest(createTokenRequest(pub.tokenChallenge, pub.issuerPublicKey, powers.rng).request))]);
+          powers.note(`asks for ${pub.issuanceLimit.tokens} + ${a.extra} tokens at once (limit ${pub.issuanceLimit.tokens} per ${pub.issuanceLimit.windowMs} ms)`);
+          powers.clientSend('issuer', batch(pub.issuanceLimit.tokens), 'token-req');
+          powers.clientSend('issuer', batch(a.extra), 'token-req');
         } else {
           // Issuance for its own account, then the same token twice.
           const { request, state } = createTokenRequest(pub.tokenChallenge, pub.issuerPublicKey, powers.rng);

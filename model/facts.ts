@@ -16,7 +16,7 @@ export const FACT_KIND = 'fact';
 type Str = string;
 /** Every fact, by its `fact` tag (the event's `party` field is the party the fact is about). */
 export interface FactData {
-  world: { nodes: number; diffusionCap: number | null; users: Str[]; invariants: Str[]; expectViolated: Str[]; scenario: Str; profile: Str };
+  world: { nodes: number; diffusionCap: number | null; users: Str[]; invariants: Str[]; expectViolated: Str[]; scenario: Str; profile: Str; issuanceTokens?: number; issuanceWindowMs?: number };
   party: { role: PartyRole; trusted: boolean };
   chat: { chatId: Str; user: Str; blocked: boolean };
   request: { requestId: Str; user: Str; chatId: Str; canary: Str; issuedAtMs: number };
@@ -30,6 +30,8 @@ export interface FactData {
   token: { msg: number; requestId: Str; tokenId: Str; keyOwner: Str | null };
   'token-served': { requestId: Str; tokenId: Str };
   'token-issued': { tokenId: Str };
+  /** The issuer evaluated `count` blinded token requests for `account` (the authenticated sender) at `atMs`. */
+  issuance: { account: Str; count: number; atMs: number };
   'link-claim': { requestId: Str; user: Str };
   'evidence-accepted': { requestId: Str; node: Str; nonce: Str; fresh: boolean; measurement: Str; measurementLogged: boolean; keyHonest: boolean; checkpointSize: number; viewConsistent: boolean };
   'log-view': { size: number; root: Str; accepted: boolean };
@@ -40,7 +42,7 @@ export interface FactData {
   'seized-open': { what: Str; req: Str[]; chat: Str[] };
 }
 export type FactName = keyof FactData;
-export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'seized', 'seized-open'];
+export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'seized', 'seized-open'];
 
 /** A fact event's data: its tag and its fields. */
 export type Fact<K extends FactName = FactName> = { fact: K } & FactData[K];
@@ -58,6 +60,8 @@ function emptyView(): WorldView {
     evidence: [],
     tokens: [],
     tokensIssued: [],
+    issuances: [],
+    issuanceLimit: null,
     enclaveOpened: [],
     answersAccepted: [],
     enclaveSnapshots: [],
@@ -95,6 +99,7 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
         v.nodes = x.nodes;
         v.diffusionCap = x.diffusionCap;
         v.users = [...x.users];
+        v.issuanceLimit = typeof x.issuanceTokens === 'number' && typeof x.issuanceWindowMs === 'number' ? { tokens: x.issuanceTokens, windowMs: x.issuanceWindowMs } : null;
         break;
       }
       case 'party': {
@@ -171,6 +176,11 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
       }
       case 'token-issued': {
         v.tokensIssued.push({ tokenId: (f as Fact<'token-issued'>).tokenId, holder: e.party, event: at });
+        break;
+      }
+      case 'issuance': {
+        const x = f as Fact<'issuance'>;
+        v.issuances.push({ account: x.account, count: x.count, atMs: x.atMs, event: at });
         break;
       }
       case 'link-claim': {

@@ -17,6 +17,7 @@ export const ABLATIONS = {
   'report-binding': 'client does not check REPORT_DATA against pkE and its nonce (step 4)',
   'key-consistency': 'client does not check that its OHTTP and token keys are the ones every client gets (step 3)',
   'token-spend': 'gateway does not record spent tokens (step 7)',
+  'rate-limit': 'issuer does not enforce its per-account limit of tokens per window (step 2)',
   'padding': 'client does not pad requests to a size bucket (step 5)',
   'response-binding': 'client does not check that the answer names its own request id (step 9; the answer key stays exported from the request\'s HPKE context)',
   'state-erasure': 'enclave does not erase request state after responding (step 8)',

@@ -149,6 +149,10 @@ export interface WorldView {
   tokens: TokenAcceptance[];
   /** Tokens an issuance produced (finalized by the account they were issued to). */
   tokensIssued: { tokenId: string; holder: string; event: number }[];
+  /** What the issuer evaluated, per account (the authenticated sender) and time. */
+  issuances: { account: string; count: number; atMs: number; event: number }[];
+  /** The issuer's per-account limit the run claims: at most `tokens` per window [k·windowMs, (k+1)·windowMs). */
+  issuanceLimit: { tokens: number; windowMs: number } | null;
   /**
    * Inner requests the enclave opened, by digest of their ciphertext: the same ciphertext opened
    * twice was replayed (a client's retry is a new ciphertext).

@@ -100,6 +100,15 @@ export const WorldSchema = z.strictObject(
     requests: intIn(0, LIMITS.requestsMax).default(40),
     /** Token batch size at issuance (step 2). */
     tokensPerUser: intIn(1, LIMITS.tokensPerUserMax).default(20),
+    /**
+     * The issuer's per-account limit (step 2): at most `tokens` tokens per account in each window
+     * of `windowMs` virtual ms (windows [k·windowMs, (k+1)·windowMs)). Default: tokens =
+     * 2 × tokensPerUser + requests × (retries + 1), more than any honest user can ever need, and
+     * windowMs = 60000 (docs/invariants.md, `authorization`).
+     */
+    issuanceLimit: z
+      .strictObject({ tokens: intIn(1, LIMITS.tokensPerUserMax * 1000).optional(), windowMs: intIn(1, LIMITS.maxTimeMsMax).optional() }, { error: 'expected a mapping { tokens, windowMs }' })
+      .optional(),
     /** Log witnesses, and the k of them whose cosignatures a checkpoint needs (step 4). */
     witnesses: intIn(1, LIMITS.witnessesMax).default(3),
     witnessQuorum: intIn(1, LIMITS.witnessesMax).default(2),
@@ -211,6 +220,9 @@ function crossCheck(s: ScenarioObject, ctx: z.RefinementCtx): void {
   const batches = Math.min(w.users - w.optedOutUsers, w.requests) * w.tokensPerUser;
   if (batches > LIMITS.tokenBatchesMax) {
     issue(['world', 'tokensPerUser'], `expected min(world.users − world.optedOutUsers, world.requests) × world.tokensPerUser ≤ ${LIMITS.tokenBatchesMax} (tokenBatchesMax), got ${batches}`);
+  }
+  if (w.issuanceLimit?.tokens !== undefined && w.issuanceLimit.tokens < w.tokensPerUser) {
+    issue(['world', 'issuanceLimit', 'tokens'], `expected at least world.tokensPerUser (${w.tokensPerUser}): an honest client's first batch must pass, got ${w.issuanceLimit.tokens}`);
   }
   if (w.witnessQuorum > w.witnesses) {
     issue(['world', 'witnessQuorum'], `expected at most world.witnesses (${w.witnesses}), got ${w.witnessQuorum}`);

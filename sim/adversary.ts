@@ -23,6 +23,7 @@ import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
 import type { TdxChip } from './evidence/tdx.js';
 import { gpuFleet } from './evidence/gpu.js';
 import { evidenceOf } from '../model/profile.js';
+import { issuanceLimitOf } from './spec.js';
 
 /** The public transparency log as any party may read it: no append. */
 export interface PublicLogView {
@@ -349,7 +350,7 @@ export class Powers {
       inclusionProof: (i: number, size?: number) => log.inclusionProof(i, size).map(copy),
       consistencyProof: (a: number, b?: number) => log.consistencyProof(a, b).map(copy),
     });
-    return Object.freeze({ gatewayConfig: structuredClone(k.gateway.config), gatewayConfigBytes: copy(k.gatewayConfigBytes), issuerPublicKey: copy(k.issuer.publicKey), tokenChallenge: copy(k.tokenChallenge), checkpoint: k.checkpointNote, vendorAskDer: copy(k.vendor.askDer), nodes: this.world.nodes.length, enclaveNames: this.world.nodes.map((n) => n.enclaveName), measurementOf: (i: number) => copy(k.measurementOf(i)), releaseEntryOf: (i: number) => copy(k.releaseEntryOf(i)), releaseIndex: (i: number) => k.releaseIndex(i), log: publicLog, evidence: evidenceOf(this.world.spec.profile) });
+    return Object.freeze({ gatewayConfig: structuredClone(k.gateway.config), gatewayConfigBytes: copy(k.gatewayConfigBytes), issuerPublicKey: copy(k.issuer.publicKey), tokenChallenge: copy(k.tokenChallenge), checkpoint: k.checkpointNote, vendorAskDer: copy(k.vendor.askDer), nodes: this.world.nodes.length, enclaveNames: this.world.nodes.map((n) => n.enclaveName), measurementOf: (i: number) => copy(k.measurementOf(i)), releaseEntryOf: (i: number) => copy(k.releaseEntryOf(i)), releaseIndex: (i: number) => k.releaseIndex(i), log: publicLog, evidence: evidenceOf(this.world.spec.profile), issuanceLimit: issuanceLimitOf(this.world.spec) });
   }
 
   /**

@@ -18,6 +18,8 @@ export interface RunSpec {
     witnesses: number;
     witnessQuorum: number;
     unloggedNodes?: readonly number[];
+    /** The issuer's per-account limit per window of virtual time; defaults: {@link issuanceLimitOf}. */
+    issuanceLimit?: { tokens?: number; windowMs?: number };
   };
   network: {
     delayMs: { min: number; max: number };
@@ -52,4 +54,20 @@ export interface PlantedBugs {
   gatewaySwapsResponses?: boolean;
   /** unlinkability: the relay passes the client address to the gateway in a header. */
   relayForwardsClientAddress?: boolean;
+}
+
+/** Default window of the issuer's per-account limit (virtual ms). */
+export const ISSUANCE_WINDOW_MS = 60_000;
+
+/**
+ * The issuer's per-account limit of a run (PROTOCOL.md step 2): the scenario's, or by default more
+ * than any honest user can need in the whole run (its requests with every retry, plus two batches:
+ * a client refills only when it runs out, and a lost reply costs one batch).
+ */
+export function issuanceLimitOf(spec: Pick<RunSpec, 'world' | 'network'>): { tokens: number; windowMs: number } {
+  const w = spec.world;
+  return {
+    tokens: w.issuanceLimit?.tokens ?? 2 * w.tokensPerUser + w.requests * (spec.network.retries + 1),
+    windowMs: w.issuanceLimit?.windowMs ?? ISSUANCE_WINDOW_MS,
+  };
 }

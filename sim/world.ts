@@ -8,7 +8,7 @@ import { SimClock } from './clock.js';
 import { Scheduler } from './scheduler.js';
 import { Network, type LinkPolicy } from './network.js';
 import { Trace } from './trace.js';
-import type { PlantedBugs, RunSpec } from './spec.js';
+import { issuanceLimitOf, type PlantedBugs, type RunSpec } from './spec.js';
 import { buildWorkload, makeCanary, type Workload } from './workload.js';
 import { createKeys, type WorldKeys } from './world-keys.js';
 import { ClientParty } from './parties/client.js';
@@ -118,7 +118,7 @@ export class World {
     }
     // The relay, the issuer and the log run on ports (sim/port.ts): they never see the world.
     this.log = new LogParty(makePort(this, 'log', 'log', { log: this.keys.log, checkpointNote: this.keys.checkpointNote }));
-    this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: this.keys.issuer }));
+    this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: this.keys.issuer, limit: this.defences['rate-limit'] ? issuanceLimitOf(spec) : null }));
     this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: this.bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
     this.gateway = new GatewayParty(this);
     for (let i = 0; i < spec.world.nodes; i++) this.nodes.push(new NodeParty(this, i));
@@ -143,6 +143,9 @@ export class World {
       expectViolated: Object.entries(this.spec.expect).filter(([, e]) => e === 'violated').map(([id]) => id).sort(),
       scenario: this.spec.name,
       profile: this.spec.profile,
+      // The issuer's per-account limit the protocol claims (`authorization`), ablated or not.
+      issuanceTokens: issuanceLimitOf(this.spec).tokens,
+      issuanceWindowMs: issuanceLimitOf(this.spec).windowMs,
     });
     for (const p of this.partyInfo()) o.fact(p.name, 'party', { role: p.role, trusted: p.trustedForContent });
     for (const c of this.clients) {
