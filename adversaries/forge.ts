@@ -51,6 +51,8 @@ export class RogueNode {
     private readonly bindResponses = true,
   ) {
     this.keys = generateKeyPair(powers.rng.fork(`rogue-${name}`));
+    // Its key is the adversary's: the observer opens with it what the rogue receives (no label of what it learned).
+    powers.ownKey(this.keys.secretKey);
     // The operator tries its own key on every inner request: those the client sealed to it open.
     powers.runRogueNode((ref, nodeId, inner) => this.answer(ref, nodeId, inner));
   }
@@ -60,7 +62,7 @@ export class RogueNode {
     const opened = this.open(nodeId, inner);
     if (!opened) return null;
     this.opened++;
-    this.powers.learned(opened.plaintext, `opened request ref ${ref} sealed to its key`);
+    this.powers.note(`rogue node opened request ref ${ref} sealed to its key`);
     let requestId = '?';
     try {
       requestId = (JSON.parse(new TextDecoder().decode(opened.plaintext)) as { requestId?: string }).requestId ?? '?';

@@ -20,6 +20,7 @@ import { maliciousImage } from './malicious-image.js';
 import { revokedChipKey } from './revoked-chip-key.js';
 import { maliciousClient } from './malicious-client.js';
 import { gpuEvidence } from './gpu-evidence.js';
+import { nodeKeyCompromise } from './node-key-compromise.js';
 
 /** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`), then revoked-chip-key (issue 14: a chip key the vendor revoked). */
 export const ADVERSARIES: readonly Adversary<any>[] = [
@@ -43,7 +44,7 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
-export const CONDITIONS: readonly Adversary<any>[] = [maliciousImage];
+export const CONDITIONS: readonly Adversary<any>[] = [maliciousImage, nodeKeyCompromise];
 
 /** Coalitions of THREATS.md "Expected outcomes": name → members. */
 export const COALITIONS: Readonly<Record<string, readonly string[]>> = {
@@ -67,6 +68,6 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, maliciousClient, gpuEvidence };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence };
 
 export { runAttacked, type AttackedOptions } from './run.js';

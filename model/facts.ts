@@ -38,11 +38,15 @@ export interface FactData {
   'enclave-opened': { requestId: Str; ciphertext: Str };
   'enclave-state': { afterRef: number; requestId: Str; leftover: Str[] };
   routed: { requestId: Str; user: Str; node: Str };
+  /** The party holds a key (id: kind and public key prefix; kind; whose key it is). */
+  'holds-key': { key: Str; kind: Str; owner: Str };
+  /** Key `key` opens the bytes of digest `from` (observer: real decryption), yielding bytes of digest `sha` with these canaries. */
+  opens: { key: Str; from: Str; sha: Str; req: Str[]; chat: Str[]; who: Str[]; bytes: number };
   seized: { keys: Str[]; attempts: number };
   'seized-open': { what: Str; req: Str[]; chat: Str[] };
 }
 export type FactName = keyof FactData;
-export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'seized', 'seized-open'];
+export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'holds-key', 'opens', 'seized', 'seized-open'];
 
 /** A fact event's data: its tag and its fields. */
 export type Fact<K extends FactName = FactName> = { fact: K } & FactData[K];
@@ -89,6 +93,8 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
   if (hit) return hit;
   const v = emptyView();
   const requests = new Map<string, RequestRecord>();
+  const keysOf = new Map<string, Set<string>>();
+  const opensFrom = new Map<string, { key: string; sha: string; req: string[]; chat: string[]; who: string[]; bytes: number; event: number }[]>();
   for (const e of trace) {
     const f = factOf(e);
     if (!f) continue;
@@ -217,6 +223,20 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
         v.routing.push({ requestId: x.requestId, user: x.user, node: x.node, event: at });
         break;
       }
+      case 'holds-key': {
+        const x = f as Fact<'holds-key'>;
+        let mine = keysOf.get(e.party);
+        if (!mine) keysOf.set(e.party, (mine = new Set()));
+        mine.add(x.key);
+        break;
+      }
+      case 'opens': {
+        const x = f as Fact<'opens'>;
+        const list = opensFrom.get(x.from) ?? [];
+        list.push({ key: x.key, sha: x.sha, req: [...x.req], chat: [...x.chat], who: [...x.who], bytes: x.bytes, event: at });
+        opensFrom.set(x.from, list);
+        break;
+      }
       case 'seized': {
         const x = f as Fact<'seized'>;
         v.forwardSecrecy.seized = [...x.keys];
@@ -232,6 +252,34 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
         break;
     }
   }
+  v.held.push(...closeOverKeys(v.held, keysOf, opensFrom));
   cache.set(trace, v);
   return v;
+}
+
+/**
+ * Knowledge closed over keys: every party that holds keys knows, besides what it holds, whatever
+ * one of its keys opens out of what it knows (an `opens` fact whose key it holds and whose input
+ * digest it holds), to a fixed point (the gateway's OHTTP layer yields an inner request a node key
+ * it also holds opens). A party without the key learns nothing from the same ciphertext. The
+ * derived holdings (`opened`) keep the message and provenance of the bytes they were opened from.
+ */
+function closeOverKeys(held: readonly Holding[], keysOf: ReadonlyMap<string, ReadonlySet<string>>, opensFrom: ReadonlyMap<string, { key: string; sha: string; req: string[]; chat: string[]; who: string[]; bytes: number; event: number }[]>): Holding[] {
+  const out: Holding[] = [];
+  for (const [party, keys] of keysOf) {
+    const known = new Map<string, Holding>();
+    for (const h of held) if (h.party === party && !known.has(h.sha)) known.set(h.sha, h);
+    const queue = [...known.values()];
+    while (queue.length) {
+      const from = queue.shift()!;
+      for (const o of opensFrom.get(from.sha) ?? []) {
+        if (!keys.has(o.key) || known.has(o.sha)) continue;
+        const h: Holding = { party, source: 'opened', msg: from.msg, of: from.of, fromUser: null, req: o.req, chat: o.chat, who: o.who, sha: o.sha, bytes: o.bytes, event: o.event, key: o.key, openedFrom: from.event };
+        known.set(o.sha, h);
+        out.push(h);
+        queue.push(h);
+      }
+    }
+  }
+  return out;
 }

@@ -45,7 +45,8 @@ export interface RequestRecord {
  */
 export interface Holding {
   party: string;
-  source: 'received' | 'state' | 'log' | 'learned';
+  /** `opened`: derived by the closure over keys (model/facts.ts): one of the party's keys opened bytes it knew. */
+  source: 'received' | 'state' | 'log' | 'learned' | 'opened';
   /** The message the bytes came in on (or were opened from); null when not tied to one message. */
   msg: number | null;
   /** Observer: the request the message belongs to (provenance), or null. */
@@ -61,6 +62,9 @@ export interface Holding {
   sha: string;
   bytes: number;
   event: number;
+  /** `opened`: the key that opened it (id) and the event of the holding it was opened from. */
+  key?: string;
+  openedFrom?: number;
 }
 
 /** A party verified a token: it knows the token of a request; `keyOwner` is the only account its key was issued to. */

@@ -24,6 +24,7 @@ import type { TdxChip } from './evidence/tdx.js';
 import { gpuFleet } from './evidence/gpu.js';
 import { evidenceOf } from '../model/profile.js';
 import { issuanceLimitOf } from './spec.js';
+import { enclaveKey, ohttpKey } from './openers.js';
 
 /** The public transparency log as any party may read it: no append. */
 export interface PublicLogView {
@@ -48,6 +49,8 @@ export type Position =
   | 'log'
   | 'vendor-key'
   | `node:${number}`
+  /** A side channel on node i's enclave (THREATS.md): extracts its live HPKE secret key, nothing else. */
+  | `node-key:${number}`
   | 'later'
   /** A user account of its own (a malicious client): its own address, issuance, requests through the relay. */
   | 'client';
@@ -64,7 +67,7 @@ function linksOf(p: Position): LinkName[] {
 
 export function isPosition(s: string): s is Position {
   if (/^network:/.test(s)) return (LINKS as readonly string[]).includes(s.slice(8));
-  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later', 'client'].includes(s) || /^node:\d+$/.test(s);
+  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later', 'client'].includes(s) || /^node(-key)?:\d+$/.test(s);
 }
 
 /** What a link hook sees and may answer: the message as it crosses, and its decisions. */
@@ -152,12 +155,39 @@ export class Powers {
   }
 
   /**
-   * Records bytes the adversary obtained by its own means (a rogue node's decryption, a seized key):
-   * the invariants scan them like any party's holdings. Only bytes it really holds can be passed.
+   * Keeps a message the adversary saw on a link it taps: from now on the observer counts it in the
+   * adversary's knowledge (a `holds` fact), and opens it with every key the adversary holds or
+   * gets later. What it learns is never declared: it is what its keys open (model/facts.ts).
    */
-  learned(bytes: Uint8Array, what: string): void {
-    this.note(`learned: ${what}`, { bytes: bytes.length });
-    this.world.observer.holds(this.adversary, 'learned', bytes, null);
+  keep(message: Readonly<Message>): void {
+    this.require(`keep messages of link ${message.link}`, this.positions.some((p) => linksOf(p).includes(message.link as LinkName)));
+    this.world.observer.holds(this.adversary, 'received', message.bytes, message.id);
+  }
+
+  /**
+   * The adversary's own HPKE key (a rogue node's): the observer opens with it what the adversary
+   * holds, under every honest node id and every id the rogue answered to.
+   */
+  ownKey(secretKey: Uint8Array): void {
+    this.world.observer.holdsKey(this.adversary, enclaveKey(secretKey, this.adversary, () => [...this.world.nodes.map((n) => n.enclaveName), ...this.rogueIds]), 'its own key');
+  }
+
+  private readonly rogueIds = new Set<string>();
+
+  /**
+   * Position `node-key:<i>`: a side channel on node i's enclave (THREATS.md) reads its live HPKE
+   * secret key (skE of the current boot, and in pcc of the current epoch) now. Returns a copy, or
+   * null while the node has no key; the observer records that the adversary holds it.
+   */
+  extractNodeKey(i: number): Uint8Array | null {
+    this.require(`extract node ${i}'s enclave key`, this.has(`node-key:${i}`));
+    const n = this.world.nodes[i];
+    if (!n) throw new PowerDenied('no-such-node', `no node ${i}`);
+    const sk = n.seizeKey();
+    if (!sk) return null;
+    this.note(`extracted ${n.enclaveName}'s live key by a side channel`);
+    this.world.observer.holdsKey(this.adversary, enclaveKey(sk, n.enclaveName, () => [n.enclaveName]), 'side-channel extraction');
+    return sk.slice();
   }
 
   /**
@@ -201,6 +231,7 @@ export class Powers {
   }
 
   private clientAttached = false;
+  private seizedOnce = false;
   private readonly clientReplies = new Map<number, (reply: Uint8Array) => void>();
 
   /** Client position: records that its own account was issued a token (the observer's `token-issued` fact). */
@@ -236,7 +267,12 @@ export class Powers {
   /** Gateway position: runs a rogue node that answers requests addressed to a node id it invented. */
   runRogueNode(fn: (ref: number, nodeId: string, inner: Uint8Array) => Uint8Array | null): void {
     this.require('run an extra node', this.has('gateway'));
-    this.world.hooks.rogueRequest.push(fn);
+    // What the rogue receives is the adversary's: the observer opens it with the keys it holds.
+    this.world.hooks.rogueRequest.push((ref, nodeId, inner) => {
+      this.rogueIds.add(nodeId);
+      this.world.observer.holds(this.adversary, 'received', inner, null);
+      return fn(ref, nodeId, inner);
+    });
   }
 
   /** Gateway (operator) position: restarts node `node` at virtual time `atMs`. */
@@ -316,10 +352,17 @@ export class Powers {
     this.world.hooks.issuerKeyFor.push(fn);
   }
 
-  /** Node position: reads everything node `i` decrypts (a compromised enclave). */
+  /**
+   * Node position: the enclave of node `i` is the adversary's (a compromised enclave): it sees
+   * everything that node's host receives and holds every key the node generates from now on
+   * (sim/world.ts `keyGenerated`); the observer opens the one with the other.
+   */
   compromiseNode(i: number): void {
     this.require(`read node ${i}`, this.has(`node:${i}`));
+    const n = this.world.nodes[i];
+    if (!n) throw new PowerDenied('no-such-node', `no node ${i}`);
     this.world.compromised.set(i, this.adversary);
+    this.world.observer.mirror(n.hostName, this.adversary);
   }
 
   /**
@@ -329,6 +372,13 @@ export class Powers {
   seized(): { gateway: GatewayKey; nodes: { name: string; key: Uint8Array }[]; recorded: { link: string; bytes: Uint8Array }[] } {
     this.require('seize keys after the fact', this.has('later'));
     const w = this.world;
+    if (!this.seizedOnce) {
+      // What it holds from now on: the recorded traffic and the seized keys; the observer opens the one with the other.
+      this.seizedOnce = true;
+      for (const r of w.recorded) w.observer.holds(this.adversary, 'received', r.bytes, r.msg);
+      w.observer.holdsKey(this.adversary, ohttpKey(w.keys.gateway), 'seized after the run');
+      for (const k of w.seizedNodeKeys) w.observer.holdsKey(this.adversary, enclaveKey(k.key, k.name, () => w.nodes.map((n) => n.enclaveName)), 'seized after the run (key after restart)');
+    }
     return { gateway: w.keys.gateway, nodes: w.seizedNodeKeys, recorded: w.recorded.map((r) => ({ link: r.link, bytes: r.bytes })) };
   }
 

@@ -6,12 +6,20 @@
  * Judgements that need a global view (is this key one an honest enclave generated, was this
  * report produced for this nonce, which account a per-user key was made for) are made by the
  * world and recorded here as facts too. Parties never read anything back from it.
+ *
+ * Knowledge is closed over keys: the observer knows which keys each untrusted party holds
+ * (`holds-key` facts: the gateway's OHTTP key, an enclave key a side channel extracted or a seizure
+ * took, a rogue node's own key) and runs each key's opener (sim/openers.ts, real decryption) on
+ * everything that party holds, before or after it got the key, and on what those openings yield.
+ * Each success is an `opens` fact (key, digest of the bytes opened, what they yield); model/facts.ts
+ * closes every party's knowledge over its holdings and its keys. No party labels what it learned.
  */
 import { createHash } from 'node:crypto';
 import type { Fact, FactData, FactName } from '../model/facts.js';
 import type { Holding } from '../model/world-view.js';
 import type { SimClock } from './clock.js';
 import type { Trace, TraceValue } from './trace.js';
+import type { HeldKey } from './openers.js';
 
 interface Needle {
   id: string;
@@ -50,6 +58,15 @@ export class Observer {
   private readonly identities: Needle[] = [];
   /** Network address → the user it belongs to. */
   private readonly addresses = new Map<string, string>();
+
+  /** Keys each party holds (by party name). */
+  private readonly keys = new Map<string, HeldKey[]>();
+  /** Bytes each party holds or opened, by digest: what a key it gets later is tried on. */
+  private readonly kept = new Map<string, Map<string, Uint8Array>>();
+  /** What each (key, digest) opening yielded, computed once. */
+  private readonly openings = new Map<string, Uint8Array[]>();
+  /** Parties that see whatever another party holds (a compromised enclave sees its host's traffic). */
+  private readonly mirrors = new Map<string, string[]>();
 
   constructor(
     private readonly trace: Trace,
@@ -108,8 +125,58 @@ export class Observer {
     const found = [...f.req.map((r) => `req ${r}`), ...f.chat.map((c) => `chat ${c}`), ...f.who.map((u) => `identity of ${u}`), ...(fromUser ? [`address of ${fromUser}`] : [])];
     const what = `${source} ${bytes.length} B${msg === null ? '' : ` msg ${msg}`}${found.length ? `: ${found.join(', ')}` : ''}`;
     const of = msg === null ? null : (this.provenance(msg) ?? null);
-    return this.fact(party, 'holds', { source, msg, of, fromUser, req: f.req, chat: f.chat, who: f.who, sha: createHash('sha256').update(bytes).digest('hex').slice(0, 16), bytes: bytes.length }, what);
+    const sha = digest(bytes);
+    const i = this.fact(party, 'holds', { source, msg, of, fromUser, req: f.req, chat: f.chat, who: f.who, sha, bytes: bytes.length }, what);
+    this.keep(party, bytes, sha);
+    for (const to of this.mirrors.get(party) ?? []) this.holds(to, source, bytes, msg, fromAddress);
+    return i;
   }
+
+  /**
+   * `party` holds `key` from now on (a `holds-key` fact): the key is tried on everything the party
+   * holds already and on everything it gets later.
+   */
+  holdsKey(party: string, key: HeldKey, how: string): void {
+    const mine = this.keys.get(party) ?? [];
+    if (mine.some((k) => k.id === key.id)) return;
+    mine.push(key);
+    this.keys.set(party, mine);
+    this.fact(party, 'holds-key', { key: key.id, kind: key.kind, owner: key.owner }, `holds ${key.kind} key ${key.id} of ${key.owner} (${how})`);
+    for (const [sha, bytes] of [...(this.kept.get(party) ?? new Map<string, Uint8Array>())]) this.open(party, key, bytes, sha);
+  }
+
+  /** From now on `viewer` holds whatever `party` holds (e.g. the adversary in a node's enclave sees its host's traffic). */
+  mirror(party: string, viewer: string): void {
+    this.mirrors.set(party, [...(this.mirrors.get(party) ?? []), viewer]);
+  }
+
+  private keep(party: string, bytes: Uint8Array, sha: string): void {
+    let mine = this.kept.get(party);
+    if (!mine) this.kept.set(party, (mine = new Map()));
+    if (mine.has(sha)) return;
+    mine.set(sha, bytes);
+    for (const key of this.keys.get(party) ?? []) this.open(party, key, bytes, sha);
+  }
+
+  /** Runs `key`'s opener on `bytes` (once per key and digest); records each yield as an `opens` fact. */
+  private open(party: string, key: HeldKey, bytes: Uint8Array, sha: string): void {
+    const tag = `${key.id}|${sha}`;
+    let yields = this.openings.get(tag);
+    if (!yields) {
+      yields = key.open(bytes);
+      this.openings.set(tag, yields);
+      for (const y of yields) {
+        const f = this.find(y);
+        const found = [...f.req.map((r) => `req ${r}`), ...f.chat.map((c) => `chat ${c}`), ...f.who.map((u) => `identity of ${u}`)];
+        this.fact(party, 'opens', { key: key.id, from: sha, sha: digest(y), req: f.req, chat: f.chat, who: f.who, bytes: y.length }, `${key.id} opens ${sha} into ${y.length} B${found.length ? `: ${found.join(', ')}` : ''}`);
+      }
+    }
+    for (const y of yields) this.keep(party, y, digest(y));
+  }
+}
+
+function digest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
 export type { Fact };

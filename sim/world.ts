@@ -24,6 +24,7 @@ import type { WorldView, PartyInfo } from '../model/world-view.js';
 import { viewFromTrace } from '../model/facts.js';
 import { Observer } from './observer.js';
 import { makePort } from './port.js';
+import { enclaveKey, ohttpKey } from './openers.js';
 import { toHex } from '../protocol/bytes.js';
 import type { Rng } from '../protocol/rng.js';
 import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
@@ -67,7 +68,7 @@ export class World {
   /** Ground truth: which request each message carries (parties never read this). */
   readonly provenance = new Map<number, string>();
   /** What the `later` position records on the operator's links, to replay after seizing keys. */
-  readonly recorded: { link: string; bytes: Uint8Array; event: number }[] = [];
+  readonly recorded: { link: string; bytes: Uint8Array; event: number; msg: number }[] = [];
   /** Ground truth: the nonce each report (by SHA-256 of its bytes) was produced for by an enclave. */
   readonly reportNonce = new Map<string, string>();
   /** What adversaries registered through their powers; parties consult these at their decision points. */
@@ -111,7 +112,7 @@ export class World {
     for (const link of ['relay-gateway', 'client-gateway', 'gateway-node']) {
       this.network.hook(link, {
         onMessage: (m) => {
-          this.recorded.push({ link, bytes: m.bytes, event: this.trace.count });
+          this.recorded.push({ link, bytes: m.bytes, event: this.trace.count, msg: m.id });
           return [];
         },
       });
@@ -148,6 +149,8 @@ export class World {
       issuanceWindowMs: issuanceLimitOf(this.spec).windowMs,
     });
     for (const p of this.partyInfo()) o.fact(p.name, 'party', { role: p.role, trusted: p.trustedForContent });
+    // The operator's gateway holds the OHTTP key: what it opens is its knowledge (closure over keys).
+    o.holdsKey(this.gateway.name, ohttpKey(this.keys.gateway), 'the gateway key');
     for (const c of this.clients) {
       // Identity canaries: the account id and the user name (a network address is seen as the sender).
       o.plantIdentity(c.name, this.accounts[c.index]!);
@@ -184,6 +187,16 @@ export class World {
     // The end event seals the hash of every line before it: `pph check` finds an edited trace.
     this.trace.append(this.clock.nowMs(), 'end', 'world', 'end of run', { events: this.scheduler.eventsExecuted, sealed: this.trace.hashSoFar(), seals: [...this.trace.prefixSeals] });
     return viewFromTrace(this.trace.judged);
+  }
+
+  /**
+   * Node `index`'s enclave generated a key pair (boot or pcc epoch). An adversary that holds that
+   * enclave (position `node:<i>`, a compromised enclave) holds the key from now on.
+   */
+  keyGenerated(index: number, secretKey: Uint8Array): void {
+    const thief = this.compromised.get(index);
+    const n = this.nodes[index];
+    if (thief && n) this.observer.holdsKey(thief, enclaveKey(secretKey, n.enclaveName, () => [n.enclaveName]), `generated inside its ${n.enclaveName}`);
   }
 
   /** Ground truth: which request a key, a context or a buffer an enclave derived belongs to (for the state walk). */

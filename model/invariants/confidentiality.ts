@@ -1,10 +1,11 @@
 /**
  * `confidentiality` (PROTOCOL.md): no party but the client and an attested, honest enclave ever
  * holds request or response plaintext. Knowledge, not labels: a violation is a request's canary
- * in some untrusted party's knowledge — every byte it received, holds or logged, what it opened
- * with the keys it holds (the gateway's OHTTP layer; a rogue node's or a seized key's openings,
- * recorded as `learned`), and what a later key seizure opens. Where a request was sealed to is not
- * evidence by itself: a request sealed to a key nobody can use is lost, not leaked.
+ * in some untrusted party's knowledge — every byte it received, holds or logged, closed over the
+ * keys it holds (`holds-key`, `opens`: the gateway's OHTTP layer, an enclave key a side channel
+ * extracted or a seizure took, a rogue node's own key; model/facts.ts), and what the `later` key
+ * seizure opens. Where a request was sealed to is not evidence by itself: a request sealed to a
+ * key nobody can use is lost, not leaked.
  */
 import { verdict, type Invariant, type ProofEvent } from './types.js';
 import { viewFromTrace } from '../facts.js';
@@ -19,7 +20,7 @@ export const confidentiality: Invariant = {
     const proof: ProofEvent[] = [];
     for (const h of world.held) {
       if (trusted.has(h.party)) continue;
-      for (const id of h.req) if (sent.has(id)) proof.push({ event: h.event, why: `${h.party} holds plaintext of ${id} (${h.source})` });
+      for (const id of h.req) if (sent.has(id)) proof.push({ event: h.event, why: h.source === 'opened' ? `${h.party} holds plaintext of ${id}: its key ${h.key} opens what it holds (event ${h.openedFrom})` : `${h.party} holds plaintext of ${id} (${h.source})` });
     }
     for (const o of world.forwardSecrecy.opened) {
       for (const id of o.req) if (sent.has(id)) proof.push({ event: o.event, why: `a later key seizure recovers plaintext of ${id}` });

@@ -118,8 +118,7 @@ export class GatewayParty {
       const { request, context } = decapsulateRequest(w.keys.gateway, p.message.bytes);
       p.context = context;
       p.request = decodeRequest(request);
-      // The gateway opens the OHTTP layer: the decapsulated request is its knowledge too.
-      w.observer.holds(this.name, 'state', request, p.message.id);
+      // What the OHTTP layer yields is the gateway's knowledge by closure: it holds the key (sim/observer.ts).
       w.trace.append(w.clock.nowMs(), 'crypto', this.name, `ohttp open ${p.request.method} ${p.request.path.split('?')[0]}`, { msg: p.message.id });
       const path = p.request.path.split('?')[0];
       if (path === '/attest') {

@@ -153,6 +153,7 @@ export class NodeParty {
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
         this.truth.generated.add(toHex(pair.publicKey));
+        w.keyGenerated(this.index, pair.secretKey);
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
@@ -270,9 +271,6 @@ export class NodeParty {
             w.trace.append(w.clock.nowMs(), 'log', this.enclaveName, 'wrote opened request to the log the host collects', { ref: intent.ref, bytes: plaintext.length });
             w.observer.holds(this.hostName, 'log', plaintext, m.id);
           }
-          const thief = w.compromised.get(this.index);
-          // A compromised enclave (position node:<i>) reads everything this node decrypts.
-          if (thief) w.observer.holds(thief, 'learned', plaintext, m.id);
           w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
           this.enclave.send({ type: 'OPENED', ref: intent.ref });
         } catch (e) {
@@ -381,6 +379,7 @@ export class NodeParty {
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
         this.truth.generated.add(toHex(pair.publicKey));
+        w.keyGenerated(this.index, pair.secretKey);
         this.tee.memory.boot.set('skE', pair.secretKey);
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'rotated enclave key', { epoch: e, pk: toHex(pair.publicKey).slice(0, 16) });
       }
