@@ -48,6 +48,8 @@ const CASES: { profile: string; attacker: string | null }[] = [
   { profile: 'pp-no-spent-record', attacker: 'replay' },
   { profile: 'pp', attacker: 'malicious-image' },
   { profile: 'pcc', attacker: 'k-inflation' },
+  { profile: 'pcc', attacker: 'node-key-compromise' },
+  { profile: 'pp-off-rate-limit', attacker: 'malicious-client' },
 ];
 
 describe('pph check', () => {
