@@ -148,7 +148,7 @@ describe.each(CATALOGUE.map((a) => [a.name, a] as const))('adversary %s', (_name
 });
 
 describe('Powers: position-gated', () => {
-  const SINGLE = ['network:client-relay', 'network:relay-gateway', 'network:client-gateway', 'network:gateway-node', 'network:node-log', 'network:client-issuer', 'relay', 'gateway', 'issuer', 'log', 'vendor-key', 'node:0', 'node:1', 'later'];
+  const SINGLE = ['network:client-relay', 'network:relay-gateway', 'network:client-gateway', 'network:gateway-node', 'network:node-log', 'network:client-issuer', 'relay', 'gateway', 'issuer', 'log', 'vendor-key', 'node:0', 'node:1', 'node-key:0', 'node-key:1', 'later'];
   let world: World | undefined;
   const powersOf = (...positions: string[]) => {
     for (const p of positions) expect(isPosition(p), p).toBe(true);
@@ -168,6 +168,8 @@ describe('Powers: position-gated', () => {
     ["tap('client-issuer')", (p) => p.tap('client-issuer', () => []), ['issuer', 'network:client-issuer']],
     ['claimLink', (p) => p.claimLink(-1, 'nowhere'), []],
     ['compromiseNode(1)', (p) => p.compromiseNode(1), ['node:1']],
+    ['extractNodeKey(1)', (p) => p.extractNodeKey(1), ['node-key:1']],
+    ['keep(gateway-node message)', (p) => p.keep({ id: 1, link: 'gateway-node', from: 'gateway', to: 'node-0', bytes: new Uint8Array(4), label: 'x' } as never), ['gateway', 'network:gateway-node']],
     ['routeAttest', (p) => p.routeAttest((c) => c), ['gateway']],
     ['onNodeReply', (p) => p.onNodeReply((r) => r.bytes), ['gateway']],
     ['restartNode', (p) => p.restartNode(0, 10), ['gateway']],
