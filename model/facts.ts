@@ -36,11 +36,13 @@ export interface FactData {
   'enclave-opened': { requestId: Str; ciphertext: Str };
   'enclave-state': { afterRef: number; requestId: Str; leftover: Str[] };
   routed: { requestId: Str; user: Str; node: Str };
+  /** An adversary's declared target: the user it chose and the nodes its positions hold (event party: the adversary). */
+  target: { user: Str; nodes: Str[] };
   seized: { keys: Str[]; attempts: number };
   'seized-open': { what: Str; req: Str[]; chat: Str[] };
 }
 export type FactName = keyof FactData;
-export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'seized', 'seized-open'];
+export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'target', 'seized', 'seized-open'];
 
 /** A fact event's data: its tag and its fields. */
 export type Fact<K extends FactName = FactName> = { fact: K } & FactData[K];
@@ -63,6 +65,7 @@ function emptyView(): WorldView {
     enclaveSnapshots: [],
     blockedChats: [],
     routing: [],
+    targets: [],
     forwardSecrecy: { seized: [], attempts: 0, opened: [] },
     logViews: [],
   };
@@ -205,6 +208,11 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
       case 'routed': {
         const x = f as Fact<'routed'>;
         v.routing.push({ requestId: x.requestId, user: x.user, node: x.node, event: at });
+        break;
+      }
+      case 'target': {
+        const x = f as Fact<'target'>;
+        v.targets.push({ adversary: e.party, user: x.user, nodes: [...x.nodes], event: at });
         break;
       }
       case 'seized': {
