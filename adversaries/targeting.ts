@@ -29,8 +29,9 @@ import { netActionArb } from './network-plan.js';
 
 export interface TargetPlan {
   user: number;
-  /** Issue the user a key of its own and steer its tagged requests at the gateway. */
+  /** Issue the user a key of its own and steer its tagged requests at the gateway (else: the network plan). */
   tag: boolean;
+  /** The network strategy: drops, delays, reorders of the user's traffic on its access link. */
   actions: NetAction[];
 }
 
@@ -45,14 +46,17 @@ export const targeting: Adversary<TargetPlan> = {
   plan: (spec) =>
     fc.record({
       user: fc.nat({ max: spec.world.users - 1 }),
-      tag: fc.boolean(),
+      // Mostly the operator's strategy (it is the one that can work); the network one stays in the plan space.
+      tag: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
       actions: fc.array(netActionArb(['client-relay'], 2 * spec.world.requests + 2, ['drop', 'delay', 'reorder']), { minLength: 0, maxLength: 8 }),
     }),
   install(powers, plan) {
     const target = `client-${plan.user}`;
     powers.declareTarget(target);
-    if (plan.actions.length) installNetPlan(powers, plan.actions, (m) => m.from === target || m.to === target);
-    if (!plan.tag) return;
+    if (!plan.tag) {
+      if (plan.actions.length) installNetPlan(powers, plan.actions, (m) => m.from === target || m.to === target);
+      return;
+    }
     const own = powers.public.enclaveNames[TARGETING_NODE]!;
     let tagKeyId: Uint8Array | null = null;
     powers.issuerKeyFor((user, honest) => {

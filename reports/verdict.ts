@@ -179,13 +179,23 @@ export function pooledLines(t: PooledTestView, max = 12): string[] {
   return lines;
 }
 
+/** The pooled (campaign-level) tests of one invariant of a campaign folder (none for most). */
+export function campaignPooled(c: NonNullable<ReportInput['campaign']>, invariant: string): PooledTestView[] {
+  return (c.campaign.pooled?.[invariant] ?? []) as PooledTestView[];
+}
+
+/** What a campaign observed of an invariant: violated when some run violated it or a pooled test did. */
+export function campaignObserved(c: NonNullable<ReportInput['campaign']>, invariant: string): 'holds' | 'violated' {
+  return (c.campaign.violations[invariant] ?? 0) > 0 || campaignPooled(c, invariant).some((t) => t.violated) ? 'violated' : 'holds';
+}
+
 function campaignPart(c: NonNullable<ReportInput['campaign']>, dirLabel: string): Part {
   const k = c.campaign;
   const checks: Check[] = Object.entries(k.violations).map(([inv, count]) => {
     const expected = campaignExpectation(c, inv);
-    const pooled = (k.pooled?.[inv] ?? []) as PooledTestView[];
+    const pooled = campaignPooled(c, inv);
     const pooledBad = pooled.filter((t) => t.violated);
-    const observed = count > 0 || pooledBad.length > 0 ? 'violated' : 'holds';
+    const observed = campaignObserved(c, inv);
     const ch: Check = { group: 'campaign', name: inv, ok: observed === expected };
     if (pooled.length && ch.ok) ch.note = pooled.map((t) => `pooled: ${t.why}`).join('; ');
     if (!ch.ok) {
@@ -282,6 +292,13 @@ function matrixPart(m: MatrixFile, replays: ReportInput['matrixReplays'], dirLab
       ch.detail = [ch.message, `reproduce: pph matrix --profiles ${mu.profile} --kill-rounds ${m.killRounds ?? m.runs} --seed ${m.seed}`];
     }
     if (mu.killed && mu.replay) ch.detail = [`reproduce: pph replay ${at(mu.replay)}`];
+    const pooledKill = ((mu as { killedBy?: { pooled?: { active: PooledTestView; passive: PooledTestView } } | null }).killedBy ?? (mu.baselineViolation as { pooled?: { active: PooledTestView; passive: PooledTestView } } | null))?.pooled;
+    if (pooledKill) {
+      // A kill by the campaign-level test: no single run shows it; the proof is the runs, and the
+      // same test on their passive re-runs (no adversary acting).
+      ch.note = `${ch.note ?? ''}${ch.note ? '; ' : ''}by the pooled test over ${pooledKill.active.proof.length} runs`;
+      ch.detail = [...pooledLines(pooledKill.active), `passive re-runs (same world seeds, no adversary): ${pooledKill.passive.why}`, `reproduce: pph matrix --profiles ${mu.profile} --adversaries ${pooledKill.active.adversary} --kill-rounds ${m.killRounds ?? m.runs} --seed ${m.seed}`];
+    }
     checks.push(ch);
   }
   const cellChecks = checks.filter((c) => c.group !== 'matrix:mutants');
