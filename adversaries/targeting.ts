@@ -75,8 +75,9 @@ export const targeting: Adversary<TargetPlan> = {
         if (req.path.split('?')[0] !== '/summarise') return [];
         const auth = /^PrivateToken token=([A-Za-z0-9_-]+)$/.exec(header(req.headers, 'authorization') ?? '');
         if (!auth || !equalBytes(parseToken(new Uint8Array(Buffer.from(auth[1]!, 'base64url'))).tokenKeyId, tagKeyId)) return [];
-        const node = header(req.headers, 'pph-node') ?? '';
-        if (node === own) return [];
+        // pp names one node; pcc the nodes the request key is sealed to (the gateway picks one).
+        const node = header(req.headers, 'pph-node') ?? header(req.headers, 'pph-nodes') ?? '';
+        if (node.split(',').includes(own)) return [];
         powers.note(`dropped ${target}'s request to ${node} (tagged token; steering to ${own})`, { node });
         return [{ kind: 'drop' }];
       } catch {
