@@ -1,88 +1,35 @@
 /**
  * 8. targeting (THREATS.md): an adversary that controls f of N nodes (here: node 0, f = 1) tries to
- * steer one chosen user's requests to them. Its choice is a fact of the trace (`target`: the user,
- * and the nodes of its `node:<i>` positions), which the campaign's pooled non-targetability test
- * reads. It holds the node as the place its steering aims at; it does not read what the node
- * decrypts (that damage is measured by vendor-key-leak and malicious-image).
- *
- * Two ways to steer, both drawn by the plan:
- * - from the user's access link (it sees the user's address): drop, delay or reorder the user's
- *   traffic, hoping retries land on its node. The link carries OHTTP: it cannot see which node the
- *   client picked, so its drops are independent of the choice.
- * - as the operator (issuer and gateway): give the user an issuance key of its own (`tag`), so
- *   that at the gateway a token under that key names the user; then drop that user's summarise
- *   requests addressed to any node but its own. A retry re-picks a node; only the requests that
- *   picked its node get through. Defence: key consistency (PROTOCOL.md step 3): the client refuses
- *   keys that are not the ones every client gets, so no token of a tagged key is ever sent and the
- *   gateway cannot tell the chosen user's requests from anyone's.
+ * steer one chosen user's requests to them. It sits on that user's access link (it sees the
+ * user's address) and drops, delays or reorders the user's attest traffic, hoping retries land on
+ * its node. Defence: the client picks the node at random per attempt, inside OHTTP: the link cannot
+ * see the choice, so its drops are independent of it. Its choice is a fact of the trace (`target`:
+ * the user, and the node of its `node:0` position), judged by the campaign's pooled
+ * non-targetability test; it does not read what the node decrypts. The operator's way of steering
+ * is adversaries/targeting-operator.ts.
  */
 import fc from 'fast-check';
 import type { Adversary } from '../sim/adversary.js';
-import { installNetPlan, type NetAction } from './network-plan.js';
-import { generateIssuerKey } from '../protocol/tokens/type1-voprf.js';
-import { decapsulateRequest } from '../protocol/ohttp.js';
-import { decodeRequest } from '../protocol/bhttp.js';
-import { parseToken } from '../protocol/tokens/token.js';
-import { equalBytes } from '../protocol/bytes.js';
-import { header } from '../sim/parties/common.js';
-import { netActionArb } from './network-plan.js';
+import { installNetPlan, netPlanArb, type NetAction } from './network-plan.js';
 
 export interface TargetPlan {
   user: number;
-  /** Issue the user a key of its own and steer its tagged requests at the gateway (else: the network plan). */
-  tag: boolean;
-  /** The network strategy: drops, delays, reorders of the user's traffic on its access link. */
   actions: NetAction[];
 }
 
-/** The node this adversary holds (f = 1). */
-export const TARGETING_NODE = 0;
-
 export const targeting: Adversary<TargetPlan> = {
   name: 'targeting',
-  description: "steers one chosen user's requests to the node it holds: drops the user's traffic on its link, or tags the user with its own issuance key and drops its requests to other nodes at the gateway",
-  positions: ['network:client-relay', 'issuer', 'gateway', `node:${TARGETING_NODE}`],
+  description: "drops and delays one chosen user's traffic so that retries land on the nodes it controls",
+  positions: ['network:client-relay', 'node:0'],
   marks: ['client.attest-retry'],
   plan: (spec) =>
     fc.record({
       user: fc.nat({ max: spec.world.users - 1 }),
-      // Mostly the operator's strategy (it is the one that can work); the network one stays in the plan space.
-      tag: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-      actions: fc.array(netActionArb(['client-relay'], 2 * spec.world.requests + 2, ['drop', 'delay', 'reorder']), { minLength: 0, maxLength: 8 }),
+      actions: netPlanArb(['client-relay'], 2 * spec.world.requests + 2, ['drop', 'delay', 'reorder'], 8),
     }),
   install(powers, plan) {
     const target = `client-${plan.user}`;
     powers.declareTarget(target);
-    if (!plan.tag) {
-      if (plan.actions.length) installNetPlan(powers, plan.actions, (m) => m.from === target || m.to === target);
-      return;
-    }
-    const own = powers.public.enclaveNames[TARGETING_NODE]!;
-    let tagKeyId: Uint8Array | null = null;
-    powers.issuerKeyFor((user, honest) => {
-      if (user !== target) return honest;
-      const key = generateIssuerKey(powers.rng.fork(`target-tag-${user}`));
-      tagKeyId = key.tokenKeyId;
-      powers.note(`issuer key of its own for ${user}`);
-      return key;
-    });
-    const gateway = powers.key('gateway-ohttp');
-    powers.tap('relay-gateway', (m) => {
-      if (m.label !== 'ohttp-req' || !tagKeyId) return [];
-      try {
-        // The operator opens the OHTTP layer with its own key, as its gateway does.
-        const req = decodeRequest(decapsulateRequest(gateway, m.bytes).request);
-        if (req.path.split('?')[0] !== '/summarise') return [];
-        const auth = /^PrivateToken token=([A-Za-z0-9_-]+)$/.exec(header(req.headers, 'authorization') ?? '');
-        if (!auth || !equalBytes(parseToken(new Uint8Array(Buffer.from(auth[1]!, 'base64url'))).tokenKeyId, tagKeyId)) return [];
-        // pp names one node; pcc the nodes the request key is sealed to (the gateway picks one).
-        const node = header(req.headers, 'pph-node') ?? header(req.headers, 'pph-nodes') ?? '';
-        if (node.split(',').includes(own)) return [];
-        powers.note(`dropped ${target}'s request to ${node} (tagged token; steering to ${own})`, { node });
-        return [{ kind: 'drop' }];
-      } catch {
-        return [];
-      }
-    });
+    installNetPlan(powers, plan.actions, (m) => m.from === target || m.to === target);
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The pooled non-targetability test at campaign level (issue 13 item 6): the campaign summary and
- * the one verdict read it (synthetic runs, no simulation), and in the matrix world the `targeting`
- * adversary makes it fire on `pp-no-key-consistency` (per-user issuance keys let the gateway
+ * the one verdict read it (synthetic runs, no simulation), and in the matrix world the
+ * `targeting-operator` adversary makes it fire on `pp-no-key-consistency` (per-user issuance keys let the gateway
  * recognise the chosen user and drop its requests to other nodes), the kill surviving the passive
  * re-run, while it holds on `pp`. A proof run is recomputed from its seed: same trace hash, and the
  * named events are `routed` facts of the chosen user to the adversary's node.
@@ -21,12 +21,12 @@ import { matrixWorld } from '../adversaries/catalogue.js';
 
 const hash = (d: number) => String(d).repeat(64);
 function line(run: number, n: number, k: number): RunLine {
-  return { run, seed: 100 + run, traceHash: hash(run % 10), ok: true, violated: [], unexpected: [], marks: { 'client.attest-retry': 1 }, plans: [], targets: [{ adversary: 'targeting', user: 'client-0', nodes: ['enclave-0'], totalNodes: 3, n, k, targetEvent: 7, landed: Array.from({ length: k }, (_, i) => 50 + i) }] };
+  return { run, seed: 100 + run, traceHash: hash(run % 10), ok: true, violated: [], unexpected: [], marks: { 'client.attest-retry': 1 }, plans: [], targets: [{ adversary: 'targeting-operator', user: 'client-0', nodes: ['enclave-0'], totalNodes: 3, n, k, targetEvent: 7, landed: Array.from({ length: k }, (_, i) => 50 + i) }] };
 }
 
 describe('the campaign summary and its verdict', () => {
   const spec = { ...matrixWorld(), profile: 'pp-no-key-consistency' };
-  const cs: CampaignSpec = { spec, attackers: ['targeting'], expect: {}, seed: 1, runs: 6 };
+  const cs: CampaignSpec = { spec, attackers: ['targeting-operator'], expect: {}, seed: 1, runs: 6 };
   const adversaries = resolveAll(catalogue as Catalogue, cs.attackers);
   const timing = { wallMs: 1, workers: 1, shards: [] };
   const verdictOf = (lines: RunLine[]) => {
@@ -55,7 +55,7 @@ describe('the campaign summary and its verdict', () => {
     expect(summary.ok).toBe(true);
     const check = verdict.checks.find((c) => c.name === 'non-targetability')!;
     expect(check.ok).toBe(true);
-    expect(check.note).toMatch(/^pooled: targeting: 6 of 18 routed requests/);
+    expect(check.note).toMatch(/^pooled: targeting-operator: 6 of 18 routed requests/);
   });
 });
 
@@ -65,13 +65,13 @@ describe('in the matrix world', () => {
   const base = loadScenario(resolveScenarioPath('matrix-non-targetability', process.cwd()));
   let result: MatrixResult;
 
-  it('targeting kills pp-no-key-consistency by the pooled test (caused: the passive re-runs hold) and holds on pp', async () => {
+  it('targeting-operator kills pp-no-key-consistency by the pooled test (caused: the passive re-runs hold) and holds on pp', async () => {
     result = await runMatrix({
       base,
       baseRef: 'matrix-non-targetability',
       expected: { pp: loadExpected(join(expectedDir(), 'pp.yaml'), catalogue.knownAttackers()) },
       profiles: ['pp', 'pp-no-key-consistency'],
-      attackers: ['targeting'],
+      attackers: ['targeting-operator'],
       runs: 3,
       killRounds: 10,
       seed: 1,
@@ -83,7 +83,7 @@ describe('in the matrix world', () => {
     expect(pp.status).toBe('held');
     expect(pp.pooled?.[0]?.violated).toBe(false);
     const mu = result.mutants.find((m) => m.profile === 'pp-no-key-consistency')!;
-    expect([mu.killed, mu.by, mu.invariant]).toEqual([true, 'targeting', 'non-targetability']);
+    expect([mu.killed, mu.by, mu.invariant]).toEqual([true, 'targeting-operator', 'non-targetability']);
     expect(mu.baselineViolation).toBeNull();
     const pooled = mu.killedBy!.pooled!;
     expect(pooled.active.violated).toBe(true);
@@ -97,7 +97,7 @@ describe('in the matrix world', () => {
     const mu = result.mutants.find((m) => m.profile === 'pp-no-key-consistency')!;
     const proof = mu.killedBy!.pooled!.active.proof.find((p) => p.k > 0)!;
     const spec = { ...base, name: `${base.name}-pp-no-key-consistency`, profile: 'pp-no-key-consistency' };
-    const adversaries = resolveAll(catalogue as Catalogue, ['targeting']);
+    const adversaries = resolveAll(catalogue as Catalogue, ['targeting-operator']);
     const [seed, ...plans] = fc.sample(runArbitrary(spec, adversaries), { seed: fcSeedFor(1, proof.run), numRuns: 1 })[0]!;
     expect(seed).toBe(proof.seed);
     const d = runDetailed(spec, { seed, adversaries: adversaries.map((adversary, i) => ({ adversary, plan: plans[i] })), keepTrace: true });

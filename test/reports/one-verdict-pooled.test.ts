@@ -2,7 +2,7 @@
  * One verdict for a campaign-level test (issue 13 item 6): a campaign whose runs each hold but
  * whose pooled non-targetability test is violated fails everywhere: exit code, CLI line, HTML band,
  * summary.md, JUnit (the failure names the pooled test and its runs) and --json. The campaign is a
- * real one-run campaign under `targeting`; its campaign.json is then given a violated pooled test,
+ * real one-run campaign under `targeting` (network side); its campaign.json is then given a violated pooled test,
  * the way a long campaign would carry it, and `pph report` regenerates the folder.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
