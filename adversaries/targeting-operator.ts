@@ -24,6 +24,8 @@ import { header } from '../sim/parties/common.js';
 
 export interface OperatorTargetPlan {
   user: number;
+  /** The most of the user's requests it drops (a cautious operator bounds the failures it causes). */
+  drops: number;
 }
 
 /** The node this adversary holds (f = 1). */
@@ -35,12 +37,13 @@ export const targetingOperator: Adversary<OperatorTargetPlan> = {
   positions: ['issuer', 'gateway', `node:${TARGETING_NODE}`],
   // On the baseline the client refuses the tagged key: the defence the attack meets.
   marks: ['client.evidence-rejected.key-consistency'],
-  plan: (spec) => fc.record({ user: fc.nat({ max: spec.world.users - 1 }) }),
+  plan: (spec) => fc.record({ user: fc.nat({ max: spec.world.users - 1 }), drops: fc.integer({ min: 1, max: 2 * spec.world.requests + 2 }) }),
   install(powers, plan) {
     const target = `client-${plan.user}`;
     powers.declareTarget(target);
     const own = powers.public.enclaveNames[TARGETING_NODE]!;
     let tagKeyId: Uint8Array | null = null;
+    let dropped = 0;
     powers.issuerKeyFor((user, honest) => {
       if (user !== target) return honest;
       const key = generateIssuerKey(powers.rng.fork(`target-tag-${user}`));
@@ -59,7 +62,8 @@ export const targetingOperator: Adversary<OperatorTargetPlan> = {
         if (!auth || !equalBytes(parseToken(new Uint8Array(Buffer.from(auth[1]!, 'base64url'))).tokenKeyId, tagKeyId)) return [];
         // pp names one node; pcc the nodes the request key is sealed to (the gateway picks one).
         const node = header(req.headers, 'pph-node') ?? header(req.headers, 'pph-nodes') ?? '';
-        if (node.split(',').includes(own)) return [];
+        if (node.split(',').includes(own) || dropped >= plan.drops) return [];
+        dropped++;
         powers.note(`dropped ${target}'s request to ${node} (tagged token; steering to ${own})`, { node });
         return [{ kind: 'drop' }];
       } catch {
