@@ -11,6 +11,7 @@ import { maliciousGateway } from './malicious-gateway.js';
 import { splitViewLog } from './split-view-log.js';
 import { issuerTagging } from './issuer-tagging.js';
 import { targeting } from './targeting.js';
+import { targetingOperator } from './targeting-operator.js';
 import { vendorKeyLeak } from './vendor-key-leak.js';
 import { keySeizureLater } from './key-seizure-later.js';
 import { curiousHost } from './curious-host.js';
@@ -41,6 +42,8 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
   maliciousClient,
   // Issue 15: acts on profile pp-gpu (nodes are a CVM plus a confidential GPU).
   gpuEvidence,
+  // Issue 13 item 6: targeting from the operator's side (per-user issuance keys, selective drops).
+  targetingOperator,
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
@@ -68,6 +71,6 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, targetingOperator, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence };
 
 export { runAttacked, type AttackedOptions } from './run.js';

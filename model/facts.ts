@@ -42,11 +42,13 @@ export interface FactData {
   'holds-key': { key: Str; kind: Str; owner: Str };
   /** Key `key` opens the bytes of digest `from` (observer: real decryption), yielding bytes of digest `sha` with these canaries. */
   opens: { key: Str; from: Str; sha: Str; req: Str[]; chat: Str[]; who: Str[]; bytes: number };
+  /** An adversary's declared target: the user it chose and the nodes its positions hold (event party: the adversary). */
+  target: { user: Str; nodes: Str[] };
   seized: { keys: Str[]; attempts: number };
   'seized-open': { what: Str; req: Str[]; chat: Str[] };
 }
 export type FactName = keyof FactData;
-export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'holds-key', 'opens', 'seized', 'seized-open'];
+export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'target', 'holds-key', 'opens', 'seized', 'seized-open'];
 
 /** A fact event's data: its tag and its fields. */
 export type Fact<K extends FactName = FactName> = { fact: K } & FactData[K];
@@ -71,6 +73,7 @@ function emptyView(): WorldView {
     enclaveSnapshots: [],
     blockedChats: [],
     routing: [],
+    targets: [],
     forwardSecrecy: { seized: [], attempts: 0, opened: [] },
     logViews: [],
   };
@@ -235,6 +238,11 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
         const list = opensFrom.get(x.from) ?? [];
         list.push({ key: x.key, sha: x.sha, req: [...x.req], chat: [...x.chat], who: [...x.who], bytes: x.bytes, event: at });
         opensFrom.set(x.from, list);
+        break;
+      }
+      case 'target': {
+        const x = f as Fact<'target'>;
+        v.targets.push({ adversary: e.party, user: x.user, nodes: [...x.nodes], event: at });
         break;
       }
       case 'seized': {

@@ -128,6 +128,13 @@ export interface RoutingRecord {
   event: number;
 }
 
+export interface TargetRecord {
+  adversary: string;
+  user: string;
+  nodes: string[];
+  event: number;
+}
+
 export interface ForwardSecrecyRecord {
   /** Keys the `later` position seized after the run: names only. */
   seized: string[];
@@ -168,6 +175,12 @@ export interface WorldView {
   /** Chats whose messages must never leave the device (excluded chats, chats of opted-out users). */
   blockedChats: string[];
   routing: RoutingRecord[];
+  /**
+   * A targeting adversary's declared choice (fact `target`): the user it targets and the nodes it
+   * holds (from its `node:<i>` positions). The pooled non-targetability test counts that user's
+   * routed requests landing on those nodes.
+   */
+  targets: TargetRecord[];
   forwardSecrecy: ForwardSecrecyRecord;
   /** Each checkpoint (size, root hex) every client saw, in order, and whether each was accepted. */
   logViews: { user: string; size: number; root: string; accepted: boolean; event: number }[];

@@ -4,7 +4,7 @@ import { campaignExpectation, type ReportInput } from './report-input.js';
 import { campaignChart } from './charts.js';
 import { replayCounterexample } from './html-counterexample.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
-import { campaignMissingMarks } from './verdict.js';
+import { campaignMissingMarks, campaignObserved, campaignPooled, pooledLines, type PooledTestView } from './verdict.js';
 
 export type CampaignInput = NonNullable<ReportInput['campaign']>;
 
@@ -18,6 +18,8 @@ export interface CampaignRow {
   violatingRuns: number;
   firstViolation: number | null;
   replays: string[];
+  /** The campaign-level tests of this invariant (the pooled non-targetability test). */
+  pooled: PooledTestView[];
 }
 
 /** One row per checked invariant: what the campaign expected and saw. */
@@ -26,7 +28,8 @@ export function campaignRows(c: CampaignInput): CampaignRow[] {
   return Object.entries(k.violations).map(([invariant, count]) => ({
     invariant,
     expected: campaignExpectation(c, invariant),
-    observed: count > 0 ? 'violated' : 'holds',
+    observed: campaignObserved(c, invariant),
+    pooled: campaignPooled(c, invariant),
     violatingRuns: count,
     firstViolation: k.firstViolation[invariant] ?? null,
     replays: k.replays.filter((r) => r.invariant === invariant).map((r) => r.file),
@@ -43,7 +46,7 @@ export function campaignVerdictTable(c: CampaignInput): string {
     cells: [
       `<span class="inv">${esc(r.invariant)}</span>`,
       esc(r.expected),
-      r.violatingRuns > 0 ? `<strong>${r.violatingRuns}</strong> of ${c.campaign.runs}` : `0 of ${c.campaign.runs}`,
+      (r.violatingRuns > 0 ? `<strong>${r.violatingRuns}</strong> of ${c.campaign.runs}` : `0 of ${c.campaign.runs}`) + r.pooled.map((t) => `<br>pooled: ${t.k} of ${t.n} on ${t.f}/${t.N} nodes${t.violated ? ' <strong>violated</strong>' : ''}`).join(''),
       r.firstViolation === null ? '-' : `run ${r.firstViolation}`,
       r.expected === r.observed ? '✓ as expected' : '✗ <strong>unexpected</strong>',
       r.replays.map((f) => `<a href="#${anchorId('cx', f)}">${esc(f)}</a>`).join('<br>') || '-',
@@ -70,6 +73,13 @@ export function campaignSections(d: Diagrams, c: CampaignInput, dirLabel: string
       return { cls: missing.has(mark) ? 'fail' : '', cells: [`<code>${esc(mark)}</code>`, String(hits), req ? (missing.has(mark) ? '✗ <strong>required, never reached</strong>' : 'required') : '-'] };
     });
     out.push('<section id="marks"><h2>Coverage marks</h2>', '<p>How often each rejection branch was reached; a required mark at 0 means the campaign never tested that defence (the campaign fails on a baseline profile).</p>', table(['mark', 'hits', 'required'], rows, 'data marks'), '</section>');
+  }
+  const pooled = Object.keys(k.violations).flatMap((inv) => campaignPooled(c, inv).map((t) => ({ inv, t })));
+  if (pooled.length > 0) {
+    out.push('<section id="pooled"><h2>Campaign-level tests</h2>', `<p>One exact binomial test over every run of the campaign: k of the n routed requests of the user the adversary chose (its <code>target</code> fact) landed on the f nodes it holds. Violated when the one-sided Clopper–Pearson lower bound of the share at confidence 1 − α exceeds f/N. Each run below can be recomputed from its trace (its world seed and trace hash, the events of its facts).</p>`);
+    out.push(table(['invariant', 'adversary', 'n', 'k', 'share', 'lower bound', 'f/N', 'α', 'P[X ≥ k]', 'result'], pooled.map(({ inv, t }) => ({ cls: t.violated ? 'fail' : 'ok', cells: [esc(inv), esc(t.adversary), String(t.n), String(t.k), t.share.toFixed(3), t.lower.toFixed(3), `${t.f}/${t.N} = ${t.bound.toFixed(3)}`, String(t.alpha), t.pValue.toExponential(2), t.violated ? '✗ <strong>violated</strong>' : '✓ holds'] })), 'data pooled'));
+    for (const { t } of pooled) out.push(`<pre class="proof">${esc(pooledLines(t, 40).join('\n'))}</pre>`);
+    out.push('</section>');
   }
   if (c.replays.length > 0) {
     out.push('<section id="counterexamples"><h2>Counterexamples (shrunk)</h2>');

@@ -39,7 +39,8 @@ export const cxAnchor = (file: string) => anchorId('cx', file);
 function cellTitle(c: MatrixCell): string {
   const what = c.observed === 'violated' ? 'violated' : 'held';
   const exp = c.expected === 'violated' ? 'a violation' : 'to hold';
-  return `${c.invariant} under ${c.adversary} (${c.profile}): ${what} in ${c.runs} runs, expected ${exp}${c.replay ? `; replay ${c.replay}` : ''}`;
+  const pooled = ((c as { pooled?: { n: number; k: number; f: number; N: number; lower: number; violated: boolean }[] }).pooled ?? []).map((t) => `; pooled ${t.k} of ${t.n} on ${t.f}/${t.N} nodes, lower bound ${t.lower.toFixed(3)}${t.violated ? ' > f/N' : ''}`).join('');
+  return `${c.invariant} under ${c.adversary} (${c.profile}): ${what} in ${c.runs} runs${pooled}, expected ${exp}${c.replay ? `; replay ${c.replay}` : ''}`;
 }
 
 function cellHtml(c: MatrixCell | undefined, drawn: ReadonlySet<string>): string {

@@ -77,6 +77,24 @@ export const CampaignRunLineSchema = z.looseObject({
   violated: z.array(z.string()),
 });
 
+/** A pooled (campaign-level) test of one targeting adversary (model/invariants/non-targetability.ts). */
+export const PooledTestSchema = z.looseObject({
+  invariant: z.string(),
+  adversary: z.string(),
+  alpha: z.number(),
+  f: Count,
+  N: Count,
+  bound: z.number(),
+  n: Count,
+  k: Count,
+  share: z.number(),
+  lower: z.number(),
+  pValue: z.number(),
+  violated: z.boolean(),
+  why: z.string(),
+  proof: z.array(z.looseObject({ run: Count, seed: Count, traceHash: Hex, user: z.string(), n: Count, k: Count, targetEvent: Count, landed: z.array(Count) })),
+});
+
 /** `campaign.json` of `pph campaign`. */
 export const CampaignFileSchema = z.looseObject({
   kind: z.literal('campaign'),
@@ -107,6 +125,8 @@ export const CampaignFileSchema = z.looseObject({
   requiredMarks: z.record(z.string(), Count).optional(),
   /** Optional: the required marks that stayed at 0 where they are enforced (baseline profiles). */
   missingMarks: z.array(z.string()).optional(),
+  /** Optional: the campaign-level tests per invariant (the pooled non-targetability test). */
+  pooled: z.record(z.string(), z.array(PooledTestSchema)).optional(),
 });
 
 /** `replay-<invariant>-<n>.json`: a shrunk counterexample that `pph replay` re-runs. */
@@ -142,6 +162,8 @@ export const MatrixFileSchema = z.looseObject({
       runs: Count,
       replay: z.string().nullable(),
       status: z.string().optional(),
+      /** Optional: the cell's pooled test over its runs (non-targetability under a targeting adversary). */
+      pooled: z.array(PooledTestSchema).optional(),
     }),
   ),
   mutants: z.array(

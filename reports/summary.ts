@@ -10,7 +10,7 @@ import type { ReportInput } from './report-input.js';
 import type { Manifest } from './schemas.js';
 import { derivedOptions } from './run-text.js';
 import { reportOutcome } from './outcome.js';
-import { STATUS_WORD, campaignMissingMarks, exploreReplayLine, exploreReproduceLine, matrixMutantProfiles } from './verdict.js';
+import { STATUS_WORD, campaignMissingMarks, pooledLines, exploreReplayLine, exploreReproduceLine, matrixMutantProfiles } from './verdict.js';
 import { campaignRows } from './html-campaign.js';
 import { cellStatus, matrixCounts } from './html-matrix.js';
 import { benchOverGate } from './html-bench.js';
@@ -55,8 +55,14 @@ function runPart(run: NonNullable<ReportInput['run']>): string[] {
 function campaignPart(c: NonNullable<ReportInput['campaign']>, dirLabel: string): string[] {
   const k = c.campaign;
   const out = [`## Campaign ${k.scenario} (profile ${k.profile})`, '', `- seed: \`${k.seed}\`, runs: ${k.runs}, ${k.runsPerSec.toFixed(1)} runs/s, shrink steps: ${k.shrinkSteps}`, `- scenario hash: \`${k.scenarioHash}\``, ''];
-  const rows = campaignRows(c).map((r) => [r.invariant, r.expected, `${r.violatingRuns} of ${k.runs}`, r.firstViolation ?? '-', r.expected === r.observed ? 'yes' : '**no**', r.replays.join(', ') || '-']);
+  const rows = campaignRows(c).map((r) => [r.invariant, r.expected, `${r.violatingRuns} of ${k.runs}${r.pooled.map((t) => `; pooled ${t.k} of ${t.n}${t.violated ? ' **violated**' : ''}`).join('')}`, r.firstViolation ?? '-', r.expected === r.observed ? 'yes' : '**no**', r.replays.join(', ') || '-']);
   out.push(...mdTable(['invariant', 'expected', 'violating runs', 'first violation', 'as expected', 'replay'], rows), '');
+  const pooled = campaignRows(c).flatMap((r) => r.pooled.map((t) => ({ inv: r.invariant, t })));
+  if (pooled.length) {
+    out.push('Campaign-level tests (pooled over every run; violated when the lower bound exceeds f/N):', '');
+    out.push(...mdTable(['invariant', 'adversary', 'n', 'k', 'share', `lower bound`, 'f/N', 'α', 'P[X ≥ k]', 'result'], pooled.map(({ inv, t }) => [inv, t.adversary, String(t.n), String(t.k), t.share.toFixed(3), t.lower.toFixed(3), `${t.f}/${t.N}`, String(t.alpha), t.pValue.toExponential(2), t.violated ? '**violated**' : 'holds'])), '');
+    for (const { t } of pooled) out.push('```', ...pooledLines(t), '```', '');
+  }
   const missing = campaignMissingMarks(c);
   const required = k.requiredMarks ?? {};
   if (Object.keys(required).length > 0) {

@@ -154,15 +154,55 @@ export function campaignMissingMarks(c: NonNullable<ReportInput['campaign']>): s
   return Object.entries(k.requiredMarks).filter(([, n]) => n === 0).map(([m]) => m);
 }
 
+/** What the verdict reads of a pooled test (campaign.json `pooled`, matrix cells' `pooled`). */
+export interface PooledTestView {
+  adversary: string;
+  n: number;
+  k: number;
+  share: number;
+  lower: number;
+  bound: number;
+  f: number;
+  N: number;
+  alpha: number;
+  pValue: number;
+  violated: boolean;
+  why: string;
+  proof: { run: number; seed: number; traceHash: string; user: string; n: number; k: number; targetEvent: number; landed: number[] }[];
+}
+
+/** The proof of a pooled test, one line per run: a reader re-runs the run and checks the events. */
+export function pooledLines(t: PooledTestView, max = 12): string[] {
+  const lines = [`pooled ${t.violated ? 'VIOLATED' : 'holds'}: ${t.why}`];
+  for (const p of t.proof.slice(0, max)) lines.push(`  run ${p.run} (world seed ${p.seed}, trace ${p.traceHash.slice(0, 16)}): ${p.user} ${p.k} of ${p.n} routed to its nodes; target fact at event ${p.targetEvent}${p.landed.length ? `, routed facts at events ${p.landed.join(', ')}` : ''}`);
+  if (t.proof.length > max) lines.push(`  … ${t.proof.length - max} more runs (campaign.json pooled.proof)`);
+  return lines;
+}
+
+/** The pooled (campaign-level) tests of one invariant of a campaign folder (none for most). */
+export function campaignPooled(c: NonNullable<ReportInput['campaign']>, invariant: string): PooledTestView[] {
+  return (c.campaign.pooled?.[invariant] ?? []) as PooledTestView[];
+}
+
+/** What a campaign observed of an invariant: violated when some run violated it or a pooled test did. */
+export function campaignObserved(c: NonNullable<ReportInput['campaign']>, invariant: string): 'holds' | 'violated' {
+  return (c.campaign.violations[invariant] ?? 0) > 0 || campaignPooled(c, invariant).some((t) => t.violated) ? 'violated' : 'holds';
+}
+
 function campaignPart(c: NonNullable<ReportInput['campaign']>, dirLabel: string): Part {
   const k = c.campaign;
   const checks: Check[] = Object.entries(k.violations).map(([inv, count]) => {
     const expected = campaignExpectation(c, inv);
-    const observed = count > 0 ? 'violated' : 'holds';
+    const pooled = campaignPooled(c, inv);
+    const pooledBad = pooled.filter((t) => t.violated);
+    const observed = campaignObserved(c, inv);
     const ch: Check = { group: 'campaign', name: inv, ok: observed === expected };
+    if (pooled.length && ch.ok) ch.note = pooled.map((t) => `pooled: ${t.why}`).join('; ');
     if (!ch.ok) {
-      ch.message = observed === 'violated' ? `${inv} VIOLATED in ${count} of ${k.runs} runs, expected to hold` : `${inv} held in all ${k.runs} runs, expected a violation (the adversary never reached it)`;
+      const where = [count > 0 ? `in ${count} of ${k.runs} runs` : '', pooledBad.length ? `by the pooled test over ${k.runs} runs` : ''].filter(Boolean).join(' and ');
+      ch.message = observed === 'violated' ? `${inv} VIOLATED ${where}, expected to hold` : `${inv} held in all ${k.runs} runs${pooled.length ? ' and in the pooled test' : ''}, expected a violation (the adversary never reached it)`;
       const body = [ch.message, `seed ${k.seed}  scenario ${k.scenarioHash}  profile ${k.profile}`];
+      for (const t of pooled) body.push(...pooledLines(t));
       if (k.firstViolation[inv] !== undefined) body.push(`first violation: run ${k.firstViolation[inv]}`);
       for (const entry of c.replays.filter((r) => r.replay?.verdicts[inv] && !r.replay.verdicts[inv]!.holds)) body.push(...proofLines(entry.replay!.verdicts[inv]!.proof, entry.replay!.trace));
       for (const r of k.replays.filter((x) => x.invariant === inv)) body.push(`reproduce: pph replay ${dirLabel === '.' ? '' : `${dirLabel}/`}${r.file}`);
@@ -226,6 +266,7 @@ function matrixPart(m: MatrixFile, replays: ReportInput['matrixReplays'], dirLab
     if (!ch.ok) {
       ch.message = `${c.invariant} under ${c.adversary} on ${c.profile}: ${c.observed === 'violated' ? 'VIOLATED, expected to hold' : 'held, expected a violation'} (${c.runs} runs)`;
       const body = [ch.message];
+      for (const t of ((c as { pooled?: PooledTestView[] }).pooled ?? [])) body.push(...pooledLines(t));
       const replay = replayOf(c.replay);
       const verdict = replay?.verdicts[c.invariant];
       if (replay && verdict) body.push(`seed ${replay.seed}  scenario ${replay.scenarioHash}  trace ${replay.traceHash}`, ...proofLines(verdict.proof, replay.trace as TraceEvent[] | undefined));
@@ -251,6 +292,13 @@ function matrixPart(m: MatrixFile, replays: ReportInput['matrixReplays'], dirLab
       ch.detail = [ch.message, `reproduce: pph matrix --profiles ${mu.profile} --kill-rounds ${m.killRounds ?? m.runs} --seed ${m.seed}`];
     }
     if (mu.killed && mu.replay) ch.detail = [`reproduce: pph replay ${at(mu.replay)}`];
+    const pooledKill = ((mu as { killedBy?: { pooled?: { active: PooledTestView; passive: PooledTestView } } | null }).killedBy ?? (mu.baselineViolation as { pooled?: { active: PooledTestView; passive: PooledTestView } } | null))?.pooled;
+    if (pooledKill) {
+      // A kill by the campaign-level test: no single run shows it; the proof is the runs, and the
+      // same test on their passive re-runs (no adversary acting).
+      ch.note = `${ch.note ?? ''}${ch.note ? '; ' : ''}by the pooled test over ${pooledKill.active.proof.length} runs`;
+      ch.detail = [...pooledLines(pooledKill.active), `passive re-runs (same world seeds, no adversary): ${pooledKill.passive.why}`, `reproduce: pph matrix --profiles ${mu.profile} --adversaries ${pooledKill.active.adversary} --kill-rounds ${m.killRounds ?? m.runs} --seed ${m.seed}`];
+    }
     checks.push(ch);
   }
   const cellChecks = checks.filter((c) => c.group !== 'matrix:mutants');

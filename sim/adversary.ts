@@ -240,6 +240,18 @@ export class Powers {
     this.world.observer.fact(`${this.adversary}-client`, 'token-issued', { tokenId });
   }
 
+  /**
+   * Declares the user this adversary targets (a `target` fact, with the nodes it holds: its
+   * `node:<i>` positions). The choice is the adversary's; the nodes come from its positions, not
+   * from anything it says. The pooled non-targetability test of a campaign reads this fact.
+   */
+  declareTarget(user: string): void {
+    const nodes = this.positions.filter((p) => /^node:\d+$/.test(p)).map((p) => Number(p.slice(5)));
+    this.require('target a user with nodes of its own', nodes.length > 0);
+    const names = nodes.filter((i) => this.world.nodes[i]).map((i) => this.world.nodes[i]!.enclaveName);
+    this.world.observer.fact(this.adversary, 'target', { user, nodes: names }, `targets ${user} with ${names.join(', ')}`);
+  }
+
   /** Sits on a link: sees each message as it crosses and decides its fate. */
   tap(link: LinkName, fn: LinkTap): void {
     this.require(`act on link ${link}`, this.positions.some((p) => linksOf(p).includes(link)));

@@ -17,6 +17,7 @@ import { canonicalJson } from './canonical.js';
 import type { RunSpec } from './spec.js';
 import { assertSeed } from './seed.js';
 import type { TraceEvent } from './trace.js';
+import { pooledNonTargetability, type PooledNonTargetability, type TargetTally } from '../model/invariants/non-targetability.js';
 
 export type Expectation = 'holds' | 'violated';
 
@@ -55,6 +56,8 @@ export interface RunLine {
   plans: unknown[];
   /** Shrink steps fast-check took on a failing run. */
   shrinkSteps?: number;
+  /** A targeting adversary's tally from the run's `target` and `routed` facts (pooled by the campaign). */
+  targets?: TargetTally[];
 }
 
 /** A shrunk counterexample, ready to be written as `replay-<invariant>-<run>.json`. */
@@ -148,6 +151,7 @@ export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any
   const first = evaluate(cs, adversaries, worldSeed, plans, false);
   const r = first.detail.result;
   const line: RunLine = { run, seed: worldSeed, traceHash: r.traceHash, ok: first.unexpected.length === 0, violated: first.violated, unexpected: first.unexpected, marks: r.marks, plans };
+  if (r.targets) line.targets = r.targets;
   if (line.ok) return { line, replay: null };
   const replay = shrinkRun(cs, adversaries, run, first.unexpected);
   line.shrinkSteps = replay.shrinkSteps;
@@ -235,6 +239,12 @@ export interface CampaignSummary {
   missingMarks: string[];
   shrinkSteps: number;
   replays: { file: string; invariant: string; runIndex: number; traceHash: string }[];
+  /**
+   * The campaign-level tests over all its runs (absent when none applies): `non-targetability`,
+   * one pooled exact binomial test per targeting adversary (model/invariants/non-targetability.ts).
+   * A violated pooled test makes the invariant violated for the campaign, like a violating run.
+   */
+  pooled?: Record<string, PooledNonTargetability[]>;
   byRun: { run: number; violated: string[] }[];
   /** Not part of the deterministic result (differ with machines and workers). */
   runsPerSec: number;
@@ -269,7 +279,9 @@ export function summarise(
   const required: Record<string, number> = {};
   for (const a of adversaries) for (const m of a.marks) required[m] = Object.entries(marks).filter(([k]) => k === m || k.startsWith(`${m}.`)).reduce((s, [, n]) => s + n, 0);
   const baseline = (cs.spec.profile === 'pp' || cs.spec.profile === 'pcc') && cs.spec.ablations.length === 0;
-  const unobserved = Object.keys(cs.expect).filter((id) => cs.expect[id] === 'violated' && !violations[id]);
+  const pooled = pooledOf(cs.spec.invariants, sorted);
+  const pooledBad = Object.entries(pooled).filter(([id, tests]) => tests.some((t) => t.violated) && (cs.expect[id] ?? 'holds') === 'holds').map(([id]) => id);
+  const unobserved = Object.keys(cs.expect).filter((id) => cs.expect[id] === 'violated' && !violations[id] && !(pooled[id] ?? []).some((t) => t.violated));
   const missingMarks = baseline ? Object.keys(required).filter((m) => required[m] === 0) : [];
   const failing = sorted.filter((l) => !l.ok);
   const planned = timing.planned ?? cs.runs;
@@ -285,7 +297,7 @@ export function summarise(
     runsPlanned: planned,
     runs: sorted.length,
     complete: sorted.length >= planned || (cs.stopOnFailure === true && failing.length > 0),
-    ok: failing.length === 0 && missingMarks.length === 0 && unobserved.length === 0,
+    ok: failing.length === 0 && missingMarks.length === 0 && unobserved.length === 0 && pooledBad.length === 0,
     unobserved,
     expect: Object.fromEntries(cs.spec.invariants.map((id) => [id, cs.expect[id] ?? 'holds'])),
     violations,
@@ -296,12 +308,23 @@ export function summarise(
     missingMarks,
     shrinkSteps: sorted.reduce((a, l) => a + (l.shrinkSteps ?? 0), 0),
     replays: failing.flatMap((l) => l.unexpected.slice(0, 1).map((id) => ({ file: replayFileName(id, l.run), invariant: id, runIndex: l.run, traceHash: l.traceHash }))),
+    ...(Object.keys(pooled).length ? { pooled } : {}),
     byRun: sorted.map((l) => ({ run: l.run, violated: l.violated })),
     runsPerSec: timing.wallMs > 0 ? Math.round((sorted.length / timing.wallMs) * 1000 * 1000) / 1000 : 0,
     wallMs: Math.round(timing.wallMs),
     workers: timing.workers,
     shards: timing.shards,
   };
+}
+
+/**
+ * The campaign-level tests of a set of runs: for `non-targetability` (when checked), the pooled
+ * test per targeting adversary over every run's tally. Empty when no run declared a target.
+ */
+export function pooledOf(invariants: readonly string[], lines: readonly Pick<RunLine, 'run' | 'seed' | 'traceHash' | 'targets'>[]): Record<string, PooledNonTargetability[]> {
+  if (!invariants.includes('non-targetability')) return {};
+  const tests = pooledNonTargetability(lines.map((l) => ({ run: l.run, seed: l.seed, traceHash: l.traceHash, targets: l.targets ?? [] })));
+  return tests.length ? { 'non-targetability': tests } : {};
 }
 
 /** The deterministic part of a summary (what must be identical across workers, shards and merges). */

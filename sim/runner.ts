@@ -11,6 +11,7 @@ import { INVARIANTS, type Verdict } from '../model/invariants/index.js';
 import { isInvariantId, type InvariantId } from '../model/invariant-ids.js';
 import type { WorldView } from '../model/world-view.js';
 import type { Invariant } from '../model/invariants/types.js';
+import { targetTallies, type TargetTally } from '../model/invariants/non-targetability.js';
 import type { AdversaryPlan } from './adversary.js';
 import { PphError } from '../protocol/errors.js';
 import { assertSeed } from './seed.js';
@@ -52,6 +53,11 @@ export interface RunResult {
   adversaries: string[];
   /** Coverage marks: how often each defence branch fired. */
   marks: Record<string, number>;
+  /**
+   * A targeting adversary's tally from the trace's `target` and `routed` facts (absent when no
+   * adversary declared a target): what a campaign pools for its non-targetability test.
+   */
+  targets?: TargetTally[];
 }
 
 export interface RunOptions {
@@ -128,6 +134,8 @@ export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
     adversaries: world.adversaryNames,
     marks: Object.fromEntries([...world.marks.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
+  const targets = targetTallies(judged);
+  if (targets.length) result.targets = targets;
   return { result, trace, view };
 }
 

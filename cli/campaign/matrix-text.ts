@@ -57,7 +57,9 @@ export function matrixLines(m: MatrixResult, dirLabel: string, verdict?: Verdict
     for (const x of m.mutants) {
       const bv = x.baselineViolation;
       const why = x.killedBy?.proof[0]?.why ?? bv?.proof[0]?.why;
-      const what = x.killed ? `killed by ${x.by} (${x.invariant}) after ${x.runsToKill} runs → pph replay ${dirLabel}/${x.replay}` : bv ? `baseline violation of ${bv.invariant} (no adversary needed) → pph replay ${dirLabel}/${bv.replay}` : x.survivorReason ? `survived (expected: ${x.survivorReason.split('.')[0]})` : 'SURVIVED: a hole in the harness';
+      // A kill by the pooled (campaign-level) test has no single replay: its proof names the runs.
+      const how = (file: string | null) => (file ? `pph replay ${dirLabel}/${file}` : 'the pooled test over the runs (matrix.json: killedBy.pooled)');
+      const what = x.killed ? `killed by ${x.by} (${x.invariant}) after ${x.runsToKill} runs → ${how(x.replay)}` : bv ? `baseline violation of ${bv.invariant} (no adversary needed) → ${how(bv.replay)}` : x.survivorReason ? `survived (expected: ${x.survivorReason.split('.')[0]})` : 'SURVIVED: a hole in the harness';
       out.push(`  ${x.profile.padEnd(w)}  ${what}`);
       if (why) out.push(`  ${''.padEnd(w)}    proof: ${why}`);
     }

@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../../reports/atomic-write.js';
 import { join } from 'node:path';
 import { hashSpec, runDetailed } from '../../sim/runner.js';
-import { resolveAll, sealReplay, shrinkRun, type CampaignSpec, type Catalogue, type ReplayFile, type RunLine } from '../../sim/campaign.js';
+import { pooledOf, resolveAll, sealReplay, shrinkRun, type CampaignSpec, type Catalogue, type ReplayFile, type RunLine } from '../../sim/campaign.js';
+import { pooledNonTargetability, tallyFor, type PooledNonTargetability } from '../../model/invariants/non-targetability.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { familyOf, PROFILE_DEFS } from '../../model/profile.js';
 import type { ExpectedOutcomes } from '../../scenarios/expected.js';
@@ -45,6 +46,8 @@ export interface MatrixCell {
   /** held | expected-violation | unexpected | unobserved (expected violated, never seen). */
   status: 'held' | 'expected-violation' | 'unexpected' | 'unobserved';
   replay: string | null;
+  /** The cell's campaign-level test over its runs (non-targetability under a targeting adversary). */
+  pooled?: PooledNonTargetability[];
 }
 
 /** A violation with its proof lines (event index into the replay's trace, and why). */
@@ -61,13 +64,17 @@ export interface MatrixMutant {
   killed: boolean;
   by: string | null;
   invariant: string | null;
-  /** The caused violation: adversary, invariant and the proof of the kill run. */
-  killedBy: (MutantViolation & { adversary: string; seed: number }) | null;
+  /**
+   * The caused violation: adversary, invariant and the proof of the kill run; for a kill by a
+   * campaign-level test, `pooled` holds the test over the attacker's runs and the same test on
+   * their passive re-runs (which must hold for the kill to count).
+   */
+  killedBy: (MutantViolation & { adversary: string; seed: number; pooled?: { active: PooledNonTargetability; passive: PooledNonTargetability } }) | null;
   /**
    * The first failing run's violations all appear in the passive re-run too (same world seed, the
    * adversary installed with an empty plan): the mutant is broken without any attacker. Not a kill.
    */
-  baselineViolation: (MutantViolation & { seed: number; adversaryOfSearch: string; replay: string }) | null;
+  baselineViolation: (MutantViolation & { seed: number; adversaryOfSearch: string; replay: string | null; pooled?: { active: PooledNonTargetability; passive: PooledNonTargetability } }) | null;
   runsToKill: number | null;
   replay: string | null;
   /** Why it cannot be killed by the catalogue, when it is a listed survivor. */
@@ -130,6 +137,33 @@ export function classifyKill(file: ReplayFile): { caused: MutantViolation | null
   return { caused: null, baseline: b ? { invariant: b, proof: verdicts[b]?.proof ?? [] } : null, passive };
 }
 
+/**
+ * The passive re-run of a kill by the pooled non-targetability test: every run of the test is run
+ * again with the same world seed and no adversary acting, and the same choice (user, nodes) is
+ * tallied over the passive trace's `routed` facts. The kill counts (caused) only when the pooled
+ * test on the passive runs holds; otherwise the mutant routes that way by itself (a baseline
+ * violation).
+ */
+export function classifyPooledKill(spec: RunSpec, lines: readonly RunLine[], active: PooledNonTargetability): { caused: boolean; passive: PooledNonTargetability } {
+  const runs = lines
+    .filter((l) => (l.targets ?? []).some((t) => t.adversary === active.adversary))
+    .map((l) => {
+      const d = runDetailed(spec, { seed: l.seed, adversaries: [], keepTrace: true });
+      const targets = (l.targets ?? []).filter((t) => t.adversary === active.adversary).map((t) => tallyFor(d.trace, { adversary: t.adversary, user: t.user, nodes: t.nodes, targetEvent: t.targetEvent }));
+      return { run: l.run, seed: l.seed, traceHash: d.result.traceHash, targets };
+    });
+  const passive = pooledNonTargetability(runs, active.alpha, active.epsilon).find((t) => t.adversary === active.adversary)!;
+  return { caused: !passive.violated, passive };
+}
+
+/** The proof lines of a pooled kill: the test, then one line per run naming its events. */
+function pooledProof(t: PooledNonTargetability): { event: number; why: string }[] {
+  return [
+    { event: t.proof[0]?.targetEvent ?? 0, why: t.why },
+    ...t.proof.filter((p) => p.k > 0).map((p) => ({ event: p.landed[0] ?? p.targetEvent, why: `run ${p.run} (world seed ${p.seed}, trace ${p.traceHash}): ${p.user} ${p.k} of ${p.n} routed requests on ${p.nodes.join(', ')} (routed facts at events ${p.landed.join(', ')}; target fact at event ${p.targetEvent})` })),
+  ];
+}
+
 export function replayName(profile: string, attacker: string, invariant: string, run: number): string {
   return `replay-${profile}-${attacker.replace(/\+/g, '_')}-${invariant}-${run}.json`;
 }
@@ -190,6 +224,25 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     },
   );
 
+  // Campaign-level kills: on a mutant, the pooled non-targetability test over each attacker's runs
+  // up to the first per-run kill (one look per cell). When it fires, the kill is at that
+  // attacker's last run of the set, if that comes earlier.
+  const pooledKill = new Map<string, { attacker: string; pos: number; test: PooledNonTargetability; lines: RunLine[] }>();
+  for (const profile of o.profiles) {
+    if (!isMutant(profile)) continue;
+    const perRun = killAt.get(profile) ?? Infinity;
+    for (const a of o.attackers) {
+      const mine = (lines.get(`${profile}/${a}`) ?? []).filter((l) => (l as RunLine & { pos: number }).pos <= perRun);
+      const test = (pooledOf(invariants, mine)['non-targetability'] ?? []).find((t) => t.violated);
+      if (!test) continue;
+      const pos = Math.max(...mine.map((l) => (l as RunLine & { pos: number }).pos));
+      const best = pooledKill.get(profile);
+      if (pos < Math.min(perRun, best?.pos ?? Infinity)) pooledKill.set(profile, { attacker: a, pos, test, lines: mine });
+    }
+    const pk = pooledKill.get(profile);
+    if (pk) killAt.set(profile, pk.pos);
+  }
+
   const files = new Map<string, ReplayFile>();
   const cells: MatrixCell[] = [];
   const mutants: MatrixMutant[] = [];
@@ -203,7 +256,8 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
       for (const inv of invariants) {
         const expected = cs.expect[inv] ?? 'holds';
         const violating = kept.filter((l) => l.violated.includes(inv));
-        const observed = violating.length ? 'violated' : 'holds';
+        const pooled = pooledOf(invariants, kept)[inv];
+        const observed = violating.length || (pooled ?? []).some((t) => t.violated) ? 'violated' : 'holds';
         const status = expected === 'holds' ? (observed === 'holds' ? 'held' : 'unexpected') : observed === 'violated' ? 'expected-violation' : 'unobserved';
         let replay: string | null = null;
         if (violating.length) {
@@ -221,10 +275,31 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
             files.set(replay, file);
           }
         }
-        cells.push({ adversary: a, profile, invariant: inv, expected, observed, runs: kept.length, status, replay });
+        cells.push({ adversary: a, profile, invariant: inv, expected, observed, runs: kept.length, status, replay, ...(pooled ? { pooled } : {}) });
       }
     }
-    if (isMutant(profile)) {
+    const pk = pooledKill.get(profile);
+    if (isMutant(profile) && pk) {
+      // A kill by the pooled test: no single run shows it, so there is no replay file; the proof
+      // names every run (world seed, trace hash, events) and the passive re-runs must hold.
+      const def = PROFILE_DEFS[profile]!;
+      const verdict = classifyPooledKill(specFor(profile), pk.lines, pk.test);
+      const pooled = { active: pk.test, passive: verdict.passive };
+      const seed = pk.test.proof[0]?.seed ?? 0;
+      mutants.push({
+        profile,
+        finding: def.finding ?? null,
+        ablations: [...def.ablations],
+        killed: verdict.caused,
+        by: verdict.caused ? pk.attacker : null,
+        invariant: 'non-targetability',
+        killedBy: verdict.caused ? { adversary: pk.attacker, seed, invariant: 'non-targetability', proof: pooledProof(pk.test), pooled } : null,
+        baselineViolation: verdict.caused ? null : { invariant: 'non-targetability', proof: pooledProof(verdict.passive), seed, adversaryOfSearch: pk.attacker, replay: null, pooled },
+        runsToKill: pk.pos + 1,
+        replay: null,
+        survivorReason: expectedOf(profile).survivors[profile] ?? null,
+      });
+    } else if (isMutant(profile)) {
       const def = PROFILE_DEFS[profile]!;
       const killer = kill === Infinity ? null : jobs.find((j) => j.profile === profile && j.pos === kill)!;
       const killLine = killer ? (lines.get(`${profile}/${killer.attacker}`) ?? []).find((l) => l.run === killer.run) : undefined;

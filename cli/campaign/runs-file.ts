@@ -54,6 +54,21 @@ export const RunLineSchema = z.strictObject({
   marks: z.record(z.string(), Nat),
   plans: z.array(z.unknown()),
   shrinkSteps: Nat.optional(),
+  /** The targeting adversary's tally of the run (model/invariants/non-targetability.ts TargetTally). */
+  targets: z
+    .array(
+      z.strictObject({
+        adversary: z.string(),
+        user: z.string(),
+        nodes: z.array(z.string()),
+        totalNodes: Nat,
+        n: Nat,
+        k: Nat,
+        targetEvent: Nat,
+        landed: z.array(Nat),
+      }),
+    )
+    .optional(),
 });
 
 function issueOf(error: z.ZodError): { field: string; message: string } {

@@ -176,6 +176,7 @@ describe('Powers: position-gated', () => {
     ['serveLogView', (p) => p.serveLogView((_n, v) => v), ['log']],
     ['issuerKeyFor', (p) => p.issuerKeyFor((_u, k) => k), ['issuer']],
     ['seized', (p) => p.seized(), ['later']],
+    ['declareTarget', (p) => p.declareTarget('client-0'), ['node:0', 'node:1']],
   ];
 
   it.each(gated)('%s is granted exactly to its positions and refused to every other', (_what, call, allowed) => {
@@ -198,6 +199,13 @@ describe('Powers: position-gated', () => {
     expect(denial(() => powersOf('gateway').claimLink(-1, 'x'))).not.toBeNull();
     expect(denial(() => powersOf('relay', 'network:relay-gateway').claimLink(-1, 'x'))).not.toBeNull();
     expect(denial(() => powersOf('relay', 'gateway').claimLink(-1, 'x'))).toBeNull();
+  });
+
+  it('declareTarget names the nodes of the positions, not of anything the adversary says', () => {
+    const w = new World(BASE, 1, {});
+    new Powers(w, 'probe', ['node:1', 'network:client-relay']).declareTarget('client-1');
+    const facts = w.trace.judged.filter((e) => e.data?.fact === 'target');
+    expect(facts.map((e) => [e.party, e.data])).toEqual([['probe', { fact: 'target', user: 'client-1', nodes: ['enclave-1'] }]]);
   });
 
   it('compromiseNode(i) needs node:i and no other node', () => {
