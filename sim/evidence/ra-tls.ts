@@ -70,6 +70,8 @@ export interface RaTlsCredential {
 interface Book {
   /** `sha256(certificate) | ClientHello.random`: an honest enclave presented this certificate in this session. */
   served: Set<string>;
+  /** `sha256(certificate)` of every certificate an honest enclave issued. */
+  issued: Set<string>;
   /** Per node, the credentials of its retired instances that had issued a certificate (oldest first). */
   retired: Map<number, RaTlsCredential[]>;
 }
@@ -78,13 +80,21 @@ const books = new WeakMap<World, Book>();
 
 function book(world: World): Book {
   let b = books.get(world);
-  if (!b) books.set(world, (b = { served: new Set(), retired: new Map() }));
+  if (!b) books.set(world, (b = { served: new Set(), issued: new Set(), retired: new Map() }));
   return b;
 }
 
-/** Ground truth for the `fresh` judgement: whether an honest enclave presented `certificate` in the session of `clientRandom`. */
-export function servedBySession(world: World, certificate: Uint8Array, clientRandom: Uint8Array): boolean {
-  return book(world).served.has(`${toHex(sha256(certificate))}|${toHex(clientRandom)}`);
+/**
+ * Ground truth for the `fresh` judgement of an accepted certificate (as pp judges a report): an
+ * honest enclave presented it in this very session (the ClientHello.random `clientRandom`); or no
+ * honest enclave issued it and its evidence binds this session's nonce (a forgery made for this
+ * session is fresh, if not genuine). A genuine certificate presented in another session is stale.
+ */
+export function freshCertificate(world: World, certificate: Uint8Array, clientRandom: Uint8Array, evidence: { bindingKind: string; binding: Uint8Array }, nonce: Uint8Array): boolean {
+  const b = book(world);
+  const h = toHex(sha256(certificate));
+  if (b.served.has(`${h}|${toHex(clientRandom)}`)) return true;
+  return !b.issued.has(h) && evidence.bindingKind === 'nonce' && toHex(evidence.binding) === toHex(nonce);
 }
 
 /** The credentials of node `node`'s retired instances (the `attestation-relay` extraction, sim/adversary.ts). */
@@ -161,7 +171,9 @@ export class RaTlsEnclave {
     // The published finding: a client that sends no nonce gets the boot's static certificate.
     const cert = info.raTlsNonce ? issue('nonce', info.raTlsNonce) : (this.staticCertificate ??= issue('none', new Uint8Array(0)));
     this.lastCertificate = cert;
-    book(w).served.add(`${toHex(sha256(cert))}|${toHex(info.hello.random)}`);
+    const h = toHex(sha256(cert));
+    book(w).issued.add(h);
+    book(w).served.add(`${h}|${toHex(info.hello.random)}`);
     return cert;
   }
 

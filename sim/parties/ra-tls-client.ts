@@ -17,7 +17,7 @@ import { SIM_EPOCH_MS } from '../clock.js';
 import { MIN_TCB } from '../world-keys.js';
 import type { World } from '../world.js';
 import { checkBundle, type BundleCheck, type LogViewState } from '../evidence-check.js';
-import { RaTlsSimError, raTlsKeyId, raTlsMode, servedBySession, SESSION_ID_BYTES } from '../evidence/ra-tls.js';
+import { RaTlsSimError, raTlsKeyId, raTlsMode, freshCertificate, SESSION_ID_BYTES } from '../evidence/ra-tls.js';
 import { decodeBatch } from './common.js';
 import { concat } from '../../protocol/bytes.js';
 
@@ -84,7 +84,7 @@ export class RaTlsClientSide {
     // The rest of step 4 on the certificate's report, key and endorsements (the node's copies are ignored).
     const bundle = encodeBundle({ ...log, enclaveKey: raTlsKeyId(verified.evidence.spki), report: verified.evidence.report, certificates: [...verified.evidence.endorsements] });
     // REPORT_DATA was checked by verifyRaTlsSession (its formula is RA-TLS's, not the pp binding).
-    const fresh = servedBySession(w, cert, s.tls.clientRandom);
+    const fresh = freshCertificate(w, cert, s.tls.clientRandom, verified.evidence, s.nonce);
     return checkBundle(w, this.user, bundle, s.nonce, { ...checks, binding: false }, view, keyDigest, chosenNode, fresh);
   }
 
