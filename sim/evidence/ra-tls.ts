@@ -19,7 +19,7 @@
  * credentials of retired instances), which is ground truth, not enclave state.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, toHex } from '../../protocol/bytes.js';
+import { concat, toHex, utf8 } from '../../protocol/bytes.js';
 import type { Rng } from '../../protocol/rng.js';
 import { PphError } from '../../protocol/errors.js';
 import { encodeBundle } from '../../protocol/attestation-bundle.js';
@@ -27,7 +27,7 @@ import { p384KeyFromRng, p384Spki, type P384KeyPair } from '../../protocol/attes
 import { extractRaTlsEvidence, issueRaTlsCertificate, TlsServer, ecdsaSigner, SIG, type ClientHelloInfo, type RaTlsVerifyMode } from '../../protocol/tls/index.js';
 import { evidenceOf } from '../../model/profile.js';
 import { SIM_EPOCH_MS } from '../clock.js';
-import { encodeBatch } from '../parties/common.js';
+import { encodeBatch, NODE_MSG } from '../parties/common.js';
 import type { World } from '../world.js';
 
 /** The session lookup prefix of a `/summarise` body: the ClientHello.random (public: it is in the ClientHello). */
@@ -140,6 +140,31 @@ export class RaTlsEnclave {
     this.#world = world;
     this.key = p384KeyFromRng(rng.fork('certificate-key'));
     this.keyId = raTlsKeyId(p384Spki(this.key.publicKey));
+  }
+
+  /**
+   * A node's new boot (sim/parties/node.ts): the previous instance retires; a fresh certificate key
+   * is drawn inside the TEE from the boot's Rng fork, and its key id joins the keys the node generated.
+   */
+  static boot(previous: RaTlsEnclave | null, world: World, node: number, generation: number, rng: Rng, hostData: Uint8Array, generated: Set<string>): RaTlsEnclave {
+    previous?.retire();
+    const e = new RaTlsEnclave(world, node, generation, rng.fork(`boot-${generation}-ra-tls`), { measurement: world.keys.measurementOf(node), hostData });
+    generated.add(toHex(e.keyId));
+    return e;
+  }
+
+  /** The attest request is a ClientHello: [kind, payload] of the enclave's output (the handshake reply, or an error). */
+  attest(ref: number, clientHello: Uint8Array, nodeId: string, release: { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string }): [number, Uint8Array] {
+    const w = this.#world;
+    try {
+      const reply = this.handshake(clientHello, { nodeId, releaseEntry: w.keys.releaseEntryOf(this.node), leafIndex: release.leafIndex, treeSize: release.treeSize, inclusionProof: release.proof, checkpoint: release.checkpoint });
+      w.trace.append(w.clock.nowMs(), 'crypto', nodeId, 'RA-TLS handshake: certificate with attestation report', { ref });
+      return [NODE_MSG.evidence, reply];
+    } catch (e) {
+      const code = e instanceof PphError ? `${e.name}.${e.code}` : 'error';
+      w.trace.append(w.clock.nowMs(), 'verify', nodeId, 'ClientHello refused', { ok: false, code });
+      return [NODE_MSG.error, utf8(code)];
+    }
   }
 
   /** The boot ends (restart): what an attacker could extract from the retired instance is kept in the book. */

@@ -160,7 +160,7 @@ export class NodeParty {
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
         this.acceptHostConfig();
-        if (isRaTls(w)) this.bootRaTls();
+        if (isRaTls(w)) this.raTls = RaTlsEnclave.boot(this.raTls, w, this.index, this.generation, this.rng, this.hostData, this.truth.generated);
         this.fetchReleaseProof(this.generation, 0);
         return;
       }
@@ -339,7 +339,7 @@ export class NodeParty {
     const m = this.toEnclave.get(ref);
     if (!m || !this.enclaveKey || !this.release) return;
     const nonce = m.bytes.subarray(1);
-    if (this.raTls) return this.raTlsHandshake(ref, nonce);
+    if (this.raTls) return this.output(ref, ...this.raTls.attest(ref, nonce, this.enclaveName, this.release));
     const bundle = this.bundleFor(nonce);
     w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
     this.output(ref, NODE_MSG.evidence, bundle);
@@ -367,29 +367,6 @@ export class NodeParty {
       inclusionProof: release.proof,
       checkpoint: release.checkpoint,
     });
-  }
-
-  // ---- ra-tls: the attested channel is a TLS 1.3 session (sim/evidence/ra-tls.ts) ----------
-
-  /** A new boot: a fresh certificate key inside the TEE; the previous instance retires. */
-  private bootRaTls(): void {
-    this.raTls?.retire();
-    this.raTls = new RaTlsEnclave(this.world, this.index, this.generation, this.rng.fork(`boot-${this.generation}-ra-tls`), { measurement: this.world.keys.measurementOf(this.index), hostData: this.hostData });
-    this.truth.generated.add(toHex(this.raTls.keyId));
-  }
-
-  /** The attest request is a ClientHello: the server flight with the RA-TLS certificate, and the log material. */
-  private raTlsHandshake(ref: number, clientHello: Uint8Array): void {
-    const w = this.world;
-    const r = this.release!;
-    try {
-      const reply = this.raTls!.handshake(clientHello, { nodeId: this.enclaveName, releaseEntry: w.keys.releaseEntryOf(this.index), leafIndex: r.leafIndex, treeSize: r.treeSize, inclusionProof: r.proof, checkpoint: r.checkpoint });
-      w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'RA-TLS handshake: certificate with attestation report', { ref });
-      this.output(ref, NODE_MSG.evidence, reply);
-    } catch (e) {
-      w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'ClientHello refused', { ok: false, code: codeOf(e) });
-      this.output(ref, NODE_MSG.error, utf8(codeOf(e)));
-    }
   }
 
   // ---- pcc: pre-attested epoch keys --------------------------------------------------------
