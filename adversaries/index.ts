@@ -22,6 +22,7 @@ import { revokedChipKey } from './revoked-chip-key.js';
 import { maliciousClient } from './malicious-client.js';
 import { gpuEvidence } from './gpu-evidence.js';
 import { nodeKeyCompromise } from './node-key-compromise.js';
+import { attestationRelay } from './attestation-relay.js';
 
 /** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`), then revoked-chip-key (issue 14: a chip key the vendor revoked). */
 export const ADVERSARIES: readonly Adversary<any>[] = [
@@ -44,6 +45,8 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
   gpuEvidence,
   // Issue 13 item 6: targeting from the operator's side (per-user issuance keys, selective drops).
   targetingOperator,
+  // Issue 15 §4: acts on the ra-tls family (the attested channel is an RA-TLS session).
+  attestationRelay,
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
@@ -71,6 +74,6 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, targetingOperator, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, targetingOperator, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence, attestationRelay };
 
 export { runAttacked, type AttackedOptions } from './run.js';

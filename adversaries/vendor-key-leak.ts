@@ -8,7 +8,11 @@ import fc from 'fast-check';
 import { sha384 } from '@noble/hashes/sha2.js';
 import { utf8 } from '../protocol/bytes.js';
 import { encodeBundle, parseBundle, reportDataBinding } from '../protocol/attestation-bundle.js';
-import type { Adversary } from '../sim/adversary.js';
+import type { Adversary, Powers } from '../sim/adversary.js';
+import { ecdsaSigner, issueRaTlsCertificate, SIG } from '../protocol/tls/index.js';
+import { p384KeyFromRng } from '../protocol/attestation/x509-issue.js';
+import { SIM_EPOCH_MS } from '../sim/clock.js';
+import { TlsTerminator } from './ra-tls-terminator.js';
 import { NODE_MSG, nodeMessage } from '../sim/parties/common.js';
 import { RogueNode } from './forge.js';
 import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
@@ -28,6 +32,8 @@ export const vendorKeyLeak: Adversary<LeakPlan> = {
   marks: [],
   plan: (spec) => fc.record({ hijack: fc.uniqueArray(fc.nat({ max: 2 * spec.world.requests + 2 }), { minLength: 1, maxLength: 8 }), unlogged: fc.boolean() }),
   install(powers, plan) {
+    // Profile family ra-tls: the same forgery as an RA-TLS certificate, and the operator terminates the client's TLS.
+    if (powers.public.evidence === 'ra-tls') return installRaTls(powers, plan);
     const rogue = new RogueNode(powers, 'vendor-key');
     let n = 0;
     powers.onNodeReply((reply) => {
@@ -45,3 +51,38 @@ export const vendorKeyLeak: Adversary<LeakPlan> = {
     });
   },
 };
+
+/**
+ * ra-tls: for each hijacked attest reply, a certificate for a P-384 key of its own whose report
+ * the leaked chip key signs over that key and the nonce in the client's ClientHello (logged
+ * measurement, released HOST_DATA): perfect RA-TLS evidence, then the operator is the TLS server.
+ */
+function installRaTls(powers: Powers, plan: LeakPlan): void {
+  const terminator = new TlsTerminator(powers, 'a certificate forged with a leaked chip key', true);
+  const key = p384KeyFromRng(powers.rng.fork('rogue-ra-tls-key'));
+  let n = 0;
+  powers.onNodeReply((reply) => {
+    if (reply.route !== 'attest' || reply.bytes[0] !== NODE_MSG.evidence || reply.node < 0) return reply.bytes;
+    if (!plan.hijack.includes(n++)) return reply.bytes;
+    const chip = powers.key(`chip:${reply.node}`);
+    const image = plan.unlogged ? 'pph-enclave 1.0+exfiltrate' : 'pph-enclave 1.0';
+    const out = terminator.terminate(reply, (info) => {
+      const now = SIM_EPOCH_MS + powers.now();
+      const cert = issueRaTlsCertificate({
+        key,
+        chip: chip.signer,
+        chain: chip.certificates.slice(1),
+        bindingKind: info.raTlsNonce ? 'nonce' : 'none',
+        binding: info.raTlsNonce ?? new Uint8Array(0),
+        reportFields: { measurement: sha384(utf8(`measurement of ${image}`)), hostData: RELEASED_HOST_DATA, policy: 0x30000n, vmpl: 0 },
+        serial: 1n + BigInt(n),
+        notBeforeMs: now - 60_000,
+        notAfterMs: now + 86_400_000,
+      });
+      return ecdsaSigner(SIG.ecdsa_secp384r1_sha384, key.privateKey, [cert]);
+    });
+    if (!out) return reply.bytes;
+    powers.note(`forged an RA-TLS certificate with node-${reply.node}'s leaked chip key`, { unlogged: plan.unlogged });
+    return out;
+  });
+}

@@ -25,6 +25,7 @@ export const ABLATIONS = {
   'measured-config': 'client does not check HOST_DATA (the launch configuration the measurement does not cover) against the released configuration (step 4)',
   'k-cap': 'client (pcc) seals its request key to every node offered, not to at most k of them',
   'gpu-binding': 'client (pp-gpu) checks the GPU evidence (chain, signature, CC mode) but not that its nonce derives from this CVM session and that it is the GPU the CVM committed to',
+  'session-binding': 'client (ra-tls) checks that REPORT_DATA binds the certificate key but not that the binding it carries is this TLS session\'s nonce (verifyRaTlsSession mode key-only)',
 } as const;
 
 export type Ablation = keyof typeof ABLATIONS;
@@ -55,8 +56,8 @@ export interface ProfileDef {
   family?: string;
 }
 
-/** What a node proves itself with: an SEV-SNP report, an Intel TDX quote (DCAP), an SEV-SNP CVM plus a confidential GPU. */
-export type EvidenceKind = 'sev-snp' | 'tdx' | 'cvm-gpu';
+/** What a node proves itself with: an SEV-SNP report, an Intel TDX quote (DCAP), an SEV-SNP CVM plus a confidential GPU, an RA-TLS certificate carrying an SEV-SNP report. */
+export type EvidenceKind = 'sev-snp' | 'tdx' | 'cvm-gpu' | 'ra-tls';
 
 /**
  * Profiles on other evidence (issue 15, docs/profiles.md): `pp` with TDX quotes from a simulated
@@ -67,6 +68,10 @@ export const EVIDENCE_PROFILES = {
   'pp-tdx-status-ignored': { base: 'pp', ablations: ['tcb-check'], evidence: 'tdx', family: 'pp-tdx', finding: 'TDX TCB status not enforced: a quote from an OutOfDate platform is accepted' },
   'pp-gpu': { base: 'pp', ablations: [], evidence: 'cvm-gpu', family: 'pp-gpu' },
   'pp-gpu-unbound': { base: 'pp', ablations: ['gpu-binding'], evidence: 'cvm-gpu', family: 'pp-gpu', finding: 'GPU evidence not bound to the CVM session: evidence of another GPU or session passes for a GPU outside confidential mode' },
+  // RA-TLS (docs/ra-tls.md): the attested channel is a TLS 1.3 session whose server certificate carries the SEV-SNP report.
+  'ra-tls': { base: 'pp', ablations: [], evidence: 'ra-tls', family: 'ra-tls' },
+  'ra-tls-key-only': { base: 'pp', ablations: ['session-binding'], evidence: 'ra-tls', family: 'ra-tls', finding: 'RA-TLS evidence checked against the certificate key only: a genuine certificate made for another session (and its key) is accepted, so whoever holds one relays it' },
+  'ra-tls-no-client-nonce': { base: 'pp', ablations: ['client-nonce'], evidence: 'ra-tls', family: 'ra-tls', finding: 'RA-TLS certificate evidence not bound to a client nonce (static per-enclave evidence): a certificate and key extracted from one enclave instance impersonate the service' },
 } as const satisfies Record<string, ProfileDef>;
 
 /** The evidence a profile's nodes produce and its clients check. */
@@ -97,7 +102,7 @@ export const FINDING_PROFILES = {
 
 /** One mutant per defence switch (THREATS.md "Mutations"): `pp-off-<ablation>`. */
 export const MUTATION_PROFILES: Record<string, ProfileDef> = Object.fromEntries(
-  (Object.keys(ABLATIONS) as Ablation[]).filter((a) => a !== 'k-cap' && a !== 'gpu-binding').map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
+  (Object.keys(ABLATIONS) as Ablation[]).filter((a) => a !== 'k-cap' && a !== 'gpu-binding' && a !== 'session-binding').map((a) => [`pp-off-${a}`, { base: 'pp', ablations: [a] }]),
 );
 
 /**

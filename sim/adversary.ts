@@ -22,9 +22,10 @@ import type { World } from './world.js';
 import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
 import type { TdxChip } from './evidence/tdx.js';
 import { gpuFleet } from './evidence/gpu.js';
+import { retiredCredentials } from './evidence/ra-tls.js';
 import { evidenceOf } from '../model/profile.js';
 import { issuanceLimitOf } from './spec.js';
-import { enclaveKey, ohttpKey } from './openers.js';
+import { enclaveKey, ohttpKey, tlsSessionKey } from './openers.js';
 
 /** The public transparency log as any party may read it: no append. */
 export interface PublicLogView {
@@ -82,6 +83,8 @@ export interface NodeReplyView {
   ref: number;
   /** The attest nonce (hex) of an attest request: the gateway reads it in the path. */
   nonce: string | null;
+  /** The body of the decapsulated request (profile ra-tls: the client's TLS ClientHello), a copy. */
+  request: Uint8Array;
   /** The node's bytes (kind byte then payload; see NODE_MSG). */
   bytes: Uint8Array;
 }
@@ -173,6 +176,16 @@ export class Powers {
   }
 
   private readonly rogueIds = new Set<string>();
+
+  /**
+   * Gateway (operator) position, profile family ra-tls: the client-side traffic secrets of a TLS
+   * session this adversary terminated itself (it computed them in its own handshake). The
+   * observer opens with them what the adversary holds of that session.
+   */
+  terminatedTlsSession(clientRandom: Uint8Array, clientHandshakeSecret: Uint8Array, clientApplicationSecret: Uint8Array): void {
+    this.require('terminate TLS sessions', this.has('gateway'));
+    this.world.observer.holdsKey(this.adversary, tlsSessionKey(clientRandom, clientHandshakeSecret, clientApplicationSecret, this.adversary), 'a TLS session it terminated');
+  }
 
   /**
    * Position `node-key:<i>`: a side channel on node i's enclave (THREATS.md) reads its live HPKE
@@ -344,6 +357,19 @@ export class Powers {
     const fleet = gpuFleet(this.world);
     const gpu = fleet.gpu(node);
     return { evidence: fleet.attest(gpu, nonce), chain: [...gpu.chainDers], leafSpkiSha256: gpu.leafSpkiSha256 };
+  }
+
+  /**
+   * Gateway (operator) position, profile ra-tls: ONE genuine RA-TLS certificate and its private key
+   * extracted from a retired instance of node `node` (an earlier boot, after the operator restarted
+   * it: the memory of an instance that no longer runs, as `later` seizes keys after a restart), or
+   * null while no retired instance of that node had issued a certificate. Never a live enclave's key.
+   */
+  retiredRaTlsCredential(node: number): { certificate: Uint8Array; privateKey: Uint8Array; generation: number } | null {
+    this.require('extract a retired enclave instance\'s RA-TLS key', this.has('gateway'));
+    if (!this.world.nodes[node]) throw new PowerDenied('no-such-node', `no node ${node}`);
+    const c = retiredCredentials(this.world, node)[0];
+    return c ? { certificate: c.certificate.slice(), privateKey: c.privateKey.slice(), generation: c.generation } : null;
   }
 
   /** Gateway (operator) position: feeds configuration to the enclave from the host. */

@@ -44,7 +44,8 @@ function fail(code: string, nodeId: string | null = null): BundleCheck {
   return { ok: false, code, nodeId };
 }
 
-export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null): BundleCheck {
+/** `fresh`: the caller's ground truth for the acceptance fact (profile ra-tls: the certificate was presented in this session); default from the reports the enclaves produced. */
+export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null, fresh?: boolean): BundleCheck {
   let bundle;
   try {
     bundle = parseBundle(bytes);
@@ -113,12 +114,12 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
 
   // pp-gpu: REPORT_DATA wraps the session binding with the GPU's identity; freshness is judged on the session it commits to.
   const boundData = gpu?.ok && equalBytes(report.reportData, gpu.reportData) ? reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) : report.reportData;
-  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, boundData, nonce, size, root, bundle.report);
+  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, boundData, nonce, size, root, bundle.report, fresh);
   return { ok: true, nodeId, enclaveKey: bundle.enclaveKey };
 }
 
 /** Ground truth about what the client just accepted, for the invariants. */
-function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string, reportBytes: Uint8Array): void {
+function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string, reportBytes: Uint8Array, freshness?: boolean): void {
   const produced = world.reportNonce.get(toHex(sha256(reportBytes)));
   const trueRoot = size >= 1 && size <= world.keys.log.size ? toHex(world.keys.log.root(size)) : null;
   const client = world.clients.find((c) => c.name === user);
@@ -131,7 +132,7 @@ function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8
     requestId,
     node: nodeId,
     nonce: toHex(nonce),
-    fresh: produced !== undefined ? produced === toHex(nonce) : equalBytes(reportData, reportDataBinding(key, nonce)),
+    fresh: freshness ?? (produced !== undefined ? produced === toHex(nonce) : equalBytes(reportData, reportDataBinding(key, nonce))),
     measurement: toHex(measurement),
     measurementLogged: world.keys.loggedMeasurements.has(toHex(measurement)),
     keyHonest: world.nodes.some((n) => n.generatedKey(key)),

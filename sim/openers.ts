@@ -5,17 +5,19 @@
  * bytes B. Knowledge is then the closure of a party's holdings under the keys it holds
  * (model/facts.ts), never a label written where a party decrypts.
  */
-import { toHex } from '../protocol/bytes.js';
+import { concat, toHex } from '../protocol/bytes.js';
 import { decodeRequest } from '../protocol/bhttp.js';
 import { publicKeyFromSecret } from '../protocol/hpke.js';
 import { openDiffusedRequest, openInnerRequest } from '../protocol/inner-session.js';
 import { decapsulateRequest, type GatewayKey } from '../protocol/ohttp.js';
 import { NODE_MSG } from './parties/common.js';
+import { CONTENT, RecordDeframer, RecordProtection } from '../protocol/tls/record.js';
+import { trafficKeys } from '../protocol/tls/key-schedule.js';
 
 /** One key as the observer uses it: its id (kind and the first 16 hex digits of its public key) and what it opens. */
 export interface HeldKey {
   id: string;
-  kind: 'ohttp-gateway' | 'enclave-hpke';
+  kind: 'ohttp-gateway' | 'enclave-hpke' | 'tls-session';
   /** Whose key it is (the gateway, `enclave-<i>`, or the adversary's own). */
   owner: string;
   /** The plaintexts this key opens out of `bytes` (empty: nothing opens). */
@@ -88,3 +90,39 @@ export function enclaveKey(secretKey: Uint8Array, owner: string, ids: () => read
     },
   };
 }
+
+/**
+ * The client-to-server keys of one TLS 1.3 session a party terminated itself (profile family
+ * ra-tls): opens an RA-TLS request (ClientHello.random ‖ the client's protected records) of that
+ * session: its first protected record (the client Finished) under the client handshake traffic
+ * key, then application data under the client application traffic key (RFC 8446 §7.3, §5.2),
+ * each from sequence number 0. Real AEAD opening; bytes of any other session open nothing.
+ */
+export function tlsSessionKey(clientRandom: Uint8Array, clientHandshakeSecret: Uint8Array, clientApplicationSecret: Uint8Array, owner: string): HeldKey {
+  const random = toHex(clientRandom);
+  return {
+    id: `tls:${random.slice(0, 16)}`,
+    kind: 'tls-session',
+    owner,
+    open(bytes) {
+      for (const inner of innerCandidates(bytes)) {
+        if (inner.length <= clientRandom.length || toHex(inner.subarray(0, clientRandom.length)) !== random) continue;
+        try {
+          const records = new RecordDeframer().push(inner.subarray(clientRandom.length));
+          const handshake = new RecordProtection(trafficKeys(clientHandshakeSecret));
+          const application = new RecordProtection(trafficKeys(clientApplicationSecret));
+          const data: Uint8Array[] = [];
+          records.forEach((r, i) => {
+            const opened = (i === 0 ? handshake : application).open(r);
+            if (opened.type === CONTENT.application_data) data.push(opened.content);
+          });
+          if (data.length) return [concat(...data)];
+        } catch {
+          // not this session's records
+        }
+      }
+      return [];
+    },
+  };
+}
+

@@ -24,6 +24,8 @@ import type { Message } from '../network.js';
 import type { World } from '../world.js';
 import { checkBundle, type LogViewState } from '../evidence-check.js';
 import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY, header, textOf, Timers } from './common.js';
+import { RaTlsClientSide } from './ra-tls-client.js';
+import { isRaTls } from '../evidence/ra-tls.js';
 
 interface Attempt {
   requestId: string;
@@ -54,6 +56,8 @@ export class ClientParty {
   private tokenStates: VoprfClientState[] = [];
   private attempt: Attempt | null = null;
   private readonly logView: LogViewState = { last: null };
+  /** Profile ra-tls: the attested channel is a TLS 1.3 session (sim/parties/ra-tls-client.ts). */
+  private readonly raTls: RaTlsClientSide | null;
 
   constructor(
     private readonly world: World,
@@ -62,6 +66,7 @@ export class ClientParty {
     this.name = `client-${index}`;
     this.address = `client-${index}`;
     this.rng = world.rng.fork(this.name);
+    this.raTls = isRaTls(world) ? new RaTlsClientSide(world, this.name, this.rng) : null;
     const w = world.workload;
     const d = world.defences;
     const net = world.spec.network;
@@ -214,8 +219,10 @@ export class ClientParty {
     const node = `enclave-${this.world.bugs.routeAllToNodeZero ? 0 : pick}`;
     this.attempt = { requestId, nonce, node, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null, targets: [], requestKey: null };
     // pp: attest one node of the client's choosing with a fresh nonce; pcc: fetch pre-attested candidates.
-    const path = this.world.pcc ? '/attest?candidates' : `/attest?nonce=${toHex(nonce)}&node=${node}`;
-    const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path, headers: [], body: new Uint8Array(0), trailers: [] };
+    // ra-tls: the ClientHello (carrying the nonce) is the body, forwarded to the node as the attest request.
+    const path = this.world.pcc ? '/attest?candidates' : this.raTls ? `/attest?node=${node}` : `/attest?nonce=${toHex(nonce)}&node=${node}`;
+    const body = this.raTls ? this.raTls.hello(requestId, nonce, node) : new Uint8Array(0);
+    const req: BhttpRequest = { method: this.raTls ? 'POST' : 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path, headers: [], body, trailers: [] };
     this.attempt.ohttp = this.sendOhttp(requestId, req, false, 'attest-req');
   }
 
@@ -225,7 +232,7 @@ export class ClientParty {
     // Key consistency (step 3): the keys this client was given must be the ones the log publishes.
     const keyDigest = toHex(sha256(concat(this.world.keys.gatewayConfigBytes, this.world.issuerKeyFor(this.name).publicKey)));
     if (this.world.pcc) return this.verifyCandidates(intent, a, keyDigest);
-    const result = checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView, keyDigest, a.node);
+    const result = this.raTls ? this.raTls.verify(a.requestId, a.bundle, intent.checks, this.logView, keyDigest, a.node) : checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView, keyDigest, a.node);
     this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: result.ok, code: result.ok ? 'ok' : result.code, node: result.nodeId ?? '-' });
     if (!result.ok) {
       this.actor.send({ type: 'EVIDENCE_REJECTED', requestId: intent.requestId, code: result.code });
@@ -302,7 +309,7 @@ export class ClientParty {
       a.requestKey = sealed.key;
       headers = [['pph-nodes', a.targets.map((t) => t.nodeId).join(',')]];
     } else {
-      const sealed = sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
+      const sealed = this.raTls ? { bytes: this.raTls.seal(requestId, plaintext), context: null } : sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
       bytes = sealed.bytes;
       a.inner = sealed.context;
       headers = [['pph-node', a.nodeId]];
@@ -328,8 +335,7 @@ export class ClientParty {
         this.reject(requestId, header(res.headers, 'pph-error') ?? `status-${res.status}`);
         return;
       }
-      const key = this.world.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, true, a.enclaveKey!);
-      const answer = openInnerResponse(key, res.body);
+      const answer = this.raTls ? this.raTls.open(requestId, res.body) : openInnerResponse(this.world.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, true, a.enclaveKey!), res.body);
       const parsed = JSON.parse(textOf(answer)) as { requestId?: string };
       if (checkBinding && parsed.requestId !== requestId) {
         this.reject(requestId, 'binding');
@@ -365,7 +371,7 @@ export class ClientParty {
       }
       return;
     }
-    if (m.label === 'ohttp-res' && (a.inner || a.requestKey) && !a.response) {
+    if (m.label === 'ohttp-res' && (a.inner || a.requestKey || this.raTls?.sent(a.requestId)) && !a.response) {
       a.response = m.bytes;
       this.actor.send({ type: 'RESPONSE', requestId: a.requestId, ref: m.id });
     }

@@ -200,7 +200,8 @@ export class GatewayParty {
     let payload: Uint8Array;
     if (p.route === 'attest') {
       const nonce = /[?&]nonce=([0-9a-f]{64})/.exec(p.request!.path)?.[1];
-      payload = nodeMessage(NODE_MSG.attest, nonce ? fromHex(nonce) : new Uint8Array(0));
+      // Profile ra-tls: no nonce in the path; the request's body (the TLS ClientHello) goes to the node.
+      payload = nodeMessage(NODE_MSG.attest, nonce ? fromHex(nonce) : p.request!.body);
     } else {
       const requestId = w.provenance.get(p.message.id);
       // Every request the gateway serves, whoever sent it, with the token it carried.
@@ -267,7 +268,7 @@ export class GatewayParty {
       if (!c) return item;
       const node = this.published.find((x) => equalBytes(x.bundle, c.bundle))?.node ?? 0;
       let bytes = nodeMessage(NODE_MSG.evidence, c.bundle);
-      for (const f of w.hooks.nodeReply) bytes = f({ route: 'attest', node, ref, nonce: toHex(epochNonce(c.epoch)), bytes });
+      for (const f of w.hooks.nodeReply) bytes = f({ route: 'attest', node, ref, nonce: toHex(epochNonce(c.epoch)), request: new Uint8Array(0), bytes });
       return bytes[0] === NODE_MSG.evidence ? encodeCandidate({ epoch: c.epoch, node, bundle: bytes.subarray(1) }) : item;
     });
     return nodeMessage(NODE_MSG.evidence, encodeBatch(out));
@@ -288,7 +289,7 @@ export class GatewayParty {
     if (status === 200 && p.reply && p.route && w.hooks.nodeReply.length > 0) {
       const nonce = p.route === 'attest' ? (/[?&]nonce=([0-9a-f]{64})/.exec(p.request!.path)?.[1] ?? null) : null;
       if (w.pcc && p.route === 'attest') p.reply = this.rewriteCandidates(ref, p.reply);
-      else for (const f of w.hooks.nodeReply) p.reply = f({ route: p.route, node: p.node ?? -1, ref, nonce, bytes: p.reply });
+      else for (const f of w.hooks.nodeReply) p.reply = f({ route: p.route, node: p.node ?? -1, ref, nonce, request: p.request!.body.slice(), bytes: p.reply });
     }
     let body = status === 200 && p.reply ? p.reply.subarray(1) : new Uint8Array(0);
     if (w.bugs.gatewaySwapsResponses && status === 200 && p.route === 'summarise') {

@@ -10,6 +10,7 @@ import { diffusedResponseKey, InnerSessionError, openDiffusedRequest, openInnerR
 import { encodeCandidate, epochAt, epochNonce } from '../epoch.js';
 import { EPOCH_MS, evidenceOf } from '../../model/profile.js';
 import { gpuBoundEvidence, gpuProcesses } from '../evidence/gpu.js';
+import { isRaTls, RaTlsEnclave } from '../evidence/ra-tls.js';
 import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
 import type { RecipientContext } from '../../protocol/hpke.js';
 import type { Rng } from '../../protocol/rng.js';
@@ -75,6 +76,8 @@ export class NodeParty {
   /** The launch configuration the program runs with, and its HOST_DATA (SHA-256 of the configuration text). */
   private config: EnclaveConfig = parseEnclaveConfig(RELEASED_ENCLAVE_CONFIG);
   private hostData: Uint8Array = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);
+  /** Profile ra-tls: this boot's RA-TLS server (certificate key, sessions), sim/evidence/ra-tls.ts. */
+  private raTls: RaTlsEnclave | null = null;
 
   constructor(
     private readonly world: World,
@@ -158,6 +161,7 @@ export class NodeParty {
         w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
         this.acceptHostConfig();
+        if (isRaTls(w)) this.raTls = RaTlsEnclave.boot(this.raTls, w, this.index, this.generation, this.rng, this.hostData, this.truth.generated);
         this.fetchReleaseProof(this.generation, 0);
         return;
       }
@@ -254,7 +258,7 @@ export class NodeParty {
         const m = this.toEnclave.get(intent.ref);
         if (!m || !this.secretKey) return;
         try {
-          const { plaintext, context } = w.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
+          const { plaintext, context } = w.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : this.raTls ? this.raTls.open(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
           const req = JSON.parse(textOf(plaintext)) as { requestId: string };
           if (context) {
             this.contexts.set(intent.ref, context);
@@ -298,14 +302,14 @@ export class NodeParty {
         const context = this.contexts.get(intent.ref) ?? null;
         const requestKey = this.requestKeys.get(intent.ref);
         this.requestKeys.delete(intent.ref);
-        if (!answer || (!context && !requestKey) || !this.enclaveKey) return;
-        // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context.
-        const key = requestKey ? diffusedResponseKey(requestKey) : responseKey(context, true, this.enclaveKey);
-        this.tee.put(intent.ref, 'response-key', key);
-        const sealed = sealInnerResponse(key, answer, this.rng);
+        if (!answer || (!context && !requestKey && !this.raTls) || !this.enclaveKey) return;
+        // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context (ra-tls: the TLS session's).
+        const key = this.raTls ? null : requestKey ? diffusedResponseKey(requestKey) : responseKey(context, true, this.enclaveKey);
+        if (key) this.tee.put(intent.ref, 'response-key', key);
+        const sealed = key ? sealInnerResponse(key, answer, this.rng) : this.raTls!.seal(intent.ref, answer);
         const requestId = this.truth.requestIds.get(intent.ref);
         if (requestId) {
-          w.derivedFrom(key, requestId);
+          if (key) w.derivedFrom(key, requestId);
           if (requestKey) w.derivedFrom(requestKey, requestId);
           w.observer.fact(this.enclaveName, 'answer-produced', { requestId, answer: toHex(sha256(answer)) });
         }
@@ -317,6 +321,7 @@ export class NodeParty {
       case 'erase': {
         this.tee.erase(intent.ref);
         this.contexts.delete(intent.ref);
+        this.raTls?.erase(intent.ref);
         w.trace.append(w.clock.nowMs(), 'erase', this.enclaveName, `erased request state`, { ref: intent.ref });
         w.mark('enclave.erased');
         this.enclave.send({ type: 'ERASED', ref: intent.ref });
@@ -332,6 +337,7 @@ export class NodeParty {
     const m = this.toEnclave.get(ref);
     if (!m || !this.enclaveKey || !this.release) return;
     const nonce = m.bytes.subarray(1);
+    if (this.raTls) return this.output(ref, ...this.raTls.attest(ref, nonce, this.enclaveName, this.release));
     const bundle = this.bundleFor(nonce);
     w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
     this.output(ref, NODE_MSG.evidence, bundle);

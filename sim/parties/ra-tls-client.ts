@@ -1,0 +1,119 @@
+/**
+ * The client's side of profile `ra-tls` (sim/evidence/ra-tls.ts, docs/ra-tls.md): a TLS 1.3
+ * client per attempt, driven by the client's seeded Rng. Step 4 is `verifyRaTlsSession` on the
+ * certificate the handshake authenticated (mode `full`, or a mutant's), then the pp client's
+ * checks that apply (chain with the vendor CRL, TCB from the VCEK, policy, HOST_DATA, measurement
+ * in the log by inclusion proof, witnesses, log and key consistency) through the one bundle
+ * checker, on the certificate's report and the node's log material.
+ */
+import { toHex } from '../../protocol/bytes.js';
+import { PphError } from '../../protocol/errors.js';
+import type { Rng } from '../../protocol/rng.js';
+import { encodeBundle, parseBundle } from '../../protocol/attestation-bundle.js';
+import { BASELINE_POLICY } from '../../protocol/attestation/verifier.js';
+import { TlsClient, verifyRaTlsSession } from '../../protocol/tls/index.js';
+import type { EvidenceChecks } from '../../model/intents.js';
+import { SIM_EPOCH_MS } from '../clock.js';
+import { MIN_TCB } from '../world-keys.js';
+import type { World } from '../world.js';
+import { checkBundle, type BundleCheck, type LogViewState } from '../evidence-check.js';
+import { RaTlsSimError, raTlsKeyId, raTlsMode, freshCertificate, SESSION_ID_BYTES } from '../evidence/ra-tls.js';
+import { decodeBatch } from './common.js';
+import { concat } from '../../protocol/bytes.js';
+
+interface Session {
+  requestId: string;
+  nonce: Uint8Array;
+  tls: TlsClient;
+  /** The client's Finished and request records went out. */
+  sent: boolean;
+}
+
+export class RaTlsClientSide {
+  private session: Session | null = null;
+
+  constructor(
+    private readonly world: World,
+    private readonly user: string,
+    private readonly rng: Rng,
+  ) {}
+
+  /** A new TLS session for this attempt: the ClientHello record (the body of the attest request). */
+  hello(requestId: string, nonce: Uint8Array, node: string): Uint8Array {
+    const mode = raTlsMode(this.world);
+    const tls = new TlsClient({ rng: this.rng, serverName: `${node}.pph.test`, ...(mode === 'no-client-nonce' ? {} : { raTlsNonce: nonce }) });
+    this.session = { requestId, nonce, tls, sent: false };
+    return tls.start();
+  }
+
+  /** Step 4: the server flight through the TLS client, then the RA-TLS evidence, then the pp checks. */
+  verify(requestId: string, reply: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null): BundleCheck {
+    const s = this.session;
+    if (!s || s.requestId !== requestId) return { ok: false, code: 'no-session', nodeId: null };
+    const w = this.world;
+    let flight: Uint8Array;
+    let log;
+    try {
+      const items = decodeBatch(reply, 2);
+      if (items.length !== 2) return { ok: false, code: 'parse', nodeId: null };
+      flight = items[0]!;
+      log = parseBundle(items[1]!);
+    } catch {
+      return { ok: false, code: 'parse', nodeId: null };
+    }
+    try {
+      s.tls.receive(flight);
+    } catch (e) {
+      return { ok: false, code: `tls-${e instanceof PphError ? e.code : 'error'}`, nodeId: log.nodeId };
+    }
+    const cert = s.tls.peerCertificates?.[0];
+    if (!s.tls.connected || !cert || !s.tls.clientRandom) return { ok: false, code: 'tls-handshake', nodeId: log.nodeId };
+    let verified;
+    try {
+      verified = verifyRaTlsSession({
+        mode: raTlsMode(w),
+        peerCertificate: cert,
+        session: { kind: 'nonce', value: s.nonce },
+        trustStore: w.keys.trust,
+        atMs: SIM_EPOCH_MS + w.clock.nowMs(),
+        policy: { ...BASELINE_POLICY, minTcb: MIN_TCB },
+      });
+    } catch (e) {
+      return { ok: false, code: e instanceof PphError ? e.code : 'evidence', nodeId: log.nodeId };
+    }
+    // The rest of step 4 on the certificate's report, key and endorsements (the node's copies are ignored).
+    const bundle = encodeBundle({ ...log, enclaveKey: raTlsKeyId(verified.evidence.spki), report: verified.evidence.report, certificates: [...verified.evidence.endorsements] });
+    // REPORT_DATA was checked by verifyRaTlsSession (its formula is RA-TLS's, not the pp binding).
+    const fresh = freshCertificate(w, cert, s.tls.clientRandom, verified.evidence, s.nonce);
+    return checkBundle(w, this.user, bundle, s.nonce, { ...checks, binding: false }, view, keyDigest, chosenNode, fresh);
+  }
+
+  /** The inner request: `ClientHello.random ‖ client Finished ‖ request as application data`. */
+  seal(requestId: string, plaintext: Uint8Array): Uint8Array {
+    const s = this.session;
+    if (!s || s.requestId !== requestId || !s.tls.connected) throw new Error(`${this.user}: RA-TLS request without a connected session`);
+    s.tls.send(plaintext);
+    s.sent = true;
+    return concat(s.tls.clientRandom!.subarray(0, SESSION_ID_BYTES), s.tls.takeOutput());
+  }
+
+  /** Whether the request of `requestId` went out over this attempt's session (an answer may arrive). */
+  sent(requestId: string): boolean {
+    return this.session?.requestId === requestId && this.session.sent;
+  }
+
+  /** The answer: TLS application data of the session (then close_notify). Throws TlsError. */
+  open(requestId: string, records: Uint8Array): Uint8Array {
+    const s = this.session;
+    if (!s || s.requestId !== requestId) throw new Error(`${this.user}: RA-TLS answer without its session`);
+    s.tls.receive(records);
+    const data = s.tls.readApplicationData();
+    if (data.length === 0) throw new RaTlsSimError('empty', 'no application data in the answer');
+    return concat(...data);
+  }
+
+  /** The session's id for traces. */
+  describe(): string {
+    return this.session?.tls.clientRandom ? toHex(this.session.tls.clientRandom).slice(0, 16) : '-';
+  }
+}
