@@ -16,6 +16,11 @@ import * as catalogue from '../../adversaries/index.js';
 import { World } from '../../sim/world.js';
 import { runDetailed } from '../../sim/runner.js';
 import { reach } from '../../cli/explore/concrete.js';
+import { command } from '../../cli/commands/explore.js';
+import { memoryIo, UsageError } from '../../cli/io.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const matrix = () => loadScenario('scenarios/matrix.yaml');
 const clock = () => 0;
@@ -65,5 +70,12 @@ describe('two engines, one model', () => {
     probed.run();
     expect(seen).toBeGreaterThan(0);
     expect(probed.trace.traceHash()).toBe(plain);
+  });
+
+  it('--engine: an unknown engine, or an adversary the concrete engine does not drive, is a usage error naming the flag', async () => {
+    const out = () => join(mkdtempSync(join(tmpdir(), 'pph-concrete-')), 'out');
+    await expect(command.run(['scenarios/matrix.yaml', '--engine', 'fast', '--out', out()], memoryIo())).rejects.toThrow(UsageError);
+    await expect(command.run(['scenarios/matrix.yaml', '--engine', 'fast', '--out', out()], memoryIo())).rejects.toThrow(/--engine/);
+    await expect(command.run(['scenarios/matrix.yaml', '--engine', 'concrete', '--adversary', 'forged-quote', '--out', out()], memoryIo())).rejects.toThrow(/--adversary: the concrete engine drives malicious-relay, replay/);
   });
 });
