@@ -113,6 +113,19 @@ export function renderBenchMarkdown(b: BenchFile): string {
     out.push('', `CPU per run (all threads): ${num(Number(c.cpuMsPerRun1))} ms with 1 worker, ${num(Number(c.cpuMsPerRun2))} ms with 2 (persistent, warmed pool); the 2-worker campaign got ${num(Number(c.coresUsed2))} cores of CPU time per second of wall time, which bounds the scaling on a shared machine.`);
   }
 
+  const ex = (b as Record<string, unknown>).explore;
+  if (ex) {
+    const e = obj(ex);
+    const row = (name: string, x: unknown): string => {
+      const f = obj(x);
+      return `| ${name} | ${String(f.depth)} | ${String(f.states)} | ${String(f.transitions)} | ${num(Number(f.wallMs))} ms | ${num(Number(f.statesPerMinute))} |`;
+    };
+    out.push('', '## Explore', '', `\`pph explore\` on ${String(e.scenario)} (profile ${String(e.profile)}), one thread; the concrete engine re-runs the real simulator for every state.`, '');
+    out.push('| engine | depth ≤ | states | transitions | wall | states/min |', '|---|---|---|---|---|---|');
+    out.push(row('symbolic', e.symbolic ?? e));
+    if (e.concrete) out.push(row('concrete', e.concrete));
+  }
+
   const names = Object.keys(b.suites);
   if (names.length) {
     out.push('', '## Suites', '', '| suite | mean | ± | p99 | samples |', '|---|---|---|---|---|');

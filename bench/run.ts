@@ -23,6 +23,8 @@ import { Stopwatch } from './stopwatch.js';
 import { makeWorld } from '../sim/explore/model.js';
 import { explore as exploreWorld } from '../sim/explore/explorer.js';
 import { adversariesFor, worldOf } from '../sim/explore/worlds.js';
+import { CONCRETE_ADVERSARIES, exploreConcrete } from '../cli/explore/concrete.js';
+import { concreteSpec, MODEL_INVARIANTS } from '../cli/explore/run-explore.js';
 import { GROUPS_ON_SAMPLE, SUITE_GROUPS, suiteTasks, type SuiteGroup } from './suites.js';
 
 export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore'] as const;
@@ -34,6 +36,8 @@ export const GOALS = { ratioToFloorMax: 1.5, ohttpSpeedupMin: 10, simOverheadMax
 /** The bounds of the explore section: `pph explore`'s defaults. */
 const EXPLORE_DEPTH = 48;
 const EXPLORE_STATES_MAX = 2_000_000;
+/** The concrete engine's depth bound on the same scenario (it re-runs the real simulator per state: far slower). */
+const EXPLORE_CONCRETE_DEPTH = 6;
 
 /** The hot path carries a chat of the default scenario's size. */
 const HOT_PATH_CHAT_MESSAGES = 12;
@@ -232,7 +236,28 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
       transitions += r.transitions;
     }
     const ms = Math.max(1, watch.elapsedMs());
-    explore = { engine: 'symbolic', statesPerMinute: round(states / (ms / 60_000)), states, transitions, wallMs: round(ms), scenario: spec.name, profile: spec.profile, adversaries: adversaries.length, depth: EXPLORE_DEPTH, workers: 1 };
+    const symbolic = { statesPerMinute: round(states / (ms / 60_000)), states, transitions, wallMs: round(ms), depth: EXPLORE_DEPTH, adversaries: adversaries.length };
+    // The concrete engine (`pph explore --engine concrete`) on the same scenario and profile, with
+    // the adversaries it drives, to a small depth (each state is a re-run of the real simulator).
+    const concreteDepth = (options.timeMs ?? 1000) >= 100 ? EXPLORE_CONCRETE_DEPTH : 2;
+    const cspec = concreteSpec(spec);
+    const cadv = adversaries.filter((a) => (CONCRETE_ADVERSARIES as string[]).includes(a)) as typeof CONCRETE_ADVERSARIES;
+    log(`explore: concrete, ${spec.name}, profile ${spec.profile}, depth ${concreteDepth}`);
+    const cwatch = new Stopwatch();
+    let cstates = 0;
+    let ctransitions = 0;
+    let runs = 0;
+    const invariants = cspec.invariants.filter((i) => (MODEL_INVARIANTS as readonly string[]).includes(i));
+    for (const a of cadv) {
+      const r = exploreConcrete(cspec, 1, a, { depth: concreteDepth, maxStates: EXPLORE_STATES_MAX }, 2, invariants);
+      cstates += r.states;
+      ctransitions += r.transitions;
+      runs += r.runs;
+    }
+    const cms = Math.max(1, cwatch.elapsedMs());
+    const concrete = { statesPerMinute: round(cstates / (cms / 60_000)), states: cstates, transitions: ctransitions, wallMs: round(cms), depth: concreteDepth, adversaries: cadv.length, simulatorRuns: runs };
+    // explore.statesPerMinute (and states) stay the symbolic figures, as before; both engines side by side below.
+    explore = { engine: 'symbolic', ...symbolic, scenario: spec.name, profile: spec.profile, workers: 1, symbolic, concrete };
   }
 
   const file = {

@@ -210,8 +210,17 @@ export const BenchFileSchema = z.looseObject({
   peer: z.looseObject({ ohttpSpeedup: NumberOrNull }).nullable(),
   sim: z.looseObject({ runsPerSec: NumberOrNull, overheadRatio: NumberOrNull }).nullable(),
   campaign: z.looseObject({ runsPerSec1: NumberOrNull, runsPerSec2: NumberOrNull, scaling: NumberOrNull }).nullable(),
-  /** Optional: the symbolic explorer's rate on the small world (`pph explore`'s search, one thread). */
-  explore: z.looseObject({ statesPerMinute: NumberOrNull, states: Count, engine: z.literal('symbolic') }).nullable().optional(),
+  /** Optional: the symbolic explorer's rate on the small world (`pph explore`'s search, one thread), and both engines' figures on it. */
+  explore: z
+    .looseObject({
+      statesPerMinute: NumberOrNull,
+      states: Count,
+      engine: z.literal('symbolic'),
+      symbolic: z.looseObject({ statesPerMinute: NumberOrNull, states: Count, depth: Count }).optional(),
+      concrete: z.looseObject({ statesPerMinute: NumberOrNull, states: Count, depth: Count }).optional(),
+    })
+    .nullable()
+    .optional(),
   /** Optional: each goal of the bench and whether this run met it (a missed goal is a fact, not a failure). */
   goals: z.record(z.string(), z.looseObject({ goal: z.string(), value: NumberOrNull, met: z.boolean().nullable() })).optional(),
 });

@@ -388,7 +388,7 @@ function metadataPart(m: NonNullable<ReportInput['metadata']>): Part {
 export function exploreReproduceLine(f: ExploreFileData, adversary?: string): string {
   const advs = adversary === undefined ? f.adversaries : [adversary];
   return [
-    `pph explore ${f.scenarioRef ?? f.scenario} --profile ${f.profile}`,
+    `pph explore ${f.scenarioRef ?? f.scenario}${f.engine === 'concrete' ? ' --engine concrete' : ''} --profile ${f.profile}`,
     ...advs.map((a) => `--adversary ${a}`),
     `--depth ${f.bounds.depth} --max-states ${f.bounds.maxStates} --requests ${f.world.requests} --attacks ${f.world.maxAttacks}`,
   ].join(' ');

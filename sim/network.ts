@@ -49,6 +49,18 @@ export interface LinkHook {
 
 export type Handler = (message: Message) => void;
 
+/**
+ * Choice points for stateless exploration (`pph explore --engine concrete`, docs/explore.md): a
+ * probe sees each send, each arrival on a link (before the link's hooks decide) and each hand-over
+ * to a party, and may stop the run there by throwing. Unset (every ordinary run), nothing changes:
+ * the probe reads no randomness and writes no trace event.
+ */
+export interface NetworkProbe {
+  send?(message: Readonly<Message>): void;
+  arrive?(message: Readonly<Message>): void;
+  deliver?(message: Readonly<Message>): void;
+}
+
 const MAX_IN_FLIGHT = 100_000;
 
 export class Network {
@@ -57,6 +69,8 @@ export class Network {
   private nextId = 0;
   private inFlight = 0;
   private readonly rng: Rng;
+  /** See {@link NetworkProbe}; null in every ordinary run. */
+  probe: NetworkProbe | null = null;
 
   constructor(
     private readonly clock: SimClock,
@@ -89,6 +103,7 @@ export class Network {
   send(from: Address, to: Address, link: string, bytes: Uint8Array, label: string, stream?: number): Message {
     const message: Message = { id: this.nextId++, from, to, link, bytes, label, sentAtMs: this.clock.nowMs() };
     if (stream !== undefined) message.stream = stream;
+    this.probe?.send?.(message);
     this.trace.append(this.clock.nowMs(), 'send', from, label, { to, link, msg: message.id, bytes: bytes.length, sha: digest(bytes) });
     const policy = this.policyFor(link);
     if (policy.loss > 0 && uniformFloat(this.rng) < policy.loss) {
@@ -118,6 +133,7 @@ export class Network {
   }
 
   private arrive(message: Message): void {
+    this.probe?.arrive?.(message);
     let current = message;
     for (const hook of this.hooks.get(message.link) ?? []) {
       for (const d of hook.onMessage(current)) {
@@ -152,6 +168,7 @@ export class Network {
   }
 
   private handOver(message: Message): void {
+    this.probe?.deliver?.(message);
     const handler = this.handlers.get(message.to);
     this.trace.append(this.clock.nowMs(), 'deliver', message.to, message.label, { from: message.from, link: message.link, msg: message.id, bytes: message.bytes.length });
     if (!handler) {

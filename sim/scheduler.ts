@@ -38,6 +38,11 @@ export class Scheduler {
     return this.heap.length;
   }
 
+  /** The events waiting, in the order they will run (time, then scheduling order): part of a paused run's state (`pph explore --engine concrete`). */
+  pendingEvents(): { atMs: number; label: string }[] {
+    return [...this.heap].sort((a, b) => (this.less(a, b) ? -1 : 1)).map((e) => ({ atMs: e.atMs, label: e.label }));
+  }
+
   /** Runs `run` at virtual time `atMs` (not before now). */
   at(atMs: number, label: string, run: () => void): void {
     const t = Math.max(atMs, this.clock.nowMs());

@@ -22,17 +22,18 @@ import { decideVerdict, verdictJson, type Verdict } from '../../reports/verdict.
 import type { ExploreFileData } from '../../reports/schemas.js';
 import { openResultsDir } from '../results-dir.js';
 import { adversariesFor, runExplore, type ExploreFile } from '../explore/run-explore.js';
+import { CONCRETE_ADVERSARIES } from '../explore/concrete.js';
 import { parseFlags, UsageError, type CliIo, type Command } from '../io.js';
 
 const USAGE = [
-  'pph explore <scenario> [--profile P] [--adversary A]... [--depth N] [--max-states S] [--requests R] [--attacks N] [--workers K] [--out DIR] [--force] [--json] [--no-confirm]',
+  'pph explore <scenario> [--engine symbolic|concrete] [--profile P] [--adversary A]... [--depth N] [--max-states S] [--requests R] [--attacks N] [--seed S] [--workers K] [--out DIR] [--force] [--json] [--no-confirm]',
   '',
   '  bounded exhaustive exploration of the symbolic model (messages as terms, Dolev-Yao attacker',
   '  knowledge), breadth-first: the first counterexample is a shortest one; it is then confirmed in',
   '  the real simulator with real crypto and written as a replay file (pph replay <file>: exit 1)',
   '  --profile P      pp, pcc or a mutant (default: the scenario\'s)',
   `  --adversary A    one of ${SYMBOLIC_ADVERSARIES.join(', ')} (repeatable; default: every one for the profile)`,
-  '  --depth N        deepest level explored, in transitions (default 48)',
+  '  --depth N        deepest level explored, in transitions (default 48; concrete: 16)',
   '  --max-states S   stop each adversary\'s search after S distinct states (default 2000000)',
   '  --requests R     requests in the symbolic world, 1-3 (default: the scenario\'s, at most 2)',
   '  --attacks N      attacker actions per behaviour, 0-4 (default 2)',
@@ -41,6 +42,9 @@ const USAGE = [
   '                   index.html, summary.md, junit.xml (one test case per adversary), manifest.json',
   '  --force          DIR is not empty: replace what pph explore wrote there (other files stay)',
   '  --no-confirm     skip the concrete confirmation',
+  '  --engine E       symbolic (default) or concrete: breadth-first over the real simulator (real crypto),',
+  `                   each state reached by re-running a choice prefix from the seed; drives ${CONCRETE_ADVERSARIES.join(', ')}; far slower`,
+  '  --seed S         world seed of the concrete engine (default 1)',
   '  --json           print explore.json with the verdict (ok, status, verdict)',
   'exit: 0 no violation up to the depth, 1 a violation (or a model discrepancy), 2 usage or an unusable --out',
   '',
@@ -64,6 +68,8 @@ export const command: Command = {
       json: { type: 'boolean' },
       force: { type: 'boolean' },
       'no-confirm': { type: 'boolean' },
+      engine: { type: 'string' },
+      seed: { type: 'string' },
     });
     if (flags.positionals.length !== 1) throw new UsageError('expected one scenario');
     const path = resolveScenarioPath(flags.positionals[0]!, io.cwd);
@@ -71,14 +77,18 @@ export const command: Command = {
     const profile = flags.str('profile');
     if (profile !== undefined && !isProfile(profile)) throw new UsageError(`--profile: unknown profile '${profile}' (one of: ${PROFILES.join(', ')})`);
     const spec = profile === undefined ? loaded : { ...loaded, profile };
-    const applicable = adversariesFor(spec.profile);
+    const engine = flags.str('engine') ?? 'symbolic';
+    if (engine !== 'symbolic' && engine !== 'concrete') throw new UsageError(`--engine: expected symbolic or concrete, got '${engine}'`);
+    const applicable = engine === 'concrete' ? adversariesFor(spec.profile).filter((a) => (CONCRETE_ADVERSARIES as string[]).includes(a)) : adversariesFor(spec.profile);
     const named = flags.strs('adversary');
     for (const a of named) {
       if (!(SYMBOLIC_ADVERSARIES as readonly string[]).includes(a)) throw new UsageError(`--adversary: '${a}' has no symbolic model (one of: ${SYMBOLIC_ADVERSARIES.join(', ')})`);
+      if (engine === 'concrete' && !(CONCRETE_ADVERSARIES as string[]).includes(a)) throw new UsageError(`--adversary: the concrete engine drives ${CONCRETE_ADVERSARIES.join(', ')}, not '${a}'`);
       if (!applicable.includes(a as SymbolicAdversary)) throw new UsageError(`--adversary: '${a}' does not act on profile ${spec.profile}`);
     }
     const adversaries = named.length ? (named as SymbolicAdversary[]) : applicable;
-    const depth = flags.int('depth', 48, 1, 200);
+    const depth = flags.int('depth', engine === 'concrete' ? 16 : 48, 1, 200);
+    const seed = flags.int('seed', 1, 0, 2 ** 32 - 1);
     const maxStates = flags.int('max-states', 2_000_000, 1, 16_000_000);
     const workers = flags.int('workers', 1, 1, 64);
     const requests = flags.str('requests') === undefined ? undefined : flags.int('requests', 2, 1, 3);
@@ -90,7 +100,7 @@ export const command: Command = {
     try {
       const watch = new Stopwatch();
       const startedAt = wallClockIso();
-      const { file, replay } = await runExplore({ spec, adversaries, bounds: { depth, maxStates }, workers, requests, attacks, confirm: !flags.bool('no-confirm') }, () => watch.elapsedMs());
+      const { file, replay } = await runExplore({ spec, adversaries, bounds: { depth, maxStates }, workers, requests, attacks, confirm: !flags.bool('no-confirm'), engine, seed }, () => watch.elapsedMs());
       file.scenarioRef = flags.positionals[0]!;
       file.scenarioHash = scenarioHash(spec);
       let replayName: string | null = null;

@@ -121,36 +121,45 @@ export function confirm(spec: RunSpec, adversary: string, cex: Counterexample, s
   for (const seed of seeds) {
     const plan = translate(adversary, cex.actions, spec, seed);
     lastPlan = plan;
-    const detail = runAttackedDetailed(spec, { seed, adversaries: [adversary], plans: [plan] }, true);
-    const r = detail.result;
-    const violated = Object.keys(r.verdicts).filter((id) => !r.verdicts[id]!.holds);
-    concrete.push({ seed, violated });
-    if (!cex.invariants.some((id) => violated.includes(id))) continue;
-    const expectOf = (id: string) => spec.expect?.[id] ?? 'holds';
-    const verdicts: ReplayFile['verdicts'] = {};
-    for (const [id, v] of Object.entries(r.verdicts)) verdicts[id] = { holds: v.holds, proof: v.proof.map((p) => ({ event: p.event, why: p.why })) };
-    const file = sealReplay({
-      kind: 'replay' as const,
-      scenarioHash: hashSpec(spec),
-      scenario: spec,
-      attackers: [adversary],
-      campaignSeed: seed,
-      run: 0,
-      fcSeed: fcSeedFor(seed, 0),
-      path: '',
-      seed,
-      plan: [plan],
-      shrinkSteps: 0,
-      expected: Object.fromEntries(Object.keys(verdicts).map((id) => [id, expectOf(id)])),
-      verdicts,
-      unexpected: violated.filter((id) => expectOf(id) === 'holds'),
-      violated,
-      traceHash: r.traceHash,
-      trace: [...detail.trace],
-    });
-    // The file must be one `pph replay` accepts (shape, plan bounds, integrity) before it is written.
-    checkReplayFile(JSON.parse(JSON.stringify(file)), 'explore replay', resolveAttacker);
-    return { confirmed: true, seed, seedsTried: concrete.length, plan, concrete, replay: file };
+    const run = runPlan(spec, adversary, seed, plan);
+    concrete.push({ seed, violated: run.violated });
+    if (!cex.invariants.some((id) => run.violated.includes(id))) continue;
+    return { confirmed: true, seed, seedsTried: concrete.length, plan, concrete, replay: run.replay };
   }
   return { confirmed: false, seed: null, seedsTried: concrete.length, plan: lastPlan, concrete, replay: null };
+}
+
+/**
+ * One concrete run of a catalogue adversary's plan (real crypto), sealed as a replay file that
+ * `pph replay` accepts and reproduces: what both engines of `pph explore` write.
+ */
+export function runPlan(spec: RunSpec, adversary: string, seed: number, plan: unknown): { violated: string[]; replay: ReplayFile & { integrity: string } } {
+  const detail = runAttackedDetailed(spec, { seed, adversaries: [adversary], plans: [plan] }, true);
+  const r = detail.result;
+  const violated = Object.keys(r.verdicts).filter((id) => !r.verdicts[id]!.holds);
+  const expectOf = (id: string) => spec.expect?.[id] ?? 'holds';
+  const verdicts: ReplayFile['verdicts'] = {};
+  for (const [id, v] of Object.entries(r.verdicts)) verdicts[id] = { holds: v.holds, proof: v.proof.map((p) => ({ event: p.event, why: p.why })) };
+  const file = sealReplay({
+    kind: 'replay' as const,
+    scenarioHash: hashSpec(spec),
+    scenario: spec,
+    attackers: [adversary],
+    campaignSeed: seed,
+    run: 0,
+    fcSeed: fcSeedFor(seed, 0),
+    path: '',
+    seed,
+    plan: [plan],
+    shrinkSteps: 0,
+    expected: Object.fromEntries(Object.keys(verdicts).map((id) => [id, expectOf(id)])),
+    verdicts,
+    unexpected: violated.filter((id) => expectOf(id) === 'holds'),
+    violated,
+    traceHash: r.traceHash,
+    trace: [...detail.trace],
+  });
+  // The file must be one `pph replay` accepts (shape, plan bounds, integrity) before it is written.
+  checkReplayFile(JSON.parse(JSON.stringify(file)), 'explore replay', resolveAttacker);
+  return { violated, replay: file };
 }

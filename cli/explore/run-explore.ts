@@ -8,7 +8,8 @@ import { explore, type Counterexample, type ExploreBounds, type ExploreResult } 
 import { worldOf } from '../../sim/explore/worlds.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
-import { confirm, type Confirmation } from './confirm.js';
+import { confirm, runPlan, type Confirmation } from './confirm.js';
+import { CONCRETE_ADVERSARIES, exploreConcrete, type ConcreteAdversary } from './concrete.js';
 
 export const EXPLORE_SCHEMA_VERSION = 1;
 
@@ -23,6 +24,10 @@ export interface ExploreOptions {
   attacks?: number;
   /** Run the counterexample in the real simulator (default true). */
   confirm?: boolean;
+  /** symbolic (default): Dolev–Yao terms; concrete: the real simulator, stateless (cli/explore/concrete.ts). */
+  engine?: 'symbolic' | 'concrete';
+  /** The world seed of the concrete engine (default 1). */
+  seed?: number;
 }
 
 export interface PerAdversary {
@@ -39,7 +44,7 @@ export interface ExploreFile {
   kind: 'explore';
   schemaVersion: typeof EXPLORE_SCHEMA_VERSION;
   ok: boolean;
-  engine: 'symbolic';
+  engine: 'symbolic' | 'concrete';
   scenario: string;
   /** The scenario as named on the command line, and its hash with the profile applied (set by cli/commands/explore.ts). */
   scenarioRef?: string;
@@ -107,6 +112,7 @@ async function exploreAll(jobs: WorldConfig[], bounds: ExploreBounds, workers: n
 
 /** Explores, confirms, and returns the explore.json content and the replay file (if any). */
 export async function runExplore(o: ExploreOptions, clock: () => number): Promise<{ file: ExploreFile; replay: Confirmation['replay'] }> {
+  if (o.engine === 'concrete') return runConcrete(o, clock);
   const t0 = clock();
   const jobs = o.adversaries.map((a) => worldOf(o.spec, a, o.requests, o.attacks));
   const results = await exploreAll(jobs, o.bounds, o.workers);
@@ -169,4 +175,71 @@ export async function runExplore(o: ExploreOptions, clock: () => number): Promis
     }
   }
   return { file, replay };
+}
+
+/** The concrete world the engine runs: the symbolic world's size (at most 3 nodes, 2 users, 2 requests). */
+export function concreteSpec(spec: RunSpec, requests?: number): RunSpec {
+  const w = worldOf(spec, 'replay', requests);
+  return { ...spec, world: { ...spec.world, nodes: w.nodes, users: w.users, requests: w.requests } };
+}
+
+/** `--engine concrete`: the same output shape, each adversary's search run in the real simulator. */
+async function runConcrete(o: ExploreOptions, clock: () => number): Promise<{ file: ExploreFile; replay: Confirmation['replay'] }> {
+  const t0 = clock();
+  const spec = concreteSpec(o.spec, o.requests);
+  const seed = o.seed ?? 1;
+  const attacks = o.attacks ?? 2;
+  const invariants = spec.invariants.filter((i) => (MODEL_INVARIANTS as readonly string[]).includes(i));
+  for (const a of o.adversaries) if (!(CONCRETE_ADVERSARIES as string[]).includes(a)) throw new RangeError(`the concrete engine drives ${CONCRETE_ADVERSARIES.join(', ')}, not ${a}`);
+  const results = o.adversaries.map((a) => exploreConcrete(spec, seed, a as ConcreteAdversary, o.bounds, attacks, invariants));
+  const wallMs = Math.max(1, clock() - t0);
+  const states = results.reduce((s, r) => s + r.states, 0);
+  let best = -1;
+  results.forEach((r, i) => {
+    if (r.counterexample && (best < 0 || r.counterexample.depth < results[best]!.counterexample!.depth)) best = i;
+  });
+  const file: ExploreFile = {
+    kind: 'explore',
+    schemaVersion: EXPLORE_SCHEMA_VERSION,
+    ok: best < 0,
+    engine: 'concrete',
+    scenario: spec.name,
+    profile: spec.profile,
+    world: { nodes: spec.world.nodes, users: spec.world.users, requests: spec.world.requests, maxAttacks: attacks },
+    bounds: o.bounds,
+    adversaries: o.adversaries,
+    invariants,
+    states,
+    transitions: results.reduce((s, r) => s + r.transitions, 0),
+    depthReached: Math.max(...results.map((r) => r.depthReached)),
+    wallMs: Math.round(wallMs),
+    statesPerMinute: Math.round((states / wallMs) * 60_000),
+    workers: 1,
+    perAdversary: results.map((r, i) => ({
+      adversary: o.adversaries[i]!,
+      states: r.states,
+      transitions: r.transitions,
+      depthReached: r.depthReached,
+      exhausted: r.exhausted,
+      truncated: r.truncated,
+      counterexample: r.counterexample ? { invariants: r.counterexample.invariants, depth: r.counterexample.depth } : null,
+    })),
+    counterexample: null,
+    confirmation: null,
+    discrepancy: null,
+    replay: null,
+  };
+  if (best < 0) return { file, replay: null };
+  const adversary = o.adversaries[best]!;
+  const cex = results[best]!.counterexample!;
+  file.counterexample = { adversary, invariants: cex.invariants, depth: cex.depth, actions: cex.actions, attack: cex.attack };
+  // Already concrete: the whole run of the plan (not just its prefix) must violate it too, and is the replay file.
+  const run = runPlan(spec, adversary, seed, cex.plan);
+  const confirmed = cex.invariants.some((id) => run.violated.includes(id));
+  file.confirmation = { confirmed, seed: confirmed ? seed : null, seedsTried: 1, plan: cex.plan, concrete: [{ seed, violated: run.violated }] };
+  if (!confirmed) {
+    file.discrepancy = { reason: `the prefix violated ${cex.invariants.join(', ')} but the whole run of its plan did not: a bug in the concrete engine`, concrete: file.confirmation.concrete };
+    return { file, replay: null };
+  }
+  return { file, replay: run.replay };
 }

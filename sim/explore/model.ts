@@ -525,6 +525,9 @@ function deliver(w: World, s: State, m: number, out: Successor[]): void {
         const t = t0();
         const u = userOf(w, r);
         if ((t[G.spent]! >> r) & 1 && w.d['token-spend']) return push(t, [], { text: `${text}: gateway refuses a spent token` });
+        // A spent token accepted again is a freshness violation by itself (model/invariants/freshness.ts:
+        // "token accepted again"), before any node opens the copy: found by the concrete engine.
+        if ((t[G.spent]! >> r) & 1) t[G.viol]! |= V.freshness;
         t[G.spent]! |= 1 << r;
         if ((t[G.tag]! >> u) & 1) t[G.know]! |= KNOW_LINK(u);
         if (pcc) {

@@ -105,6 +105,11 @@ describe('bench sections', () => {
     expect(e.states).toBe(774_141);
     expect(e.statesPerMinute).toBeGreaterThan(0);
     expect(b.goals?.exploreStatesPerMinute?.value).toBe(e.statesPerMinute);
+    // Both engines on the same scenario: explore.statesPerMinute is the symbolic figure.
+    expect(e.symbolic?.statesPerMinute).toBe(e.statesPerMinute);
+    expect(e.concrete?.states).toBeGreaterThan(1);
+    expect(e.concrete?.statesPerMinute).toBeGreaterThan(0);
+    expect(renderBenchMarkdown(b)).toMatch(/\| concrete \| 2 \| \d+ \|/);
     expect(b.sim).toBeNull();
   }, 120_000);
 });

@@ -77,7 +77,9 @@ const FINDINGS: [string, SymbolicAdversary, string, number][] = [
   ['pp-weak-binder', 'malicious-gateway', 'attestation', 10],
   ['pp-no-key-consistency', 'issuer-tagging', 'unlinkability', 12],
   ['pp-no-log-consistency', 'split-view-log', 'transparency', 11],
-  ['pp-no-spent-record', 'replay', 'freshness', 16],
+  // 14, not 16: the gateway accepting the spent token again is the violation (as the concrete
+  // invariant says), before the node opens the copy; the concrete engine agrees (concrete.test.ts).
+  ['pp-no-spent-record', 'replay', 'freshness', 14],
   ['pp-no-k-cap', 'k-inflation', 'non-targetability', 8],
 ];
 
