@@ -1,0 +1,96 @@
+/**
+ * Several scalar multiples of one P-384 point for the price of one doubling chain.
+ *
+ * Why this is written here: a VOPRF issuance (RFC 9497 §2.2, RFC 9578 §5) multiplies the same
+ * point by several scalars — the issuer needs skI·B, d·B, (skI·d)·B and (r·d)·B of the client's
+ * blinded element B; the client needs d·E, (c·d)·E and blind⁻¹·E of the evaluated element E —
+ * and noble multiplies each from scratch: 384 doublings plus its window additions, every time.
+ * Doublings are the bulk of a P-384 multiplication in JavaScript (noble's field arithmetic is
+ * bigint), so this keeps the chain 2^i·P (i = 0…385) of one point and makes each further multiple
+ * out of additions only: a signed width-5 recoding of the scalar (odd digits in ±{1,…,15}, about
+ * 64 non-zero digits for 384 bits), the digit terms summed into one bucket per digit value, the
+ * buckets combined as Σ d·bucket_d with 16 additions. Each multiple is then ~80 additions
+ * instead of ~384 doublings + ~80 additions.
+ *
+ * Every point operation is noble's (`double`, `add`, `negate` on its complete projective
+ * formulas), so the results are noble's points: the encodings are produced by noble's
+ * `toBytes`. The tests compare against noble's `multiply` and OpenSSL (node:crypto ECDH).
+ *
+ * Variable time: the additions made depend on the scalar's digits. The simulator's threat model
+ * (THREATS.md) gives no party a timing view into the issuer's or a client's CPU; a deployment
+ * would use a constant-time implementation.
+ */
+import { p384 } from '@noble/curves/nist.js';
+
+type Point = InstanceType<typeof p384.Point>;
+const P384 = p384.Point;
+const ORDER = P384.Fn.ORDER;
+/** A recoded scalar below 2^384 has digits at positions 0…384 (the last from a carry). */
+const CHAIN_LENGTH = 386;
+const WINDOW = 5n;
+const WINDOW_MASK = (1n << WINDOW) - 1n;
+const HALF = 1 << Number(WINDOW - 1n);
+const BUCKETS = HALF / 2;
+
+export class Multiples {
+  /** pow2[i] = 2^i · base. */
+  private readonly pow2: Point[];
+
+  constructor(readonly base: Point) {
+    const pow2: Point[] = [base];
+    for (let i = 1; i < CHAIN_LENGTH; i++) pow2.push(pow2[i - 1]!.double());
+    this.pow2 = pow2;
+  }
+
+  /** k · base for any integer k (reduced mod n); the identity for k ≡ 0. */
+  times(scalar: bigint): Point {
+    let k = ((scalar % ORDER) + ORDER) % ORDER;
+    if (k === 0n) return P384.ZERO;
+    const buckets: (Point | undefined)[] = new Array<Point | undefined>(BUCKETS);
+    let i = 0;
+    while (k > 0n) {
+      if ((k & 1n) === 1n) {
+        // Signed odd digit d ≡ k (mod 32), |d| < 16; subtracting it leaves k divisible by 32.
+        let d = Number(k & WINDOW_MASK);
+        if (d >= HALF) d -= 2 * HALF;
+        k -= BigInt(d);
+        const term = d > 0 ? this.pow2[i]! : this.pow2[i]!.negate();
+        const slot = (Math.abs(d) - 1) >> 1;
+        const held = buckets[slot];
+        buckets[slot] = held === undefined ? term : held.add(term);
+      }
+      k >>= 1n;
+      i++;
+      if (i > CHAIN_LENGTH) throw new Error('Multiples: scalar recoding overran the chain');
+    }
+    // Σ_j (2j+1)·bucket_j = 2·Σ_j (j+1)·bucket_j − Σ_j bucket_j, by running sums from the top.
+    let running: Point = P384.ZERO;
+    let weighted: Point = P384.ZERO;
+    for (let j = BUCKETS - 1; j >= 0; j--) {
+      const b = buckets[j];
+      if (b !== undefined) running = running.add(b);
+      weighted = weighted.add(running);
+    }
+    return weighted.double().subtract(running);
+  }
+}
+
+/** The generator's chain, made on first use (shared by every key and run of the process). */
+let generator: Multiples | undefined;
+export function generatorMultiples(): Multiples {
+  return (generator ??= new Multiples(P384.BASE));
+}
+
+/** Chains of issuer public keys (t2 = s·G + c·pkI in every client's proof check), a few kept. */
+const keyChains = new Map<string, Multiples>();
+const KEY_CHAINS_MAX = 8;
+export function publicKeyMultiples(publicKey: Uint8Array, point: Point): Multiples {
+  const id = Buffer.from(publicKey).toString('hex');
+  let chain = keyChains.get(id);
+  if (chain === undefined) {
+    chain = new Multiples(point);
+    if (keyChains.size >= KEY_CHAINS_MAX) keyChains.delete(keyChains.keys().next().value!);
+    keyChains.set(id, chain);
+  }
+  return chain;
+}
