@@ -62,6 +62,21 @@ export function nobleRngFor(scalar: bigint): (bytesLength?: number) => Uint8Arra
  */
 export function decodeElement(bytes: Uint8Array, what: string): InstanceType<typeof Point> {
   if (bytes.length !== ELEMENT_BYTES) throw new TokenFormatError('element', `${what}: expected ${ELEMENT_BYTES} bytes, got ${bytes.length}`);
+  // Decoding is a square root (~0.2 ms on P-384) and each element is decoded 2–3 times per token
+  // (type check, then the VOPRF step; the issuer key for every token): the last few valid ones
+  // are remembered by their bytes. noble points are immutable, so sharing one is safe.
+  const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+  const known = decoded.get(id);
+  if (known !== undefined) return known;
+  const point = decodeFresh(bytes, what);
+  if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+  decoded.set(id, point);
+  return point;
+}
+const decoded = new Map<string, InstanceType<typeof Point>>();
+const DECODED_MAX = 64;
+
+function decodeFresh(bytes: Uint8Array, what: string): InstanceType<typeof Point> {
   let point: InstanceType<typeof Point>;
   try {
     point = Point.fromBytes(bytes);
