@@ -12,9 +12,10 @@
  * buckets combined as Σ d·bucket_d with 16 additions. Each multiple is then ~80 additions
  * instead of ~384 doublings + ~80 additions.
  *
- * Every point operation is noble's (`double`, `add`, `negate` on its complete projective
- * formulas), so the results are noble's points: the encodings are produced by noble's
- * `toBytes`. The tests compare against noble's `multiply` and OpenSSL (node:crypto ECDH).
+ * The chain's doublings are written here (Jacobian, a = −3, see the constructor); every other
+ * point operation is noble's (`add`, `negate`, `double` on its complete projective formulas), and
+ * the encodings are noble's `toBytes`. The tests compare against noble's `multiply` and OpenSSL
+ * (node:crypto ECDH), for edge and random scalars.
  *
  * Variable time: the additions made depend on the scalar's digits. The simulator's threat model
  * (THREATS.md) gives no party a timing view into the issuer's or a client's CPU; a deployment
@@ -25,6 +26,11 @@ import { p384 } from '@noble/curves/nist.js';
 type Point = InstanceType<typeof p384.Point>;
 const P384 = p384.Point;
 const ORDER = P384.Fn.ORDER;
+const FP = P384.Fp.ORDER;
+function modP(a: bigint): bigint {
+  const r = a % FP;
+  return r < 0n ? r + FP : r;
+}
 /** A recoded scalar below 2^384 has digits at positions 0…384 (the last from a carry). */
 const CHAIN_LENGTH = 386;
 const WINDOW = 5n;
@@ -37,8 +43,30 @@ export class Multiples {
   private readonly pow2: Point[];
 
   constructor(readonly base: Point) {
+    if (base.equals(P384.ZERO)) throw new Error('Multiples: the identity has no chain');
+    // The doublings in Jacobian coordinates with a = −3 (dbl-2001-b: 3M + 5S), about half the
+    // field multiplications of noble's complete `double` (which also multiplies by a generically);
+    // each chain point is handed to noble in its homogeneous form (X·Z, Y, Z³): same point, and
+    // noble's constructor checks the coordinates are field elements. No doubling meets the
+    // identity: the group has odd prime order, so 2^i·P ≠ O for P ≠ O.
     const pow2: Point[] = [base];
-    for (let i = 1; i < CHAIN_LENGTH; i++) pow2.push(pow2[i - 1]!.double());
+    const { x, y } = base.toAffine();
+    let X = x;
+    let Y = y;
+    let Z = 1n;
+    for (let i = 1; i < CHAIN_LENGTH; i++) {
+      const delta = (Z * Z) % FP;
+      const gamma = (Y * Y) % FP;
+      const beta = (X * gamma) % FP;
+      const alpha = modP(3n * modP((X - delta) * (X + delta)));
+      const X3 = modP(alpha * alpha - 8n * beta);
+      const Z3 = modP((Y + Z) * (Y + Z) - gamma - delta);
+      const Y3 = modP(alpha * (4n * beta - X3) - 8n * ((gamma * gamma) % FP));
+      X = X3;
+      Y = Y3;
+      Z = Z3;
+      pow2.push(new P384((X * Z) % FP, Y, (((Z * Z) % FP) * Z) % FP));
+    }
     this.pow2 = pow2;
   }
 
