@@ -12,9 +12,10 @@
  * buckets combined as Σ d·bucket_d with 16 additions. Each multiple is then ~80 additions
  * instead of ~384 doublings + ~80 additions.
  *
- * The chain's doublings are written here (Jacobian, a = −3, see the constructor); every other
- * point operation is noble's (`add`, `negate`, `double` on its complete projective formulas), and
- * the encodings are noble's `toBytes`. The tests compare against noble's `multiply` and OpenSSL
+ * The chain's doublings and the bucket sums are written here (Jacobian coordinates, a = −3, the
+ * standard dbl-2001-b and add-2007-bl formulas with their exceptional cases); combining the
+ * buckets is noble's (`add`, `double`, `subtract` on its complete projective formulas), and the
+ * encodings are noble's `toBytes`. The tests compare against noble's `multiply` and OpenSSL
  * (node:crypto ECDH), for edge and random scalars.
  *
  * Variable time: the additions made depend on the scalar's digits. The simulator's threat model
@@ -38,35 +39,63 @@ const WINDOW_MASK = (1n << WINDOW) - 1n;
 const HALF = 1 << Number(WINDOW - 1n);
 const BUCKETS = HALF / 2;
 
+/** Jacobian coordinates: the point (X/Z², Y/Z³); Z = 0 is never stored (the identity is `undefined`). */
+type Jacobian = [bigint, bigint, bigint];
+
+/** dbl-2001-b (a = −3): 3M + 5S. The input is not the identity and has no y = 0 (odd prime order). */
+function jDouble([X, Y, Z]: Jacobian): Jacobian {
+  const delta = (Z * Z) % FP;
+  const gamma = (Y * Y) % FP;
+  const beta = (X * gamma) % FP;
+  const alpha = modP(3n * modP((X - delta) * (X + delta)));
+  const X3 = modP(alpha * alpha - 8n * beta);
+  const Z3 = modP((Y + Z) * (Y + Z) - gamma - delta);
+  const Y3 = modP(alpha * (4n * beta - X3) - 8n * ((gamma * gamma) % FP));
+  return [X3, Y3, Z3];
+}
+
+/** add-2007-bl: 11M + 5S, with its exceptional cases (equal points: a doubling; opposite: the identity). */
+function jAdd(p: Jacobian, q: Jacobian): Jacobian | undefined {
+  const [X1, Y1, Z1] = p;
+  const [X2, Y2, Z2] = q;
+  const Z1Z1 = (Z1 * Z1) % FP;
+  const Z2Z2 = (Z2 * Z2) % FP;
+  const U1 = (X1 * Z2Z2) % FP;
+  const U2 = (X2 * Z1Z1) % FP;
+  const S1 = (((Y1 * Z2) % FP) * Z2Z2) % FP;
+  const S2 = (((Y2 * Z1) % FP) * Z1Z1) % FP;
+  const H = modP(U2 - U1);
+  const r = modP(2n * (S2 - S1));
+  if (H === 0n) return r === 0n ? jDouble(p) : undefined;
+  const I = (4n * H * H) % FP;
+  const J = (H * I) % FP;
+  const V = (U1 * I) % FP;
+  const X3 = modP(r * r - J - 2n * V);
+  const Y3 = modP(r * (V - X3) - 2n * ((S1 * J) % FP));
+  const Z3 = (modP((Z1 + Z2) * (Z1 + Z2) - Z1Z1 - Z2Z2) * H) % FP;
+  return [X3, Y3, Z3];
+}
+
+/** The same point as noble's (homogeneous projective: x = X/Z): (X·Z, Y, Z³). */
+function toNoble([X, Y, Z]: Jacobian): Point {
+  return new P384((X * Z) % FP, Y, (((Z * Z) % FP) * Z) % FP);
+}
+
 export class Multiples {
-  /** pow2[i] = 2^i · base. */
-  private readonly pow2: Point[];
+  /** pow2[i] = 2^i · base, Jacobian. */
+  private readonly pow2: Jacobian[];
 
   constructor(readonly base: Point) {
     if (base.equals(P384.ZERO)) throw new Error('Multiples: the identity has no chain');
-    // The doublings in Jacobian coordinates with a = −3 (dbl-2001-b: 3M + 5S), about half the
-    // field multiplications of noble's complete `double` (which also multiplies by a generically);
-    // each chain point is handed to noble in its homogeneous form (X·Z, Y, Z³): same point, and
-    // noble's constructor checks the coordinates are field elements. No doubling meets the
+    // The chain and the bucket sums are in Jacobian coordinates with a = −3 (doubling 3M + 5S,
+    // addition 11M + 5S, both with bigint `%` inline): fewer field multiplications than noble's
+    // complete formulas (which also multiply by a generically). The buckets go to noble as
+    // homogeneous points (X·Z, Y, Z³), which its constructor checks are field elements; the
+    // 16 additions that combine them, and every encoding, are noble's. No doubling meets the
     // identity: the group has odd prime order, so 2^i·P ≠ O for P ≠ O.
-    const pow2: Point[] = [base];
     const { x, y } = base.toAffine();
-    let X = x;
-    let Y = y;
-    let Z = 1n;
-    for (let i = 1; i < CHAIN_LENGTH; i++) {
-      const delta = (Z * Z) % FP;
-      const gamma = (Y * Y) % FP;
-      const beta = (X * gamma) % FP;
-      const alpha = modP(3n * modP((X - delta) * (X + delta)));
-      const X3 = modP(alpha * alpha - 8n * beta);
-      const Z3 = modP((Y + Z) * (Y + Z) - gamma - delta);
-      const Y3 = modP(alpha * (4n * beta - X3) - 8n * ((gamma * gamma) % FP));
-      X = X3;
-      Y = Y3;
-      Z = Z3;
-      pow2.push(new P384((X * Z) % FP, Y, (((Z * Z) % FP) * Z) % FP));
-    }
+    const pow2: Jacobian[] = [[x, y, 1n]];
+    for (let i = 1; i < CHAIN_LENGTH; i++) pow2.push(jDouble(pow2[i - 1]!));
     this.pow2 = pow2;
   }
 
@@ -74,7 +103,7 @@ export class Multiples {
   times(scalar: bigint): Point {
     let k = ((scalar % ORDER) + ORDER) % ORDER;
     if (k === 0n) return P384.ZERO;
-    const buckets: (Point | undefined)[] = new Array<Point | undefined>(BUCKETS);
+    const buckets: (Jacobian | undefined)[] = new Array<Jacobian | undefined>(BUCKETS);
     let i = 0;
     while (k > 0n) {
       if ((k & 1n) === 1n) {
@@ -82,10 +111,12 @@ export class Multiples {
         let d = Number(k & WINDOW_MASK);
         if (d >= HALF) d -= 2 * HALF;
         k -= BigInt(d);
-        const term = d > 0 ? this.pow2[i]! : this.pow2[i]!.negate();
+        const [X, Y, Z] = this.pow2[i]!;
+        const term: Jacobian = d > 0 ? [X, Y, Z] : [X, Y === 0n ? 0n : FP - Y, Z];
         const slot = (Math.abs(d) - 1) >> 1;
         const held = buckets[slot];
-        buckets[slot] = held === undefined ? term : held.add(term);
+        // A bucket whose sum became the identity (undefined again) simply restarts.
+        buckets[slot] = held === undefined ? term : jAdd(held, term);
       }
       k >>= 1n;
       i++;
@@ -96,7 +127,7 @@ export class Multiples {
     let weighted: Point = P384.ZERO;
     for (let j = BUCKETS - 1; j >= 0; j--) {
       const b = buckets[j];
-      if (b !== undefined) running = running.add(b);
+      if (b !== undefined) running = running.add(toNoble(b));
       weighted = weighted.add(running);
     }
     return weighted.double().subtract(running);
@@ -122,3 +153,6 @@ export function publicKeyMultiples(publicKey: Uint8Array, point: Point): Multipl
   }
   return chain;
 }
+
+/** The Jacobian formulas, for tests of their exceptional cases (equal and opposite points). */
+export const jacobianForTests = { add: jAdd, double: jDouble, toNoble };

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { p384, p384_oprf } from '@noble/curves/nist.js';
 import { concat, i2osp, os2ip } from '../../protocol/bytes.js';
-import { Multiples } from '../../protocol/tokens/p384-multiples.js';
+import { jacobianForTests as J, Multiples } from '../../protocol/tokens/p384-multiples.js';
 import { evaluateMatches, nobleRngFor, randomScalar, voprfBlind, voprfBlindEvaluate, voprfFinalize } from '../../protocol/tokens/voprf-p384.js';
 import { generateIssuerKey } from '../../protocol/tokens/type1-voprf.js';
 import { ChaChaRng } from '../../sim/rng.js';
@@ -55,6 +55,27 @@ describe('Multiples: k·P from one doubling chain', () => {
       e.setPrivateKey(i2osp(k, 48));
       expect(g.times(k).toBytes(false)).toEqual(new Uint8Array(e.getPublicKey()));
     }
+  });
+});
+
+describe('Jacobian formulas (a = −3) against noble, with their exceptional cases', () => {
+  const F = Point.Fp;
+  const pt = Point.BASE.multiply(0xfeedfacecafebeefn);
+  const { x, y } = pt.toAffine();
+  // The same point with Z = λ: (λ²x, λ³y, λ).
+  const lambda = 0x1234567890abcdefn;
+  const scaled: [bigint, bigint, bigint] = [F.mul(F.sqr(lambda), x), F.mul(F.mul(F.sqr(lambda), lambda), y), lambda];
+  const affine: [bigint, bigint, bigint] = [x, y, 1n];
+  const q = Point.BASE.multiply(0x77n).toAffine();
+
+  it('double and add give noble\'s points, for any Z', () => {
+    expect(J.toNoble(J.double(scaled)).equals(pt.double())).toBe(true);
+    expect(J.toNoble(J.add(scaled, [q.x, q.y, 1n])!).equals(pt.add(Point.BASE.multiply(0x77n)))).toBe(true);
+  });
+
+  it('P + P is a doubling and P + (−P) the identity, whatever the representations', () => {
+    expect(J.toNoble(J.add(affine, scaled)!).equals(pt.double())).toBe(true);
+    expect(J.add(affine, [scaled[0], F.neg(scaled[1]), scaled[2]])).toBeUndefined();
   });
 });
 
