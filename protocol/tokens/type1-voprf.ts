@@ -19,11 +19,14 @@ import {
   ELEMENT_BYTES,
   evaluate,
   evaluateMatches,
-  nobleRngFor,
   publicKeyFromSecret,
   randomScalar,
   SCALAR_BYTES,
   voprf,
+  voprfBlind,
+  voprfBlindEvaluate,
+  voprfFinalize,
+  type BlindChain,
 } from './voprf-p384.js';
 
 /** RFC 9578 §5.5: keys are derived with info "PrivacyPass". */
@@ -52,6 +55,13 @@ export interface VoprfClientState {
   readonly blind: Uint8Array;
   readonly blindedMsg: Uint8Array;
 }
+
+/**
+ * The doubling chain of HashToGroup(token_input) that Blind made, for Finalize (voprf-p384.ts):
+ * kept beside the state rather than in it, so the state stays plain bytes. A state without one
+ * (a copy, a state from elsewhere) finalizes the same way, on a chain of its blinded element.
+ */
+const blindChains = new WeakMap<VoprfClientState, BlindChain>();
 
 /** RFC 9578 §5.5: token_key_id = SHA256(SerializeElement(pkI)). */
 export function tokenKeyId(publicKey: Uint8Array): Uint8Array {
@@ -104,7 +114,7 @@ export function createTokenRequest(
   const digest = challengeDigest(encoded);
   // RFC 9578 §5.1: token_input = concat(0x0001, nonce, challenge_digest, token_key_id).
   const tokenInput = authenticatorInput(TOKEN_TYPE_VOPRF, nonce, digest, keyId);
-  const { blind, blinded } = voprf.blind(tokenInput, nobleRngFor(randomScalar(rng)));
+  const { blind, blinded, chain } = voprfBlind(tokenInput, randomScalar(rng));
   const request: TokenRequest = {
     tokenType: TOKEN_TYPE_VOPRF,
     // RFC 9578 §5.1: truncated_token_key_id is the least significant byte of token_key_id.
@@ -121,6 +131,7 @@ export function createTokenRequest(
     blind,
     blindedMsg: blinded,
   };
+  blindChains.set(state, chain);
   return { request, state };
 }
 
@@ -135,7 +146,7 @@ export function issue(request: TokenRequest, key: VoprfIssuerKey, rng: Rng): Vop
     throw new TokenError('key-id', 'truncated_token_key_id does not match the issuer key');
   }
   decodeElement(request.blindedMsg, 'blinded_msg');
-  const { evaluated, proof } = voprf.blindEvaluate(key.secretKey, key.publicKey, request.blindedMsg, nobleRngFor(randomScalar(rng)));
+  const { evaluated, proof } = voprfBlindEvaluate(key.secretKey, key.publicKey, request.blindedMsg, randomScalar(rng));
   return { tokenType: TOKEN_TYPE_VOPRF, evaluateMsg: evaluated, evaluateProof: proof };
 }
 
@@ -149,9 +160,9 @@ export function finalize(response: VoprfTokenResponse, state: VoprfClientState):
   abytes('evaluateProof', response.evaluateProof, 2 * SCALAR_BYTES);
   let authenticator: Uint8Array;
   try {
-    authenticator = voprf.finalize(state.tokenInput, state.blind, response.evaluateMsg, state.blindedMsg, state.issuerPublicKey, response.evaluateProof);
+    authenticator = voprfFinalize(state.tokenInput, state.blind, response.evaluateMsg, state.blindedMsg, state.issuerPublicKey, response.evaluateProof, blindChains.get(state));
   } catch (cause) {
-    // noble throws a plain Error for a proof that fails, or whose scalars are out of range.
+    // A proof that fails, or whose scalars are out of range (Error from voprfFinalize or noble's Fn).
     throw new TokenError('proof', 'issuer DLEQ proof does not verify', { cause });
   }
   return {
