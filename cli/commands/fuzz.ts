@@ -20,7 +20,7 @@ import { encodeDcapQuote, parseSgxQuote, parseTdxQuote } from '../../protocol/at
 import { utf8 } from '../../protocol/bytes.js';
 import { ChaChaRng } from '../../sim/rng.js';
 import { NVIDIA_FUZZ_TARGET } from './evidence-nvidia.js';
-import { TLS_FUZZ_TARGET } from './ra-tls.js';
+import { RA_TLS_CERT_FUZZ_TARGET, TLS_FUZZ_TARGET } from './ra-tls.js';
 import { parseReplayFile, sampleReplayFile } from '../replay-file.js';
 import { parseRunLine } from '../campaign/runs-file.js';
 import { EXIT_FAILED, EXIT_OK, parseFlags, UsageError, type CliIo, type Command } from '../io.js';
@@ -84,6 +84,7 @@ export const TARGETS: Record<string, Target> = {
   },
   'nvidia-spdm': NVIDIA_FUZZ_TARGET,
   'tls-handshake': TLS_FUZZ_TARGET,
+  'ra-tls-certificate': RA_TLS_CERT_FUZZ_TARGET,
 };
 
 const USAGE = [

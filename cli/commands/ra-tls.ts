@@ -18,7 +18,7 @@ import { SIG } from '../../protocol/tls/messages.js';
 import { ecdsaSigner } from '../../protocol/tls/signature.js';
 import { issueCertificate, p384KeyFromRng, x509Name } from '../../protocol/attestation/x509-issue.js';
 import { TlsError } from '../../protocol/tls/errors.js';
-import { describeBinding, extractRaTlsEvidence, raTlsCertificateProvider, raTlsReportData } from '../../protocol/tls/ra-tls.js';
+import { describeBinding, extractRaTlsEvidence, issueRaTlsCertificate, raTlsCertificateProvider, raTlsReportData } from '../../protocol/tls/ra-tls.js';
 import { writeFileAtomic } from '../../reports/atomic-write.js';
 import { ChaChaRng } from '../../sim/rng.js';
 import { readBytes } from '../files.js';
@@ -295,5 +295,26 @@ export const TLS_FUZZ_TARGET = (() => {
       return undefined;
     },
     sample: () => get().sample,
+  };
+})();
+
+/**
+ * `pph fuzz ra-tls-certificate`: the RA-TLS certificate reader (X.509, the evidence extension,
+ * the SEV-SNP report inside it). A valid certificate of the simulated vendor is the corpus seed.
+ */
+export const RA_TLS_CERT_FUZZ_TARGET = (() => {
+  let sample: Uint8Array | undefined;
+  return {
+    what: 'RA-TLS certificate: X.509, the evidence extension and the report it carries',
+    parse: (bytes: Uint8Array): unknown => extractRaTlsEvidence(bytes),
+    sample(): Uint8Array {
+      if (sample === undefined) {
+        const rng = ChaChaRng.fromSeed('pph fuzz ra-tls-certificate');
+        const vendor = SimulatedVendor.create(rng.fork('vendor'), { product: 'Milan' });
+        const chip = vendor.provisionChip(rng.fork('chip'), { bootloader: 3, tee: 0, snp: 8, microcode: 115 });
+        sample = issueRaTlsCertificate({ key: p384KeyFromRng(rng.fork('key')), chip, bindingKind: 'nonce', binding: new Uint8Array(32).fill(9), serial: 1n, notBeforeMs: SIM_VALID_FROM_MS, notAfterMs: SIM_VALID_TO_MS });
+      }
+      return sample;
+    },
   };
 })();
