@@ -5,6 +5,7 @@ import { campaignChart } from './charts.js';
 import { replayCounterexample } from './html-counterexample.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
 import { campaignMissingMarks } from './verdict.js';
+import { coverageHtml } from './coverage.js';
 
 export type CampaignInput = NonNullable<ReportInput['campaign']>;
 
@@ -71,6 +72,7 @@ export function campaignSections(d: Diagrams, c: CampaignInput, dirLabel: string
     });
     out.push('<section id="marks"><h2>Coverage marks</h2>', '<p>How often each rejection branch was reached; a required mark at 0 means the campaign never tested that defence (the campaign fails on a baseline profile).</p>', table(['mark', 'hits', 'required'], rows, 'data marks'), '</section>');
   }
+  if (k.coverage) out.push(coverageHtml('coverage', `Transition coverage (${k.search ?? 'random'} search, profile ${k.profile})`, k.coverage));
   if (c.replays.length > 0) {
     out.push('<section id="counterexamples"><h2>Counterexamples (shrunk)</h2>');
     c.replays.slice(0, CAMPAIGN_COUNTEREXAMPLES_MAX).forEach((entry, n) => {

@@ -77,6 +77,16 @@ export const CampaignRunLineSchema = z.looseObject({
   violated: z.array(z.string()),
 });
 
+/** Transition coverage of a set of runs (sim/coverage.ts `CoverageSummary`): per machine, and what no run took. */
+export const CoverageSchema = z.looseObject({
+  transitions: z.looseObject({ total: Count, reached: Count, percent: z.number().nonnegative() }),
+  machines: z.array(z.looseObject({ machine: z.string(), total: Count, reached: Count, percent: z.number().nonnegative(), never: z.array(z.string()) })),
+  /** Hits per transition id (reached ones only). */
+  hits: z.record(z.string(), Count).optional(),
+  /** Distinct coverage marks reached. */
+  marks: Count.optional(),
+});
+
 /** `campaign.json` of `pph campaign`. */
 export const CampaignFileSchema = z.looseObject({
   kind: z.literal('campaign'),
@@ -107,6 +117,10 @@ export const CampaignFileSchema = z.looseObject({
   requiredMarks: z.record(z.string(), Count).optional(),
   /** Optional: the required marks that stayed at 0 where they are enforced (baseline profiles). */
   missingMarks: z.array(z.string()).optional(),
+  /** Optional: how the inputs were drawn (`random` or `guided`, sim/guided.ts). */
+  search: z.enum(['random', 'guided']).optional(),
+  /** Optional: transition coverage of the campaign's runs. */
+  coverage: CoverageSchema.optional(),
 });
 
 /** `replay-<invariant>-<n>.json`: a shrunk counterexample that `pph replay` re-runs. */
@@ -165,6 +179,10 @@ export const MatrixFileSchema = z.looseObject({
   wallMs: z.number().nonnegative().optional(),
   /** Optional: the scenarios the matrix ran (for manifest.json); absent, the replays' scenarios are used. */
   scenarios: z.array(z.looseObject({ name: z.string(), ref: z.string().nullable().optional(), hash: Hex })).optional(),
+  /** Optional: how the inputs were drawn (`random` or `guided`, sim/guided.ts). */
+  search: z.enum(['random', 'guided']).optional(),
+  /** Optional: transition coverage per profile, over every run of that profile (all adversaries). */
+  coverage: z.record(z.string(), CoverageSchema).optional(),
 });
 
 const BenchSuite = z.looseObject({ meanUs: z.number(), p99Us: NumberOrNull, samples: Count.nullable(), rme: NumberOrNull });
@@ -280,6 +298,7 @@ export type TraceEventFile = z.output<typeof TraceEventSchema>;
 export type RunFile = z.output<typeof RunFileSchema>;
 export type CampaignRunLine = z.output<typeof CampaignRunLineSchema>;
 export type CampaignFile = z.output<typeof CampaignFileSchema>;
+export type CoverageFile = z.output<typeof CoverageSchema>;
 export type ReplayFile = z.output<typeof ReplayFileSchema>;
 export type MatrixFile = z.output<typeof MatrixFileSchema>;
 export type MatrixCell = MatrixFile['cells'][number];

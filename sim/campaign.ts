@@ -17,6 +17,10 @@ import { canonicalJson } from './canonical.js';
 import type { RunSpec } from './spec.js';
 import { assertSeed } from './seed.js';
 import type { TraceEvent } from './trace.js';
+import { addCounts, coverageOf, type CoverageSummary } from './coverage.js';
+import { inputArbitrary, type RunInput, type SearchMode } from './guided.js';
+
+export type { SearchMode } from './guided.js';
 
 export type Expectation = 'holds' | 'violated';
 
@@ -33,6 +37,17 @@ export interface CampaignSpec {
   shrinkRuns?: number;
   /** Stop at the first failing run (the matrix's runs-to-kill). */
   stopOnFailure?: boolean;
+  /**
+   * How inputs are drawn (sim/guided.ts): `random` (default), each run independently from
+   * (seed, run); `guided`, most runs mutate a corpus entry of earlier generations.
+   */
+  search?: SearchMode;
+}
+
+/** A guided run's parent: the corpus entry its input mutates. */
+export interface RunParent {
+  run: number;
+  input: RunInput;
 }
 
 /** A catalogue module: maps names to adversaries (adversaries/index.ts). */
@@ -51,6 +66,10 @@ export interface RunLine {
   /** Invariants whose verdict differs from the expectation (the property's failures). */
   unexpected: string[];
   marks: Record<string, number>;
+  /** Transition hits of the run (sim/coverage.ts ids). */
+  transitions?: Record<string, number>;
+  /** Guided search: the run whose input this run's input mutates. */
+  parent?: number;
   /** The drawn plans, one per adversary. */
   plans: unknown[];
   /** Shrink steps fast-check took on a failing run. */
@@ -115,7 +134,7 @@ export function fcSeedFor(seed: number, run: number): number {
 
 /** The arbitrary of one run: a world seed and one plan per adversary. */
 export function runArbitrary(spec: RunSpec, adversaries: readonly Adversary<any>[]): fc.Arbitrary<[number, ...unknown[]]> {
-  return fc.tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), ...adversaries.map((a) => a.plan(spec))) as fc.Arbitrary<[number, ...unknown[]]>;
+  return inputArbitrary(spec, adversaries, null);
 }
 
 export function resolveAll(catalogue: Catalogue, names: readonly string[]): Adversary<any>[] {
@@ -141,15 +160,16 @@ function evaluate(cs: CampaignSpec, adversaries: readonly Adversary<any>[], worl
  * Executes run `run`: draws its input, runs it, and when the property fails, shrinks it and
  * replays the shrunk input with its full trace.
  */
-export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number): RunOutcome {
-  const arb = runArbitrary(cs.spec, adversaries);
+export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, parent: RunParent | null = null): RunOutcome {
+  const arb = inputArbitrary(cs.spec, adversaries, parent?.input ?? null);
   const fcSeed = fcSeedFor(cs.seed, run);
   const [worldSeed, ...plans] = fc.sample(arb, { seed: fcSeed, numRuns: 1 })[0]!;
   const first = evaluate(cs, adversaries, worldSeed, plans, false);
   const r = first.detail.result;
-  const line: RunLine = { run, seed: worldSeed, traceHash: r.traceHash, ok: first.unexpected.length === 0, violated: first.violated, unexpected: first.unexpected, marks: r.marks, plans };
+  const line: RunLine = { run, seed: worldSeed, traceHash: r.traceHash, ok: first.unexpected.length === 0, violated: first.violated, unexpected: first.unexpected, marks: r.marks, transitions: r.transitions, plans };
+  if (parent) line.parent = parent.run;
   if (line.ok) return { line, replay: null };
-  const replay = shrinkRun(cs, adversaries, run, first.unexpected);
+  const replay = shrinkRun(cs, adversaries, run, first.unexpected, parent);
   line.shrinkSteps = replay.shrinkSteps;
   return { line, replay };
 }
@@ -160,8 +180,8 @@ export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any
  * beyond the budget count as passing, which ends shrinking at the smallest failure found so far.
  * The shrunk input is run again with its full trace: that is the replay file.
  */
-export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, targetIds: readonly string[]): ReplayFile {
-  const arb = runArbitrary(cs.spec, adversaries);
+export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, targetIds: readonly string[], parent: RunParent | null = null): ReplayFile {
+  const arb = inputArbitrary(cs.spec, adversaries, parent?.input ?? null);
   const fcSeed = fcSeedFor(cs.seed, run);
   const budget = cs.shrinkRuns ?? 40;
   let spent = 0;
@@ -236,6 +256,10 @@ export interface CampaignSummary {
   shrinkSteps: number;
   replays: { file: string; invariant: string; runIndex: number; traceHash: string }[];
   byRun: { run: number; violated: string[] }[];
+  /** How the inputs were drawn (sim/guided.ts). */
+  search: SearchMode;
+  /** Transition coverage of the runs (sim/coverage.ts): per machine, and what no run reached. */
+  coverage: CoverageSummary;
   /** Not part of the deterministic result (differ with machines and workers). */
   runsPerSec: number;
   wallMs: number;
@@ -259,7 +283,9 @@ export function summarise(
   const firstViolation: Record<string, number> = {};
   for (const id of cs.spec.invariants) violations[id] = 0;
   const marks: Record<string, number> = {};
+  const transitions: Record<string, number> = {};
   for (const l of sorted) {
+    addCounts(transitions, l.transitions);
     for (const id of l.violated) {
       violations[id] = (violations[id] ?? 0) + 1;
       if (!(id in firstViolation)) firstViolation[id] = l.run;
@@ -297,6 +323,8 @@ export function summarise(
     shrinkSteps: sorted.reduce((a, l) => a + (l.shrinkSteps ?? 0), 0),
     replays: failing.flatMap((l) => l.unexpected.slice(0, 1).map((id) => ({ file: replayFileName(id, l.run), invariant: id, runIndex: l.run, traceHash: l.traceHash }))),
     byRun: sorted.map((l) => ({ run: l.run, violated: l.violated })),
+    search: cs.search ?? 'random',
+    coverage: coverageOf(transitions, marks),
     runsPerSec: timing.wallMs > 0 ? Math.round((sorted.length / timing.wallMs) * 1000 * 1000) / 1000 : 0,
     wallMs: Math.round(timing.wallMs),
     workers: timing.workers,

@@ -52,6 +52,8 @@ export interface RunResult {
   adversaries: string[];
   /** Coverage marks: how often each defence branch fired. */
   marks: Record<string, number>;
+  /** Transition coverage: how often each machine transition was taken (sim/coverage.ts ids). */
+  transitions: Record<string, number>;
 }
 
 export interface RunOptions {
@@ -127,6 +129,7 @@ export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
     },
     adversaries: world.adversaryNames,
     marks: Object.fromEntries([...world.marks.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    transitions: Object.fromEntries([...world.transitions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
   return { result, trace, view };
 }

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { executeRun, replayFileName, resolveAll, sealReplay, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome } from '../../sim/campaign.js';
+import { executeRun, replayFileName, resolveAll, sealReplay, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome, type RunParent } from '../../sim/campaign.js';
+import { corpusBefore, generationOf, pickParent } from '../../sim/guided.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
 import { assertSeed } from '../../sim/seed.js';
@@ -99,8 +100,22 @@ export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<
     return run < firstFailure;
   };
 
-  const jobs: Job[] = todo.map((run) => ({ cs, run }));
-  await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
+  if (cs.search === 'guided') {
+    // Generation by generation (sim/guided.ts): each run's parent comes from the corpus of the
+    // runs of earlier generations, so the runs of one generation may run on any worker.
+    const byGen = new Map<number, number[]>();
+    for (const run of todo) byGen.set(generationOf(run), [...(byGen.get(generationOf(run)) ?? []), run]);
+    for (const gen of [...byGen.keys()].sort((a, b) => a - b)) {
+      const runs = byGen.get(gen)!;
+      const corpus = corpusBefore(runs[0]!, [...done.values()]);
+      const jobs: Job[] = runs.map((run) => ({ cs, run, parent: pickParent(cs.seed, run, corpus) }));
+      await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
+      if (interrupted || runs.some((r) => r >= firstFailure)) break;
+    }
+  } else {
+    const jobs: Job[] = todo.map((run) => ({ cs, run }));
+    await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
+  }
   const lines = [...done.values()].sort((a, b) => a.run - b.run);
   const kept = cs.stopOnFailure && firstFailure !== Infinity ? lines.filter((l) => l.run <= firstFailure) : lines;
   let summary = summarise(cs, adversaries, kept, { wallMs: watch.elapsedMs(), workers: Math.max(1, opts.workers), shards: opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : [], planned: planned.length });
@@ -116,6 +131,8 @@ export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<
 export interface Job {
   cs: CampaignSpec;
   run: number;
+  /** Guided search: the corpus entry this run mutates (null or absent: a fresh input). */
+  parent?: RunParent | null;
 }
 
 /**
@@ -131,7 +148,7 @@ export async function runJobs(jobs: readonly Job[], workers: number, mayStart: (
       const key = job.cs.attackers.join('+');
       let adversaries = cache.get(key);
       if (!adversaries) cache.set(key, (adversaries = resolveAll(catalogue, job.cs.attackers)));
-      record(job, executeRun(job.cs, adversaries, job.run));
+      record(job, executeRun(job.cs, adversaries, job.run, job.parent ?? null));
       await new Promise((r) => setImmediate(r)); // let SIGINT and progress through
     }
     return;
@@ -211,7 +228,7 @@ async function runOnPool(jobs: readonly Job[], workers: number, mayStart: (job: 
                 if (next >= jobs.length) break;
                 const id = next++;
                 inFlight++;
-                p.worker.postMessage({ epoch, id, cs: jobs[id]!.cs, run: jobs[id]!.run });
+                p.worker.postMessage({ epoch, id, cs: jobs[id]!.cs, run: jobs[id]!.run, parent: jobs[id]!.parent ?? null });
               }
               if (inFlight === 0) resolve();
             };
