@@ -18,7 +18,7 @@ import type { RunSpec } from './spec.js';
 import { assertSeed } from './seed.js';
 import type { TraceEvent } from './trace.js';
 import { addCounts, coverageOf, type CoverageSummary } from './coverage.js';
-import { inputArbitrary, type RunInput, type SearchMode } from './guided.js';
+import { inputArbitrary, variantSeed, type RunInput, type SearchMode } from './guided.js';
 
 export type { SearchMode } from './guided.js';
 
@@ -50,6 +50,12 @@ export interface RunParent {
   input: RunInput;
 }
 
+/** How a guided run's input is drawn (sim/guided.ts chooseGuided): candidate `variant`, mutating `parent`. */
+export interface RunGuide {
+  parent: RunParent | null;
+  variant: number;
+}
+
 /** A catalogue module: maps names to adversaries (adversaries/index.ts). */
 export interface Catalogue {
   resolveAttacker(name: string): Adversary<any>[] | null;
@@ -70,6 +76,8 @@ export interface RunLine {
   transitions?: Record<string, number>;
   /** Guided search: the run whose input this run's input mutates. */
   parent?: number;
+  /** Guided search: which of the run's candidates was run (absent: 0). */
+  variant?: number;
   /** The drawn plans, one per adversary. */
   plans: unknown[];
   /** Shrink steps fast-check took on a failing run. */
@@ -160,16 +168,18 @@ function evaluate(cs: CampaignSpec, adversaries: readonly Adversary<any>[], worl
  * Executes run `run`: draws its input, runs it, and when the property fails, shrinks it and
  * replays the shrunk input with its full trace.
  */
-export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, parent: RunParent | null = null): RunOutcome {
+export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, guide: RunGuide | null = null): RunOutcome {
+  const parent = guide?.parent ?? null;
   const arb = inputArbitrary(cs.spec, adversaries, parent?.input ?? null);
-  const fcSeed = fcSeedFor(cs.seed, run);
+  const fcSeed = variantSeed(fcSeedFor(cs.seed, run), guide?.variant ?? 0);
   const [worldSeed, ...plans] = fc.sample(arb, { seed: fcSeed, numRuns: 1 })[0]!;
   const first = evaluate(cs, adversaries, worldSeed, plans, false);
   const r = first.detail.result;
   const line: RunLine = { run, seed: worldSeed, traceHash: r.traceHash, ok: first.unexpected.length === 0, violated: first.violated, unexpected: first.unexpected, marks: r.marks, transitions: r.transitions, plans };
   if (parent) line.parent = parent.run;
+  if (guide?.variant) line.variant = guide.variant;
   if (line.ok) return { line, replay: null };
-  const replay = shrinkRun(cs, adversaries, run, first.unexpected, parent);
+  const replay = shrinkRun(cs, adversaries, run, first.unexpected, guide);
   line.shrinkSteps = replay.shrinkSteps;
   return { line, replay };
 }
@@ -180,9 +190,9 @@ export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any
  * beyond the budget count as passing, which ends shrinking at the smallest failure found so far.
  * The shrunk input is run again with its full trace: that is the replay file.
  */
-export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, targetIds: readonly string[], parent: RunParent | null = null): ReplayFile {
-  const arb = inputArbitrary(cs.spec, adversaries, parent?.input ?? null);
-  const fcSeed = fcSeedFor(cs.seed, run);
+export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, targetIds: readonly string[], guide: RunGuide | null = null): ReplayFile {
+  const arb = inputArbitrary(cs.spec, adversaries, guide?.parent?.input ?? null);
+  const fcSeed = variantSeed(fcSeedFor(cs.seed, run), guide?.variant ?? 0);
   const budget = cs.shrinkRuns ?? 40;
   let spent = 0;
   const target = new Set(targetIds);

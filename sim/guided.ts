@@ -5,6 +5,11 @@
  * mark, a hit-count bucket of either, a violated invariant) and draws most later inputs as
  * mutations of a corpus entry.
  *
+ * Choosing a run's input: {@link GUIDED_CANDIDATES} candidates are drawn (half fresh, half
+ * mutations of corpus entries; drawing is cheap, a run is not) and the one whose plan tries the
+ * most plan values the campaign has tried least is run ({@link planAtoms}: forgery kinds, network
+ * ops, links, modes, flags, list lengths). Candidate 0 is the random search's input of that run.
+ *
  * Determinism: runs go in generations of {@link GUIDED_BATCH}. The parent of run `i` is picked
  * with the seeded Rng of (campaign seed, i) from the corpus built from the runs of earlier
  * generations alone, so a run depends on (seed, i, earlier generations), never on which worker
@@ -13,6 +18,7 @@
  * run's fast-check seed, so a failing guided run shrinks with fast-check like a random one.
  */
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import type { Adversary } from './adversary.js';
 import type { RunSpec } from './spec.js';
 import { ChaChaRng } from './rng.js';
@@ -92,21 +98,84 @@ export function generationOf(run: number): number {
   return Math.floor(run / GUIDED_BATCH);
 }
 
-/** One run in this many is drawn fresh (exploration) even when the corpus has entries. */
-const FRESH_ONE_IN = 5;
+/** Candidate inputs drawn per guided run (one of them is run). */
+export const GUIDED_CANDIDATES = 8;
 
 /**
- * The parent of guided run `run` (null: a fresh random input), picked with the seeded Rng of
- * (campaign seed, run). Recent entries are preferred: they hold the newest discoveries.
+ * The parent of candidate `k` of guided run `run` (null: a fresh input), picked with the seeded
+ * Rng of (campaign seed, run, k): the even candidates are fresh, the odd ones mutate a corpus
+ * entry, recent entries preferred (they hold the newest discoveries).
  */
-export function pickParent(campaignSeed: number, run: number, corpus: Corpus): CorpusEntry | null {
+export function pickParent(campaignSeed: number, run: number, corpus: Corpus, k = 1): CorpusEntry | null {
   const n = corpus.entries.length;
-  if (n === 0 || generationOf(run) === 0) return null;
-  const rng = ChaChaRng.fromSeed(`pph-guided/${campaignSeed}/${run}`);
-  if (uniformInt(rng, FRESH_ONE_IN) === 0) return null;
+  if (n === 0 || k % 2 === 0) return null;
+  const rng = ChaChaRng.fromSeed(`pph-guided/${campaignSeed}/${run}/${k}`);
   // Half the time one of the last four entries, otherwise any.
   const i = uniformInt(rng, 2) === 0 ? n - 1 - uniformInt(rng, Math.min(4, n)) : uniformInt(rng, n);
   return corpus.entries[i]!;
+}
+
+/** fast-check's seed of candidate `k` of a run whose own seed is `fcSeed` (candidate 0: `fcSeed` itself). */
+export function variantSeed(fcSeed: number, k: number): number {
+  if (k === 0) return fcSeed;
+  return createHash('sha256').update(`pph-guided-variant/${fcSeed}/${k}`).digest().readInt32BE(0);
+}
+
+/**
+ * The plan values of an input, as `adversary-index.path=value` atoms: strings, booleans, small
+ * integers (< 16, e.g. a message index or a node), and array lengths; world seeds and large
+ * parameters are left out (they are not choices an attacker makes among a few).
+ */
+export function planAtoms(input: RunInput): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) {
+      out.add(`${path}#${v.length}`);
+      for (const x of v) walk(x, `${path}[]`);
+    } else if (isRecord(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    else if (typeof v === 'string' || typeof v === 'boolean' || v === null) out.add(`${path}=${String(v)}`);
+    else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 16) out.add(`${path}=${v}`);
+  };
+  input.slice(1).forEach((p, i) => walk(p, `p${i}`));
+  return [...out];
+}
+
+/** How often each plan atom was tried by the runs so far. */
+export class Tried {
+  private readonly counts = new Map<string, number>();
+  add(input: RunInput): void {
+    for (const a of planAtoms(input)) this.counts.set(a, (this.counts.get(a) ?? 0) + 1);
+  }
+  /** Novelty of an input: each of its atoms scores 1 / (1 + times tried). */
+  score(input: RunInput): number {
+    return planAtoms(input).reduce((s, a) => s + 1 / (1 + (this.counts.get(a) ?? 0)), 0);
+  }
+}
+
+/** The guided choice of one run: which candidate, mutating which corpus entry. */
+export interface GuidedChoice {
+  variant: number;
+  parent: CorpusEntry | null;
+  input: RunInput;
+}
+
+/**
+ * Draws the candidates of guided run `run` and picks the most novel (the first on ties).
+ * `fcSeed` is the run's own fast-check seed; `tried` holds the inputs of every earlier run.
+ */
+export function chooseGuided(spec: RunSpec, adversaries: readonly Adversary<any>[], campaignSeed: number, run: number, fcSeed: number, corpus: Corpus, tried: Tried): GuidedChoice {
+  let best: GuidedChoice | null = null;
+  let bestScore = -1;
+  for (let k = 0; k < GUIDED_CANDIDATES; k++) {
+    const parent = pickParent(campaignSeed, run, corpus, k);
+    const input = fc.sample(inputArbitrary(spec, adversaries, parent?.input ?? null), { seed: variantSeed(fcSeed, k), numRuns: 1 })[0]!;
+    const score = tried.score(input);
+    if (score > bestScore) {
+      best = { variant: k, parent, input };
+      bestScore = score;
+    }
+  }
+  return best!;
 }
 
 /**

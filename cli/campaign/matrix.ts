@@ -15,9 +15,9 @@ import type { RunSpec } from '../../sim/spec.js';
 import { familyOf, PROFILE_DEFS } from '../../model/profile.js';
 import type { ExpectedOutcomes } from '../../scenarios/expected.js';
 import * as catalogue from '../../adversaries/index.js';
-import { runJobs, type Job } from './pool.js';
+import { guidedJobs, runJobs, type Job } from './pool.js';
 import type { RunOutcome } from '../../sim/campaign.js';
-import { corpusBefore, generationOf, pickParent, type SearchMode } from '../../sim/guided.js';
+import { generationOf, type SearchMode } from '../../sim/guided.js';
 import { addCounts, coverageOf, type CoverageSummary } from '../../sim/coverage.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
 
@@ -200,12 +200,11 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     // earlier generations; every cell of a generation runs in parallel.
     const gens = [...new Set(jobs.map((j) => generationOf(j.run)))].sort((a, b) => a - b);
     for (const g of gens) {
-      const slice = jobs.filter((j) => generationOf(j.run) === g);
-      const corpora = new Map<string, ReturnType<typeof corpusBefore>>();
-      for (const j of slice) {
-        const key = `${j.profile}/${j.attacker}`;
-        if (!corpora.has(key)) corpora.set(key, corpusBefore(j.run, lines.get(key) ?? []));
-        j.parent = pickParent(o.seed, j.run, corpora.get(key)!);
+      const slice = jobs.filter((j) => generationOf(j.run) === g && mayStart(j));
+      for (const key of new Set(slice.map((j) => `${j.profile}/${j.attacker}`))) {
+        const mine = slice.filter((j) => `${j.profile}/${j.attacker}` === key);
+        const cs = specs.get(key)!;
+        guidedJobs(cs, resolveAll(cat, cs.attackers), mine, lines.get(key) ?? []);
       }
       await runJobs(slice, o.workers, mayStart, onDone);
     }

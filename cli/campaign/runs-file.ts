@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { PphError } from '../../protocol/errors.js';
 import { hashSpec } from '../../sim/runner.js';
 import { runArbitrary, fcSeedFor, type CampaignSpec, type RunLine } from '../../sim/campaign.js';
-import { generationOf, inputArbitrary } from '../../sim/guided.js';
+import { generationOf, inputArbitrary, variantSeed } from '../../sim/guided.js';
 import type { Adversary } from '../../sim/adversary.js';
 
 /**
@@ -55,6 +55,7 @@ export const RunLineSchema = z.strictObject({
   marks: z.record(z.string(), Nat),
   transitions: z.record(z.string(), Nat).optional(),
   parent: Nat.optional(),
+  variant: Nat.optional(),
   plans: z.array(z.unknown()),
   shrinkSteps: Nat.optional(),
 });
@@ -132,7 +133,8 @@ export function readRunsFile(file: string, check?: RunsFileCheck): RunLine[] {
         if (cs.search !== 'guided' || !parent || generationOf(line.parent) >= generationOf(line.run)) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: parent: run ${line.parent} is not an earlier generation's run of this guided campaign`, 'parent');
         runArb = inputArbitrary(cs.spec, check.adversaries, [parent.seed, ...parent.plans]);
       }
-      const [seed, ...plans] = fc.sample(runArb, { seed: fcSeedFor(cs.seed, line.run), numRuns: 1 })[0]!;
+      if (line.variant !== undefined && cs.search !== 'guided') throw new CampaignFileError('foreign-run', `${label}:${i + 1}: variant: a guided run in a random campaign`, 'variant');
+      const [seed, ...plans] = fc.sample(runArb, { seed: variantSeed(fcSeedFor(cs.seed, line.run), line.variant ?? 0), numRuns: 1 })[0]!;
       if (line.seed !== seed) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: seed: ${line.seed} is not the world seed campaign seed ${cs.seed} draws for run ${line.run} (${seed}): a line of another campaign`, 'seed');
       if (JSON.stringify(line.plans) !== JSON.stringify(plans)) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: plans: not the plans campaign seed ${cs.seed} draws for run ${line.run}: a line of another campaign`, 'plans');
     }
