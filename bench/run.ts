@@ -23,9 +23,10 @@ import { Stopwatch } from './stopwatch.js';
 import { makeWorld } from '../sim/explore/model.js';
 import { explore as exploreWorld } from '../sim/explore/explorer.js';
 import { adversariesFor, worldOf } from '../sim/explore/worlds.js';
+import { measureSearch } from './search.js';
 import { GROUPS_ON_SAMPLE, SUITE_GROUPS, suiteTasks, type SuiteGroup } from './suites.js';
 
-export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore'] as const;
+export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore', 'search'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** The goals of issue 7 (bench.md reports each as met or missed). */
@@ -93,7 +94,8 @@ function roundFigure(f: Figure): Figure {
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   const log = options.log ?? (() => undefined);
-  const wanted = new Set<BenchSection>(options.sections ?? BENCH_SECTIONS);
+  // `search` runs minutes of campaigns: only when asked for by name.
+  const wanted = new Set<BenchSection>(options.sections ?? BENCH_SECTIONS.filter((x) => x !== 'search'));
   if (wanted.has('hot-path')) wanted.add('floor');
   const settings: MeasureSettings = settingsFor(options.timeMs ?? 1000, options.iterationsMin ?? 10);
   const keys = new BenchKeys();
@@ -235,6 +237,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     explore = { engine: 'symbolic', statesPerMinute: round(states / (ms / 60_000)), states, transitions, wallMs: round(ms), scenario: spec.name, profile: spec.profile, adversaries: adversaries.length, depth: EXPLORE_DEPTH, workers: 1 };
   }
 
+  let search: BenchFile['search'] = null;
+  if (wanted.has('search')) {
+    // Runs-to-kill of the real-finding mutants, random vs guided (bench/search.ts): run counts are
+    // deterministic; only the wall time is measured. Asked for by name only (minutes of runs).
+    log('search: runs-to-kill of the real-finding mutants, random vs guided');
+    const f = await measureSearch({ log });
+    search = { ...f, rows: f.rows.map((r) => ({ ...r })) };
+  }
+
   const file = {
     machine: host,
     suites: Object.fromEntries(Object.entries(suites).map(([k, v]) => [k, roundFigure(v)])),
@@ -245,6 +256,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     sim,
     campaign,
     explore,
+    search,
     goals: goalsOf(hotPath, peer, sim, campaign, explore),
     runners: probes,
     settings: { timeMs: settings.timeMs, iterationsMin: settings.iterationsMin, warmupMs: settings.warmupMs, sections: [...wanted], hotPathChatMessages: HOT_PATH_CHAT_MESSAGES },

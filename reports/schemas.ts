@@ -208,6 +208,18 @@ export const BenchFileSchema = z.looseObject({
   campaign: z.looseObject({ runsPerSec1: NumberOrNull, runsPerSec2: NumberOrNull, scaling: NumberOrNull }).nullable(),
   /** Optional: the symbolic explorer's rate on the small world (`pph explore`'s search, one thread). */
   explore: z.looseObject({ statesPerMinute: NumberOrNull, states: Count, engine: z.literal('symbolic') }).nullable().optional(),
+  /** Optional (`--suite search`): runs-to-kill per real-finding mutant, random vs guided search, per seed and median (bench/search.ts). */
+  search: z
+    .looseObject({
+      seeds: z.array(Count),
+      maxRuns: Count,
+      rows: z.array(z.looseObject({ mutant: z.string(), adversary: z.string(), random: z.array(Count.nullable()), guided: z.array(Count.nullable()), randomMedian: z.number(), guidedMedian: z.number() })),
+      guidedFewer: Count,
+      ties: Count,
+      guidedMore: Count,
+    })
+    .nullable()
+    .optional(),
   /** Optional: each goal of the bench and whether this run met it (a missed goal is a fact, not a failure). */
   goals: z.record(z.string(), z.looseObject({ goal: z.string(), value: NumberOrNull, met: z.boolean().nullable() })).optional(),
 });

@@ -124,20 +124,43 @@ export function variantSeed(fcSeed: number, k: number): number {
 /**
  * The plan values of an input, as `adversary-index.path=value` atoms: strings, booleans, small
  * integers (< 16, e.g. a message index or a node), and array lengths; world seeds and large
- * parameters are left out (they are not choices an attacker makes among a few).
+ * parameters are left out (they are not choices an attacker makes among a few). Each value counts
+ * at its path without array positions and at its position (the first 8): a forgery kind tried on
+ * reply 0 is not yet tried on reply 2. The values of one record also count as pairs (an op on a
+ * given message).
  */
 export function planAtoms(input: RunInput): string[] {
   const out = new Set<string>();
-  const walk = (v: unknown, path: string) => {
+  const walk = (v: unknown, path: string, at: string) => {
     if (Array.isArray(v)) {
       out.add(`${path}#${v.length}`);
-      for (const x of v) walk(x, `${path}[]`);
-    } else if (isRecord(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
-    else if (typeof v === 'string' || typeof v === 'boolean' || v === null) out.add(`${path}=${String(v)}`);
-    else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 16) out.add(`${path}=${v}`);
+      v.forEach((x, i) => walk(x, `${path}[]`, i < 8 ? `${at}[${i}]` : `${at}[]`));
+      return;
+    }
+    if (isRecord(v)) {
+      const scalars: string[] = [];
+      for (const [k, x] of Object.entries(v)) {
+        const a = scalarAtom(x);
+        if (a !== null) scalars.push(`${k}=${a}`);
+        walk(x, `${path}.${k}`, `${at}.${k}`);
+      }
+      for (let i = 0; i < scalars.length; i++) for (let j = i + 1; j < scalars.length; j++) out.add(`${path}{${scalars[i]},${scalars[j]}}`);
+      return;
+    }
+    const a = scalarAtom(v);
+    if (a !== null) {
+      out.add(`${path}=${a}`);
+      if (at !== path) out.add(`${at}=${a}`);
+    }
   };
-  input.slice(1).forEach((p, i) => walk(p, `p${i}`));
+  input.slice(1).forEach((p, i) => walk(p, `p${i}`, `p${i}`));
   return [...out];
+}
+
+function scalarAtom(v: unknown): string | null {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 16) return String(v);
+  return null;
 }
 
 /** How often each plan atom was tried by the runs so far. */
