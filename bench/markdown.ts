@@ -113,6 +113,14 @@ export function renderBenchMarkdown(b: BenchFile): string {
     out.push('', `CPU per run (all threads): ${num(Number(c.cpuMsPerRun1))} ms with 1 worker, ${num(Number(c.cpuMsPerRun2))} ms with 2 (persistent, warmed pool); the 2-worker campaign got ${num(Number(c.coresUsed2))} cores of CPU time per second of wall time, which bounds the scaling on a shared machine.`);
   }
 
+  if (b.search) {
+    const sr = b.search;
+    const cell = (xs: (number | null)[]) => xs.map((x) => (x === null ? `>${sr.maxRuns}` : String(x))).join(', ');
+    out.push('', `## Search: runs to kill, random vs guided (seeds ${sr.seeds.join(', ')}, at most ${sr.maxRuns} runs)`, '', '| mutant | adversary | random | guided | median random | median guided |', '|---|---|---|---|---|---|');
+    for (const r of sr.rows) out.push(`| ${r.mutant} | ${r.adversary} | ${cell(r.random)} | ${cell(r.guided)} | ${r.randomMedian} | ${r.guidedMedian} |`);
+    out.push('', `Guided needed fewer runs (median) on ${sr.guidedFewer} mutants, as many on ${sr.ties}, more on ${sr.guidedMore}. A survivor counts as ${sr.maxRuns + 1} in a median (docs/coverage.md).`);
+  }
+
   const names = Object.keys(b.suites);
   if (names.length) {
     out.push('', '## Suites', '', '| suite | mean | ± | p99 | samples |', '|---|---|---|---|---|');
