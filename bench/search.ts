@@ -75,8 +75,8 @@ export async function runsToKill(mutant: string, adversary: string, search: Sear
 }
 
 export async function measureSearch(options: { seeds?: number[]; maxRuns?: number; mutants?: string[]; log?: (line: string) => void } = {}): Promise<SearchFigures> {
-  const seeds = options.seeds ?? [1, 2, 3, 4, 5];
-  const maxRuns = options.maxRuns ?? 48;
+  const seeds = options.seeds ?? [1, 2, 3];
+  const maxRuns = options.maxRuns ?? 32;
   const mutants = options.mutants ?? Object.keys(FINDING_PROFILES);
   const watch = new Stopwatch();
   const rows: SearchRow[] = [];
