@@ -166,7 +166,10 @@ function scalarAtom(v: unknown): string | null {
 /** How often each plan atom was tried by the runs so far. */
 export class Tried {
   private readonly counts = new Map<string, number>();
+  /** Inputs added so far. */
+  inputs = 0;
   add(input: RunInput): void {
+    this.inputs++;
     for (const a of planAtoms(input)) this.counts.set(a, (this.counts.get(a) ?? 0) + 1);
   }
   /** Novelty of an input: each of its atoms scores 1 / (1 + times tried). */
@@ -189,7 +192,10 @@ export interface GuidedChoice {
 export function chooseGuided(spec: RunSpec, adversaries: readonly Adversary<any>[], campaignSeed: number, run: number, fcSeed: number, corpus: Corpus, tried: Tried): GuidedChoice {
   let best: GuidedChoice | null = null;
   let bestScore = -1;
-  for (let k = 0; k < GUIDED_CANDIDATES; k++) {
+  // Nothing tried yet: every candidate is as new as any other (a bigger plan is not more novel),
+  // so the first run is the random search's first run.
+  const count = tried.inputs === 0 ? 1 : GUIDED_CANDIDATES;
+  for (let k = 0; k < count; k++) {
     const parent = pickParent(campaignSeed, run, corpus, k);
     const input = fc.sample(inputArbitrary(spec, adversaries, parent?.input ?? null), { seed: variantSeed(fcSeed, k), numRuns: 1 })[0]!;
     const score = tried.score(input);
