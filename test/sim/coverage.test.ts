@@ -17,6 +17,7 @@ import { loadScenario, resolveScenarioPath } from '../../scenarios/index.js';
 import { runCampaign } from '../../cli/campaign/pool.js';
 import { mutateInput, planAtoms, type RunInput } from '../../sim/guided.js';
 import * as catalogue from '../../adversaries/index.js';
+import { coverageHtml, coverageMarkdown, matrixCoverageHtml, matrixCoverageMarkdown } from '../../reports/coverage.js';
 
 // The relay campaign's world, smaller (light tests: a few runs of a few seconds at most).
 const full = loadScenario(resolveScenarioPath('campaign-relay', process.cwd()));
@@ -105,5 +106,22 @@ describe('guided search', () => {
       for (const a of m[1] as { link: string; op: string }[]) expect(['client-relay', 'relay-gateway']).toContain(a.link);
     }
     expect(planAtoms(parent)).toContain('p0[].op=drop');
+  });
+});
+
+describe('reports', () => {
+  it('the matrix coverage table has a row per profile and lists what no profile reached', () => {
+    const a = coverageOf({ 'host: booting --BOOTED--> running': 3, 'relay: forwarding --FROM_CLIENT--> (self)': 1 });
+    const b = coverageOf({ 'host: booting --BOOTED--> running': 1, 'host: running --RESTART--> booting': 2 });
+    const md = matrixCoverageMarkdown({ pp: a, 'pp-no-spent-record': b }).join('\n');
+    expect(md).toContain(`| pp | 2/${a.transitions.total} (`);
+    expect(md).toContain('| pp-no-spent-record | 2/');
+    expect(md).toContain('- `relay: forwarding --FROM_GATEWAY--> (self)`');
+    expect(md).not.toContain('- `host: booting --BOOTED--> running`');
+    expect(md).not.toContain('- `relay: forwarding --FROM_CLIENT--> (self)`'); // reached under pp
+    expect(matrixCoverageHtml({ pp: a })).toContain('id="coverage-matrix"');
+    const one = coverageMarkdown('Transition coverage', a).join('\n');
+    expect(one).toContain('| relay | 1 | 2 | 50% |');
+    expect(coverageHtml('coverage', 'Transition coverage', a)).toContain('<code>relay: forwarding --FROM_GATEWAY--&gt; (self)</code>');
   });
 });
