@@ -3,8 +3,14 @@
  * all the machine defines, and the list of those no run reached; the same figures in summary.md
  * and index.html. Coverage is a fact about the search, never part of a verdict.
  */
-import type { CoverageFile } from './schemas.js';
 import { esc, table } from './html-kit.js';
+
+/** What the sections read of a coverage (reports/schemas.ts CoverageSchema, sim/coverage.ts CoverageSummary). */
+export interface CoverageFile {
+  transitions: { total: number; reached: number; percent: number };
+  machines: readonly { machine: string; total: number; reached: number; percent: number; never: readonly string[] }[];
+  marks?: number;
+}
 
 /** Markdown: one table per coverage (per machine), then the never-reached transitions. */
 export function coverageMarkdown(title: string, cov: CoverageFile, level = '###'): string[] {
