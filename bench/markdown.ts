@@ -125,6 +125,13 @@ export function renderBenchMarkdown(b: BenchFile): string {
     out.push(row('symbolic', e.symbolic ?? e));
     if (e.concrete) out.push(row('concrete', e.concrete));
   }
+  if (b.search) {
+    const sr = b.search;
+    const cell = (xs: (number | null)[]) => xs.map((x) => (x === null ? `>${sr.maxRuns}` : String(x))).join(', ');
+    out.push('', `## Search: runs to kill, random vs guided (seeds ${sr.seeds.join(', ')}, at most ${sr.maxRuns} runs)`, '', '| mutant | adversary | random | guided | median random | median guided |', '|---|---|---|---|---|---|');
+    for (const r of sr.rows) out.push(`| ${r.mutant} | ${r.adversary} | ${cell(r.random)} | ${cell(r.guided)} | ${r.randomMedian} | ${r.guidedMedian} |`);
+    out.push('', `Guided needed fewer runs (median) on ${sr.guidedFewer} mutants, as many on ${sr.ties}, more on ${sr.guidedMore}. A survivor counts as ${sr.maxRuns + 1} in a median (docs/coverage.md).`);
+  }
 
   const names = Object.keys(b.suites);
   if (names.length) {

@@ -25,9 +25,10 @@ import { explore as exploreWorld } from '../sim/explore/explorer.js';
 import { adversariesFor, worldOf } from '../sim/explore/worlds.js';
 import { CONCRETE_ADVERSARIES, exploreConcrete } from '../cli/explore/concrete.js';
 import { concreteSpec, MODEL_INVARIANTS } from '../cli/explore/run-explore.js';
+import { measureSearch } from './search.js';
 import { GROUPS_ON_SAMPLE, SUITE_GROUPS, suiteTasks, type SuiteGroup } from './suites.js';
 
-export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore'] as const;
+export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore', 'search'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** The goals of issue 7 (bench.md reports each as met or missed). */
@@ -97,7 +98,8 @@ function roundFigure(f: Figure): Figure {
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   const log = options.log ?? (() => undefined);
-  const wanted = new Set<BenchSection>(options.sections ?? BENCH_SECTIONS);
+  // `search` runs minutes of campaigns: only when asked for by name.
+  const wanted = new Set<BenchSection>(options.sections ?? BENCH_SECTIONS.filter((x) => x !== 'search'));
   if (wanted.has('hot-path')) wanted.add('floor');
   const settings: MeasureSettings = settingsFor(options.timeMs ?? 1000, options.iterationsMin ?? 10);
   const keys = new BenchKeys();
@@ -260,6 +262,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     explore = { engine: 'symbolic', ...symbolic, scenario: spec.name, profile: spec.profile, workers: 1, symbolic, concrete };
   }
 
+  let search: BenchFile['search'] = null;
+  if (wanted.has('search')) {
+    // Runs-to-kill of the real-finding mutants, random vs guided (bench/search.ts): run counts are
+    // deterministic; only the wall time is measured. Asked for by name only (minutes of runs).
+    log('search: runs-to-kill of the real-finding mutants, random vs guided');
+    const f = await measureSearch({ log });
+    search = { ...f, rows: f.rows.map((r) => ({ ...r })) };
+  }
+
   const file = {
     machine: host,
     suites: Object.fromEntries(Object.entries(suites).map(([k, v]) => [k, roundFigure(v)])),
@@ -270,6 +281,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     sim,
     campaign,
     explore,
+    search,
     goals: goalsOf(hotPath, peer, sim, campaign, explore),
     runners: probes,
     settings: { timeMs: settings.timeMs, iterationsMin: settings.iterationsMin, warmupMs: settings.warmupMs, sections: [...wanted], hotPathChatMessages: HOT_PATH_CHAT_MESSAGES },

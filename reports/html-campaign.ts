@@ -5,6 +5,7 @@ import { campaignChart } from './charts.js';
 import { replayCounterexample } from './html-counterexample.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
 import { campaignMissingMarks, campaignObserved, campaignPooled, pooledLines, type PooledTestView } from './verdict.js';
+import { coverageHtml } from './coverage.js';
 
 export type CampaignInput = NonNullable<ReportInput['campaign']>;
 
@@ -81,6 +82,7 @@ export function campaignSections(d: Diagrams, c: CampaignInput, dirLabel: string
     for (const { t } of pooled) out.push(`<pre class="proof">${esc(pooledLines(t, 40).join('\n'))}</pre>`);
     out.push('</section>');
   }
+  if (k.coverage) out.push(coverageHtml('coverage', `Transition coverage (${k.search ?? 'random'} search, profile ${k.profile})`, k.coverage));
   if (c.replays.length > 0) {
     out.push('<section id="counterexamples"><h2>Counterexamples (shrunk)</h2>');
     c.replays.slice(0, CAMPAIGN_COUNTEREXAMPLES_MAX).forEach((entry, n) => {

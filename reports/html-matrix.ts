@@ -8,6 +8,7 @@ import type { MatrixCell, MatrixFile } from './schemas.js';
 import type { ReplayEntry } from './report-input.js';
 import { replayCounterexample } from './html-counterexample.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
+import { matrixCoverageHtml } from './coverage.js';
 
 export type CellStatus = 'held' | 'violated' | 'unexpected';
 
@@ -112,6 +113,7 @@ export function matrixSections(d: Diagrams, m: MatrixFile, replays: readonly Rep
     }));
     out.push('<section id="mutants"><h2>Mutant kill table</h2>', '<p>Each mutant switches one defence off; an invariant must catch it. Runs to kill counts every run the round-robin search spent until the first run that broke an expectation.</p>', table(['mutant', 'result', 'killed by', 'runs to kill', 'replay'], rows, 'data mutants'), '</section>');
   }
+  if (m.coverage) out.push(matrixCoverageHtml(m.coverage));
   if (order.length > 0) {
     const byFile = new Map(replays.map((r) => [r.file, r] as const));
     out.push('<section id="counterexamples"><h2>Counterexamples</h2>');

@@ -95,6 +95,16 @@ export const PooledTestSchema = z.looseObject({
   proof: z.array(z.looseObject({ run: Count, seed: Count, traceHash: Hex, user: z.string(), n: Count, k: Count, targetEvent: Count, landed: z.array(Count) })),
 });
 
+/** Transition coverage of a set of runs (sim/coverage.ts `CoverageSummary`): per machine, and what no run took. */
+export const CoverageSchema = z.looseObject({
+  transitions: z.looseObject({ total: Count, reached: Count, percent: z.number().nonnegative() }),
+  machines: z.array(z.looseObject({ machine: z.string(), total: Count, reached: Count, percent: z.number().nonnegative(), never: z.array(z.string()) })),
+  /** Hits per transition id (reached ones only). */
+  hits: z.record(z.string(), Count).optional(),
+  /** Distinct coverage marks reached. */
+  marks: Count.optional(),
+});
+
 /** `campaign.json` of `pph campaign`. */
 export const CampaignFileSchema = z.looseObject({
   kind: z.literal('campaign'),
@@ -127,6 +137,10 @@ export const CampaignFileSchema = z.looseObject({
   missingMarks: z.array(z.string()).optional(),
   /** Optional: the campaign-level tests per invariant (the pooled non-targetability test). */
   pooled: z.record(z.string(), z.array(PooledTestSchema)).optional(),
+  /** Optional: how the inputs were drawn (`random` or `guided`, sim/guided.ts). */
+  search: z.enum(['random', 'guided']).optional(),
+  /** Optional: transition coverage of the campaign's runs. */
+  coverage: CoverageSchema.optional(),
 });
 
 /** `replay-<invariant>-<n>.json`: a shrunk counterexample that `pph replay` re-runs. */
@@ -187,6 +201,10 @@ export const MatrixFileSchema = z.looseObject({
   wallMs: z.number().nonnegative().optional(),
   /** Optional: the scenarios the matrix ran (for manifest.json); absent, the replays' scenarios are used. */
   scenarios: z.array(z.looseObject({ name: z.string(), ref: z.string().nullable().optional(), hash: Hex })).optional(),
+  /** Optional: how the inputs were drawn (`random` or `guided`, sim/guided.ts). */
+  search: z.enum(['random', 'guided']).optional(),
+  /** Optional: transition coverage per profile, over every run of that profile (all adversaries). */
+  coverage: z.record(z.string(), CoverageSchema).optional(),
 });
 
 const BenchSuite = z.looseObject({ meanUs: z.number(), p99Us: NumberOrNull, samples: Count.nullable(), rme: NumberOrNull });
@@ -218,6 +236,18 @@ export const BenchFileSchema = z.looseObject({
       engine: z.literal('symbolic'),
       symbolic: z.looseObject({ statesPerMinute: NumberOrNull, states: Count, depth: Count }).optional(),
       concrete: z.looseObject({ statesPerMinute: NumberOrNull, states: Count, depth: Count }).optional(),
+    })
+    .nullable()
+    .optional(),
+  /** Optional (`--suite search`): runs-to-kill per real-finding mutant, random vs guided search, per seed and median (bench/search.ts). */
+  search: z
+    .looseObject({
+      seeds: z.array(Count),
+      maxRuns: Count,
+      rows: z.array(z.looseObject({ mutant: z.string(), adversary: z.string(), random: z.array(Count.nullable()), guided: z.array(Count.nullable()), randomMedian: z.number(), guidedMedian: z.number() })),
+      guidedFewer: Count,
+      ties: Count,
+      guidedMore: Count,
     })
     .nullable()
     .optional(),
@@ -311,6 +341,7 @@ export type TraceEventFile = z.output<typeof TraceEventSchema>;
 export type RunFile = z.output<typeof RunFileSchema>;
 export type CampaignRunLine = z.output<typeof CampaignRunLineSchema>;
 export type CampaignFile = z.output<typeof CampaignFileSchema>;
+export type CoverageFile = z.output<typeof CoverageSchema>;
 export type ReplayFile = z.output<typeof ReplayFileSchema>;
 export type MatrixFile = z.output<typeof MatrixFileSchema>;
 export type MatrixCell = MatrixFile['cells'][number];

@@ -17,6 +17,7 @@ import { benchOverGate } from './html-bench.js';
 import { BENCH_RATIO_TO_FLOOR_MAX } from './junit.js';
 import { runReproduceLine } from './html-run.js';
 import { chartNumber } from './charts.js';
+import { coverageMarkdown, matrixCoverageMarkdown } from './coverage.js';
 
 /** A Markdown table cell: one line, `|` escaped. */
 export function mdCell(s: string | number): string {
@@ -70,6 +71,7 @@ function campaignPart(c: NonNullable<ReportInput['campaign']>, dirLabel: string)
   }
   const zero = [...new Set([...Object.entries(k.marks).filter(([, n]) => n === 0).map(([m]) => m), ...missing])];
   if (zero.length > 0) out.push(`Coverage marks never hit: ${zero.map((m) => `\`${m}\``).join(', ')}`, '');
+  if (k.coverage) out.push(...coverageMarkdown(`Transition coverage (${k.search ?? 'random'} search, profile ${k.profile})`, k.coverage));
   for (const r of k.replays) out.push(`- ${r.invariant}: \`pph replay ${join(dirLabel, r.file)}\``);
   if (k.replays.length > 0) out.push('');
   return out;
@@ -103,6 +105,7 @@ function matrixPart(m: NonNullable<ReportInput['matrix']>, dirLabel: string): st
   if (m.mutants.length > 0) {
     out.push('### Mutants', '', ...mdTable(['mutant', 'killed', 'by', 'runs to kill', 'replay'], m.mutants.map((x) => [x.profile, x.killed ? 'yes' : x.survivorReason ? `no (a listed survivor: ${x.survivorReason.split('.')[0]})` : '**no**', x.by ?? '-', x.runsToKill ?? '-', x.replay ? `\`pph replay ${join(dirLabel, x.replay)}\`` : '-'])), '');
   }
+  if (m.coverage) out.push(...matrixCoverageMarkdown(m.coverage));
   const unexpected = m.cells.filter((c) => !mutantProfiles.has(c.profile) && cellStatus(c) === 'unexpected');
   for (const c of unexpected) out.push(`- unexpected: ${c.invariant} under ${c.adversary} (${c.profile}): ${c.replay ? `\`pph replay ${join(dirLabel, c.replay)}\`` : 'no replay file'}`);
   if (unexpected.length > 0) out.push('');

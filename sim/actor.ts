@@ -9,6 +9,7 @@ import type { Intent } from '../model/intents.js';
 import { intentsOf } from '../model/machines/emit.js';
 import type { Trace } from './trace.js';
 import type { SimClock } from './clock.js';
+import { COVERAGE_ACTION, instrumented } from './coverage.js';
 
 const MAX_EVENTS_PER_STEP = 10_000;
 
@@ -24,13 +25,18 @@ export class MachineActor<E extends { type: string }> {
 
   constructor(
     readonly name: string,
-    private readonly machine: AnyStateMachine,
+    private machine: AnyStateMachine,
     input: unknown,
     private readonly trace: Trace,
     private readonly clock: SimClock,
+    /** Transition hits of the run (sim/coverage.ts), counted per transition id. */
+    private readonly coverage: Map<string, number> | null = null,
   ) {
-    const [snapshot, actions] = initialTransition(machine, input);
+    // The instrumented copy carries one no-op coverage action per transition (sim/coverage.ts).
+    if (coverage) this.machine = instrumented(machine);
+    const [snapshot, actions] = initialTransition(this.machine, input);
     this.snapshot = snapshot;
+    if (coverage) this.count(actions as { type: string; params?: unknown }[]);
     this.pendingInitial = intentsOf(actions as { type: string; params?: unknown }[]);
   }
 
@@ -71,12 +77,21 @@ export class MachineActor<E extends { type: string }> {
   private step(event: E): void {
     const before = stateName(this.snapshot.value);
     const [next, actions] = transition(this.machine, this.snapshot, event);
+    if (this.coverage) this.count(actions as { type: string; params?: unknown }[]);
     // PITFALLS.md: a throwing transition leaves status 'error'; never continue silently.
     if (next.status === 'error') throw new Error(`actor ${this.name}: machine error on ${event.type}: ${String((next as { error?: unknown }).error)}`);
     this.snapshot = next;
     const after = stateName(next.value);
     if (after !== before) this.trace.append(this.clock.nowMs(), 'state', this.name, `${before} -> ${after}`, { on: event.type });
     this.runIntents(intentsOf(actions as { type: string; params?: unknown }[]));
+  }
+
+  private count(actions: ReadonlyArray<{ type: string; params?: unknown }>): void {
+    for (const a of actions) {
+      if (a.type !== COVERAGE_ACTION) continue;
+      const id = (a.params as { id: string }).id;
+      this.coverage!.set(id, (this.coverage!.get(id) ?? 0) + 1);
+    }
   }
 
   private runIntents(intents: Intent[]): void {

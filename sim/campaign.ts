@@ -18,6 +18,10 @@ import type { RunSpec } from './spec.js';
 import { assertSeed } from './seed.js';
 import type { TraceEvent } from './trace.js';
 import { pooledNonTargetability, type PooledNonTargetability, type TargetTally } from '../model/invariants/non-targetability.js';
+import { addCounts, coverageOf, type CoverageSummary } from './coverage.js';
+import { inputArbitrary, variantSeed, type RunInput, type SearchMode } from './guided.js';
+
+export type { SearchMode } from './guided.js';
 
 export type Expectation = 'holds' | 'violated';
 
@@ -34,6 +38,23 @@ export interface CampaignSpec {
   shrinkRuns?: number;
   /** Stop at the first failing run (the matrix's runs-to-kill). */
   stopOnFailure?: boolean;
+  /**
+   * How inputs are drawn (sim/guided.ts): `random` (default), each run independently from
+   * (seed, run); `guided`, most runs mutate a corpus entry of earlier generations.
+   */
+  search?: SearchMode;
+}
+
+/** A guided run's parent: the corpus entry its input mutates. */
+export interface RunParent {
+  run: number;
+  input: RunInput;
+}
+
+/** How a guided run's input is drawn (sim/guided.ts chooseGuided): candidate `variant`, mutating `parent`. */
+export interface RunGuide {
+  parent: RunParent | null;
+  variant: number;
 }
 
 /** A catalogue module: maps names to adversaries (adversaries/index.ts). */
@@ -52,6 +73,12 @@ export interface RunLine {
   /** Invariants whose verdict differs from the expectation (the property's failures). */
   unexpected: string[];
   marks: Record<string, number>;
+  /** Transition hits of the run (sim/coverage.ts ids). */
+  transitions?: Record<string, number>;
+  /** Guided search: the run whose input this run's input mutates. */
+  parent?: number;
+  /** Guided search: which of the run's candidates was run (absent: 0). */
+  variant?: number;
   /** The drawn plans, one per adversary. */
   plans: unknown[];
   /** Shrink steps fast-check took on a failing run. */
@@ -118,7 +145,7 @@ export function fcSeedFor(seed: number, run: number): number {
 
 /** The arbitrary of one run: a world seed and one plan per adversary. */
 export function runArbitrary(spec: RunSpec, adversaries: readonly Adversary<any>[]): fc.Arbitrary<[number, ...unknown[]]> {
-  return fc.tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), ...adversaries.map((a) => a.plan(spec))) as fc.Arbitrary<[number, ...unknown[]]>;
+  return inputArbitrary(spec, adversaries, null);
 }
 
 export function resolveAll(catalogue: Catalogue, names: readonly string[]): Adversary<any>[] {
@@ -144,16 +171,19 @@ function evaluate(cs: CampaignSpec, adversaries: readonly Adversary<any>[], worl
  * Executes run `run`: draws its input, runs it, and when the property fails, shrinks it and
  * replays the shrunk input with its full trace.
  */
-export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number): RunOutcome {
-  const arb = runArbitrary(cs.spec, adversaries);
-  const fcSeed = fcSeedFor(cs.seed, run);
+export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, guide: RunGuide | null = null): RunOutcome {
+  const parent = guide?.parent ?? null;
+  const arb = inputArbitrary(cs.spec, adversaries, parent?.input ?? null);
+  const fcSeed = variantSeed(fcSeedFor(cs.seed, run), guide?.variant ?? 0);
   const [worldSeed, ...plans] = fc.sample(arb, { seed: fcSeed, numRuns: 1 })[0]!;
   const first = evaluate(cs, adversaries, worldSeed, plans, false);
   const r = first.detail.result;
-  const line: RunLine = { run, seed: worldSeed, traceHash: r.traceHash, ok: first.unexpected.length === 0, violated: first.violated, unexpected: first.unexpected, marks: r.marks, plans };
+  const line: RunLine = { run, seed: worldSeed, traceHash: r.traceHash, ok: first.unexpected.length === 0, violated: first.violated, unexpected: first.unexpected, marks: r.marks, transitions: r.transitions, plans };
+  if (parent) line.parent = parent.run;
+  if (guide?.variant) line.variant = guide.variant;
   if (r.targets) line.targets = r.targets;
   if (line.ok) return { line, replay: null };
-  const replay = shrinkRun(cs, adversaries, run, first.unexpected);
+  const replay = shrinkRun(cs, adversaries, run, first.unexpected, guide);
   line.shrinkSteps = replay.shrinkSteps;
   return { line, replay };
 }
@@ -164,9 +194,9 @@ export function executeRun(cs: CampaignSpec, adversaries: readonly Adversary<any
  * beyond the budget count as passing, which ends shrinking at the smallest failure found so far.
  * The shrunk input is run again with its full trace: that is the replay file.
  */
-export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, targetIds: readonly string[]): ReplayFile {
-  const arb = runArbitrary(cs.spec, adversaries);
-  const fcSeed = fcSeedFor(cs.seed, run);
+export function shrinkRun(cs: CampaignSpec, adversaries: readonly Adversary<any>[], run: number, targetIds: readonly string[], guide: RunGuide | null = null): ReplayFile {
+  const arb = inputArbitrary(cs.spec, adversaries, guide?.parent?.input ?? null);
+  const fcSeed = variantSeed(fcSeedFor(cs.seed, run), guide?.variant ?? 0);
   const budget = cs.shrinkRuns ?? 40;
   let spent = 0;
   const target = new Set(targetIds);
@@ -246,6 +276,10 @@ export interface CampaignSummary {
    */
   pooled?: Record<string, PooledNonTargetability[]>;
   byRun: { run: number; violated: string[] }[];
+  /** How the inputs were drawn (sim/guided.ts). */
+  search: SearchMode;
+  /** Transition coverage of the runs (sim/coverage.ts): per machine, and what no run reached. */
+  coverage: CoverageSummary;
   /** Not part of the deterministic result (differ with machines and workers). */
   runsPerSec: number;
   wallMs: number;
@@ -269,7 +303,9 @@ export function summarise(
   const firstViolation: Record<string, number> = {};
   for (const id of cs.spec.invariants) violations[id] = 0;
   const marks: Record<string, number> = {};
+  const transitions: Record<string, number> = {};
   for (const l of sorted) {
+    addCounts(transitions, l.transitions);
     for (const id of l.violated) {
       violations[id] = (violations[id] ?? 0) + 1;
       if (!(id in firstViolation)) firstViolation[id] = l.run;
@@ -310,6 +346,8 @@ export function summarise(
     replays: failing.flatMap((l) => l.unexpected.slice(0, 1).map((id) => ({ file: replayFileName(id, l.run), invariant: id, runIndex: l.run, traceHash: l.traceHash }))),
     ...(Object.keys(pooled).length ? { pooled } : {}),
     byRun: sorted.map((l) => ({ run: l.run, violated: l.violated })),
+    search: cs.search ?? 'random',
+    coverage: coverageOf(transitions, marks),
     runsPerSec: timing.wallMs > 0 ? Math.round((sorted.length / timing.wallMs) * 1000 * 1000) / 1000 : 0,
     wallMs: Math.round(timing.wallMs),
     workers: timing.workers,

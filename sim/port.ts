@@ -108,6 +108,6 @@ export function makePort<C>(world: World, name: string, address: string, config:
       log: 'log',
       node: (i) => `node-${i}`,
     },
-    actor: <E extends { type: string }>(machine: AnyStateMachine, input: unknown) => new MachineActor<E>(name, machine, input, world.trace, world.clock),
+    actor: <E extends { type: string }>(machine: AnyStateMachine, input: unknown) => new MachineActor<E>(name, machine, input, world.trace, world.clock, world.transitions),
   };
 }

@@ -58,6 +58,8 @@ export interface RunResult {
    * adversary declared a target): what a campaign pools for its non-targetability test.
    */
   targets?: TargetTally[];
+  /** Transition coverage: how often each machine transition was taken (sim/coverage.ts ids). */
+  transitions: Record<string, number>;
 }
 
 export interface RunOptions {
@@ -133,6 +135,7 @@ export function runDetailed(spec: RunSpec, options: RunOptions): RunDetail {
     },
     adversaries: world.adversaryNames,
     marks: Object.fromEntries([...world.marks.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    transitions: Object.fromEntries([...world.transitions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
   const targets = targetTallies(judged);
   if (targets.length) result.targets = targets;

@@ -79,6 +79,8 @@ export class World {
   seizedNodeKeys: { name: string; key: Uint8Array }[] = [];
   /** Coverage marks: how often each defence branch fired in this run. */
   readonly marks = new Map<string, number>();
+  /** Transition coverage: how often each machine transition was taken in this run (sim/coverage.ts). */
+  readonly transitions = new Map<string, number>();
   private readonly installed: { plan: AdversaryPlan; powers: Powers }[] = [];
   /** Issuance keys handed to each account when an `issuer` adversary chose per-user keys. */
   private readonly userIssuerKeys = new Map<string, VoprfIssuerKey>();

@@ -16,7 +16,10 @@ import type { RunSpec } from '../../sim/spec.js';
 import { familyOf, PROFILE_DEFS } from '../../model/profile.js';
 import type { ExpectedOutcomes } from '../../scenarios/expected.js';
 import * as catalogue from '../../adversaries/index.js';
-import { runJobs, type Job } from './pool.js';
+import { guidedJobs, runJobs, type Job } from './pool.js';
+import type { RunOutcome } from '../../sim/campaign.js';
+import { generationOf, type SearchMode } from '../../sim/guided.js';
+import { addCounts, coverageOf, type CoverageSummary } from '../../sim/coverage.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
 
 export interface MatrixOptions {
@@ -33,6 +36,8 @@ export interface MatrixOptions {
   workers: number;
   outDir: string | null;
   shrinkRuns: number;
+  /** How each cell's inputs are drawn (sim/guided.ts); default random. */
+  search?: SearchMode;
   onJob?: (done: number, total: number) => void;
 }
 
@@ -97,6 +102,10 @@ export interface MatrixResult {
   wallMs: number;
   runsPerSec: number;
   workers: number;
+  /** How the inputs were drawn (sim/guided.ts). */
+  search: SearchMode;
+  /** Transition coverage per profile, over every kept run of that profile (all adversaries). */
+  coverage: Record<string, CoverageSummary>;
 }
 
 const cat = catalogue as Catalogue & { COALITIONS: Record<string, readonly string[]> };
@@ -189,6 +198,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     seed: o.seed,
     runs,
     shrinkRuns: o.shrinkRuns,
+    ...(o.search === 'guided' ? { search: 'guided' as const } : {}),
   });
   type Tagged = Job & { profile: string; attacker: string; pos: number };
   const jobs: Tagged[] = [];
@@ -206,23 +216,33 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const replays = new Map<string, ReplayFile>();
   let done = 0;
   const isMutant = (p: string) => (PROFILE_DEFS[p]?.ablations.length ?? 0) > 0;
-  await runJobs(
-    jobs,
-    o.workers,
-    (job) => {
-      const j = job as Tagged;
-      return !isMutant(j.profile) || j.pos < (killAt.get(j.profile) ?? Infinity);
-    },
-    (job, outcome) => {
-      const j = job as Tagged;
-      done++;
-      o.onJob?.(done, jobs.length);
-      const key = `${j.profile}/${j.attacker}`;
-      lines.set(key, [...(lines.get(key) ?? []), { ...outcome.line, pos: j.pos } as RunLine & { pos: number }]);
-      if (outcome.replay) replays.set(`${key}/${j.run}`, outcome.replay);
-      if (!outcome.line.ok && isMutant(j.profile)) killAt.set(j.profile, Math.min(killAt.get(j.profile) ?? Infinity, j.pos));
-    },
-  );
+  const mayStart = (job: Job) => {
+    const j = job as Tagged;
+    return !isMutant(j.profile) || j.pos < (killAt.get(j.profile) ?? Infinity);
+  };
+  const onDone = (job: Job, outcome: RunOutcome) => {
+    const j = job as Tagged;
+    done++;
+    o.onJob?.(done, jobs.length);
+    const key = `${j.profile}/${j.attacker}`;
+    lines.set(key, [...(lines.get(key) ?? []), { ...outcome.line, pos: j.pos } as RunLine & { pos: number }]);
+    if (outcome.replay) replays.set(`${key}/${j.run}`, outcome.replay);
+    if (!outcome.line.ok && isMutant(j.profile)) killAt.set(j.profile, Math.min(killAt.get(j.profile) ?? Infinity, j.pos));
+  };
+  if (o.search === 'guided') {
+    // Generation by generation (sim/guided.ts): each cell's run r mutates an input of its own
+    // earlier generations; every cell of a generation runs in parallel.
+    const gens = [...new Set(jobs.map((j) => generationOf(j.run)))].sort((a, b) => a - b);
+    for (const g of gens) {
+      const slice = jobs.filter((j) => generationOf(j.run) === g && mayStart(j));
+      for (const key of new Set(slice.map((j) => `${j.profile}/${j.attacker}`))) {
+        const mine = slice.filter((j) => `${j.profile}/${j.attacker}` === key);
+        const cs = specs.get(key)!;
+        guidedJobs(cs, resolveAll(cat, cs.attackers), mine, lines.get(key) ?? []);
+      }
+      await runJobs(slice, o.workers, mayStart, onDone);
+    }
+  } else await runJobs(jobs, o.workers, mayStart, onDone);
 
   // Campaign-level kills: on a mutant, the pooled non-targetability test over each attacker's runs
   // up to the first per-run kill (one look per cell). When it fires, the kill is at that
@@ -246,11 +266,18 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const files = new Map<string, ReplayFile>();
   const cells: MatrixCell[] = [];
   const mutants: MatrixMutant[] = [];
+  const coverage: Record<string, CoverageSummary> = {};
   for (const profile of o.profiles) {
     const kill = killAt.get(profile) ?? Infinity;
+    const hits: Record<string, number> = {};
+    const marks: Record<string, number> = {};
     for (const a of o.attackers) {
       const key = `${profile}/${a}`;
       const kept = (lines.get(key) ?? []).filter((l) => (l as RunLine & { pos: number }).pos <= kill).sort((x, y) => x.run - y.run);
+      for (const l of kept) {
+        addCounts(hits, l.transitions);
+        addCounts(marks, l.marks);
+      }
       if (kept.length === 0) continue;
       const cs = specs.get(key)!;
       for (const inv of invariants) {
@@ -278,6 +305,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         cells.push({ adversary: a, profile, invariant: inv, expected, observed, runs: kept.length, status, replay, ...(pooled ? { pooled } : {}) });
       }
     }
+    coverage[profile] = coverageOf(hits, marks);
     const pk = pooledKill.get(profile);
     if (isMutant(profile) && pk) {
       // A kill by the pooled test: no single run shows it, so there is no replay file; the proof
@@ -357,5 +385,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     wallMs: Math.round(wallMs),
     runsPerSec: wallMs > 0 ? Math.round((totalRuns / wallMs) * 1e6) / 1e3 : 0,
     workers: o.workers,
+    search: o.search ?? 'random',
+    coverage,
   };
 }

@@ -7,7 +7,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { executeRun, replayFileName, resolveAll, sealReplay, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome } from '../../sim/campaign.js';
+import { executeRun, replayFileName, resolveAll, sealReplay, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome, type RunGuide, fcSeedFor } from '../../sim/campaign.js';
+import type { Adversary } from '../../sim/adversary.js';
+import { chooseGuided, corpusBefore, generationOf, Tried } from '../../sim/guided.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
 import { assertSeed } from '../../sim/seed.js';
@@ -99,8 +101,21 @@ export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<
     return run < firstFailure;
   };
 
-  const jobs: Job[] = todo.map((run) => ({ cs, run }));
-  await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
+  if (cs.search === 'guided') {
+    // Generation by generation (sim/guided.ts): each run's parent comes from the corpus of the
+    // runs of earlier generations, so the runs of one generation may run on any worker.
+    const byGen = new Map<number, number[]>();
+    for (const run of todo) byGen.set(generationOf(run), [...(byGen.get(generationOf(run)) ?? []), run]);
+    for (const gen of [...byGen.keys()].sort((a, b) => a - b)) {
+      const runs = byGen.get(gen)!;
+      const jobs = guidedJobs(cs, adversaries, runs, [...done.values()]);
+      await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
+      if (interrupted || runs.some((r) => r >= firstFailure)) break;
+    }
+  } else {
+    const jobs: Job[] = todo.map((run) => ({ cs, run }));
+    await runJobs(jobs, opts.workers, (job) => mayStart(job.run), (_job, outcome) => record(outcome));
+  }
   const lines = [...done.values()].sort((a, b) => a.run - b.run);
   const kept = cs.stopOnFailure && firstFailure !== Infinity ? lines.filter((l) => l.run <= firstFailure) : lines;
   let summary = summarise(cs, adversaries, kept, { wallMs: watch.elapsedMs(), workers: Math.max(1, opts.workers), shards: opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : [], planned: planned.length });
@@ -116,6 +131,27 @@ export async function runCampaign(cs: CampaignSpec, opts: PoolOptions): Promise<
 export interface Job {
   cs: CampaignSpec;
   run: number;
+  /** Guided search: which candidate input, mutating which corpus entry (null or absent: the random input). */
+  guide?: RunGuide | null;
+}
+
+/**
+ * The jobs of one guided generation (sim/guided.ts): the corpus of the finished runs of earlier
+ * generations, and the plan values every earlier run tried (finished, or chosen just before in
+ * this generation: a choice depends on inputs only, never on a result of its own generation).
+ */
+export function guidedJobs<J extends Job>(cs: CampaignSpec, adversaries: readonly Adversary<any>[], jobs: readonly (Omit<J, 'guide'> & { run: number })[] | number[], finished: readonly RunLine[]): J[] {
+  const list = (jobs as unknown[]).map((j) => (typeof j === 'number' ? { cs, run: j } : j)) as J[];
+  if (list.length === 0) return [];
+  const corpus = corpusBefore(list[0]!.run, finished);
+  const tried = new Tried();
+  for (const l of [...finished].sort((a, b) => a.run - b.run)) tried.add([l.seed, ...l.plans]);
+  for (const j of list) {
+    const c = chooseGuided(cs.spec, adversaries, cs.seed, j.run, fcSeedFor(cs.seed, j.run), corpus, tried);
+    tried.add(c.input);
+    j.guide = { variant: c.variant, parent: c.parent };
+  }
+  return list;
 }
 
 /**
@@ -131,7 +167,7 @@ export async function runJobs(jobs: readonly Job[], workers: number, mayStart: (
       const key = job.cs.attackers.join('+');
       let adversaries = cache.get(key);
       if (!adversaries) cache.set(key, (adversaries = resolveAll(catalogue, job.cs.attackers)));
-      record(job, executeRun(job.cs, adversaries, job.run));
+      record(job, executeRun(job.cs, adversaries, job.run, job.guide ?? null));
       await new Promise((r) => setImmediate(r)); // let SIGINT and progress through
     }
     return;
@@ -211,7 +247,7 @@ async function runOnPool(jobs: readonly Job[], workers: number, mayStart: (job: 
                 if (next >= jobs.length) break;
                 const id = next++;
                 inFlight++;
-                p.worker.postMessage({ epoch, id, cs: jobs[id]!.cs, run: jobs[id]!.run });
+                p.worker.postMessage({ epoch, id, cs: jobs[id]!.cs, run: jobs[id]!.run, guide: jobs[id]!.guide ?? null });
               }
               if (inFlight === 0) resolve();
             };

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { PphError } from '../../protocol/errors.js';
 import { hashSpec } from '../../sim/runner.js';
 import { runArbitrary, fcSeedFor, type CampaignSpec, type RunLine } from '../../sim/campaign.js';
+import { generationOf, inputArbitrary, variantSeed } from '../../sim/guided.js';
 import type { Adversary } from '../../sim/adversary.js';
 
 /**
@@ -52,6 +53,9 @@ export const RunLineSchema = z.strictObject({
   violated: z.array(z.string()),
   unexpected: z.array(z.string()),
   marks: z.record(z.string(), Nat),
+  transitions: z.record(z.string(), Nat).optional(),
+  parent: Nat.optional(),
+  variant: Nat.optional(),
   plans: z.array(z.unknown()),
   shrinkSteps: Nat.optional(),
   /** The targeting adversary's tally of the run (model/invariants/non-targetability.ts TargetTally). */
@@ -137,7 +141,15 @@ export function readRunsFile(file: string, check?: RunsFileCheck): RunLine[] {
       const { cs } = check;
       if (line.run >= cs.runs) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: run: ${line.run} is not a run of this campaign (runs 0..${cs.runs - 1})`, 'run');
       if (!planned!.has(line.run)) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: run: ${line.run} is not in this shard`, 'run');
-      const [seed, ...plans] = fc.sample(arb!, { seed: fcSeedFor(cs.seed, line.run), numRuns: 1 })[0]!;
+      // A guided run mutates an earlier generation's run (sim/guided.ts): drawn from its parent's input.
+      let runArb = arb!;
+      if (line.parent !== undefined) {
+        const parent = byRun.get(line.parent)?.line;
+        if (cs.search !== 'guided' || !parent || generationOf(line.parent) >= generationOf(line.run)) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: parent: run ${line.parent} is not an earlier generation's run of this guided campaign`, 'parent');
+        runArb = inputArbitrary(cs.spec, check.adversaries, [parent.seed, ...parent.plans]);
+      }
+      if (line.variant !== undefined && cs.search !== 'guided') throw new CampaignFileError('foreign-run', `${label}:${i + 1}: variant: a guided run in a random campaign`, 'variant');
+      const [seed, ...plans] = fc.sample(runArb, { seed: variantSeed(fcSeedFor(cs.seed, line.run), line.variant ?? 0), numRuns: 1 })[0]!;
       if (line.seed !== seed) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: seed: ${line.seed} is not the world seed campaign seed ${cs.seed} draws for run ${line.run} (${seed}): a line of another campaign`, 'seed');
       if (JSON.stringify(line.plans) !== JSON.stringify(plans)) throw new CampaignFileError('foreign-run', `${label}:${i + 1}: plans: not the plans campaign seed ${cs.seed} draws for run ${line.run}: a line of another campaign`, 'plans');
     }
@@ -197,6 +209,7 @@ export function specDifference(previous: SpecFile, now: SpecFile): { field: stri
     ['runs', previous.runs, now.runs],
     ['shrink-runs', previous.shrinkRuns ?? 40, now.shrinkRuns ?? 40],
     ['stop-on-failure', previous.stopOnFailure ?? false, now.stopOnFailure ?? false],
+    ['search', previous.search ?? 'random', now.search ?? 'random'],
     ['shard', previous.shard ?? null, now.shard ?? null],
   ];
   for (const [field, a, b] of fields) {

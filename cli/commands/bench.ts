@@ -19,7 +19,8 @@ import { EXIT_USAGE, parseFlags, UsageError, type Command } from '../io.js';
 const USAGE = [
   'pph bench [--suite LIST] [--runner LIST] [--time MS] [--json] [--out DIR]',
   '',
-  `  --suite LIST   comma-separated sections (default all): ${BENCH_SECTIONS.join(', ')}`,
+  `  --suite LIST   comma-separated sections (default all but search): ${BENCH_SECTIONS.join(', ')}`,
+  '                 search: runs-to-kill per real-finding mutant, random vs guided search (minutes; docs/coverage.md)',
   '                 hot-path brings floor with it (the ratio needs a floor from the same run)',
   `  --runner LIST  TEE runners for the hot path (default: every one that works here): ${TEE_RUNNER_NAMES.join(', ')}`,
   '  --time MS      time budget per benchmark task (default 1000); the simulator gets 5× that',

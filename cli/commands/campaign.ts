@@ -12,6 +12,7 @@ import { knownAttackers } from '../../adversaries/index.js';
 import { isProfile, PROFILES } from '../../model/profile.js';
 import type { CampaignSpec } from '../../sim/campaign.js';
 import { runCampaign } from '../campaign/pool.js';
+import { SEARCH_MODES, type SearchMode } from '../../sim/guided.js';
 import { campaignLines, progressLine } from '../campaign/text.js';
 import { verdictJson } from '../../reports/verdict.js';
 import { wallClockIso, Stopwatch } from '../../bench/stopwatch.js';
@@ -41,6 +42,9 @@ const USAGE = [
   '  --adversary A    attack with A instead of the scenario\'s adversaries (repeatable)',
   '  --profile P      run the scenario under profile P (pp, pcc or a mutant such as pp-no-spent-record)',
   '  --shrink-runs N  runs fast-check may spend shrinking one counterexample (default 40)',
+  '  --search MODE    random (default): every run drawn independently from (S, i); guided: keep the',
+  '                   inputs that reached a new transition or mark and mutate them (docs/coverage.md;',
+  '                   deterministic per seed and for any --workers, not with --shard)',
   '  --json           print campaign.json on stdout',
   '',
   'example: pph campaign scenarios/campaign-relay.yaml --runs 40 --workers 2',
@@ -51,6 +55,13 @@ const USAGE = [
 
 export function parseShard(raw: string | undefined): { index: number; count: number } | null {
   return raw === undefined ? null : parseShardSpec(raw, '--shard');
+}
+
+/** `--search`: random (default) or guided (sim/guided.ts). */
+export function parseSearch(raw: string | undefined): SearchMode {
+  if (raw === undefined) return 'random';
+  if (!(SEARCH_MODES as readonly string[]).includes(raw)) throw new UsageError(`--search: unknown mode '${raw}' (one of: ${SEARCH_MODES.join(', ')})`);
+  return raw as SearchMode;
 }
 
 export function checkAttackers(names: readonly string[]): void {
@@ -78,6 +89,7 @@ export const command: Command = {
       adversary: { type: 'string', multiple: true },
       'shrink-runs': { type: 'string' },
       profile: { type: 'string' },
+      search: { type: 'string' },
     });
     if (flags.positionals.length !== 1) throw new UsageError('expected one scenario');
     const path = resolveScenarioPath(flags.positionals[0]!, io.cwd);
@@ -96,8 +108,11 @@ export const command: Command = {
       runs: flags.int('runs', 50, 1, 1_000_000),
       shrinkRuns: flags.int('shrink-runs', 40, 0, 10_000),
     };
+    const search = parseSearch(flags.str('search'));
+    if (search === 'guided') cs.search = search;
     const workers = flags.int('workers', 1, 1, 64);
     const { shard, source: shardSource } = resolveShard(flags.str('shard'), io.env);
+    if (shard && cs.search === 'guided') throw new UsageError(`--search guided: runs depend on earlier runs of the same campaign, so it cannot be split into shards (${shardSource}); use --search random with shards`);
     if (shard && shardSource !== '--shard') io.err(`shard ${shard.index}/${shard.count} (from ${shardSource})`);
     const limitRaw = flags.str('time-limit');
     const timeLimitS = limitRaw === undefined ? null : flags.int('time-limit', 0, 1, 86_400);
@@ -156,6 +171,7 @@ export const command: Command = {
 /** The default folder of a campaign: one per configuration, so two campaigns never share one. */
 export function defaultCampaignDir(cs: CampaignSpec, shard: { index: number; count: number } | null): string {
   const parts = ['campaign', cs.spec.name, cs.spec.profile, cs.attackers.join('+'), 'seed', String(cs.seed)];
+  if (cs.search === 'guided') parts.push('guided');
   if (shard) parts.push('shard', String(shard.index), 'of', String(shard.count));
   return `pph-results/${parts.join('-')}`;
 }

@@ -18,6 +18,8 @@ import { matrixLines, matrixMarkdown } from '../campaign/matrix-text.js';
 import { Stopwatch, wallClockIso } from '../../bench/stopwatch.js';
 import { didYouMean, parseFlags, UsageError, type CliIo, type Command } from '../io.js';
 import { verdictJson, type Verdict } from '../../reports/verdict.js';
+import { parseSearch } from './campaign.js';
+import type { SearchMode } from '../../sim/guided.js';
 
 const USAGE = [
   'pph matrix [--runs N] [--kill-rounds N] [--seed S] [--profiles LIST] [--adversaries LIST]',
@@ -36,6 +38,8 @@ const USAGE = [
   '  --out DIR         write matrix.json, matrix.md, replay files and the reports (default pph-results/matrix)',
   '  --force           DIR is not empty: replace what pph matrix wrote there (other files stay)',
   '  --shrink-runs N   runs fast-check may spend shrinking one counterexample (default 12; 0: keep the run as found)',
+  '  --search MODE     random (default) or guided: each cell keeps the inputs that reached a new',
+  '                    transition or mark and mutates them (docs/coverage.md)',
   '  --json            print matrix.json on stdout',
   '',
   'exit: 0 every outcome as expected and every mutant killed, 1 otherwise, 2 bad input',
@@ -68,6 +72,8 @@ export interface MatrixRunOptions {
   force: boolean;
   /** Runs fast-check may spend shrinking one counterexample (default 12). */
   shrinkRuns: number;
+  /** `--search`: how each cell's inputs are drawn. */
+  search: SearchMode;
 }
 
 /** Runs and writes a matrix (shared by `pph matrix` and `pph start`). */
@@ -97,6 +103,7 @@ export async function matrixJob(o: MatrixRunOptions, io: CliIo, argv: string[], 
       workers: o.workers,
       outDir: dir,
       shrinkRuns: o.shrinkRuns,
+      search: o.search,
       onJob: o.progress
         ? (done, total) => {
             const pct = Math.floor((done / total) * 10);
@@ -132,6 +139,7 @@ export function parseMatrixFlags(argv: string[], defaults: { out: string; runs: 
     json: { type: 'boolean' },
     force: { type: 'boolean' },
     'shrink-runs': { type: 'string' },
+    search: { type: 'string' },
   });
   if (flags.positionals.length) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
   const adv = flags.str('adversaries');
@@ -149,6 +157,7 @@ export function parseMatrixFlags(argv: string[], defaults: { out: string; runs: 
     progress: !flags.bool('json'),
     force: flags.bool('force'),
     shrinkRuns: flags.int('shrink-runs', 12, 0, 10_000),
+    search: parseSearch(flags.str('search')),
   };
 }
 

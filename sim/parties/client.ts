@@ -100,6 +100,7 @@ export class ClientParty {
       },
       world.trace,
       world.clock,
+      world.transitions,
     );
     this.timers = new Timers(world, this.name, (name) => this.actor.send({ type: 'TIMEOUT', name }));
     world.network.attach(this.address, (m) => this.receive(m));

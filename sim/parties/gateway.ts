@@ -49,7 +49,7 @@ export class GatewayParty {
 
   constructor(private readonly world: World) {
     this.rng = world.rng.fork(this.name);
-    this.actor = new MachineActor<GatewayEvent>(this.name, gatewayMachine, { spendTokens: world.defences['token-spend'] }, world.trace, world.clock);
+    this.actor = new MachineActor<GatewayEvent>(this.name, gatewayMachine, { spendTokens: world.defences['token-spend'] }, world.trace, world.clock, world.transitions);
     world.network.attach(this.address, (m) => this.receive(m));
   }
 

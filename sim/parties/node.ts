@@ -87,8 +87,8 @@ export class NodeParty {
     this.enclaveName = `enclave-${index}`;
     this.address = `node-${index}`;
     this.rng = world.rng.fork(this.enclaveName);
-    this.host = new MachineActor<HostEvent>(this.hostName, hostMachine, undefined, world.trace, world.clock);
-    this.enclave = new MachineActor<EnclaveEvent>(this.enclaveName, enclaveMachine, { erase: world.defences['state-erasure'] }, world.trace, world.clock);
+    this.host = new MachineActor<HostEvent>(this.hostName, hostMachine, undefined, world.trace, world.clock, world.transitions);
+    this.enclave = new MachineActor<EnclaveEvent>(this.enclaveName, enclaveMachine, { erase: world.defences['state-erasure'] }, world.trace, world.clock, world.transitions);
     world.network.attach(this.address, (m) => this.receive(m));
   }
 
