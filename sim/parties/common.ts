@@ -2,7 +2,6 @@
 import { concat, fromUtf8, utf8 } from '../../protocol/bytes.js';
 import { PphError } from '../../protocol/errors.js';
 import type { FieldLine } from '../../protocol/bhttp.js';
-import type { World } from '../world.js';
 
 export class SimFormatError extends PphError {}
 
@@ -39,6 +38,9 @@ export function decodeBatch(bytes: Uint8Array, maxItems = 1024): Uint8Array[] {
   return out;
 }
 
+/** Padding buckets for the BHTTP request (PROTOCOL.md step 5): sizes reveal only the bucket. */
+export const PAD_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536] as const;
+
 /** One tagged message between gateway and host: kind byte then payload. */
 export const NODE_MSG = { attest: 1, request: 2, evidence: 3, answer: 4, error: 5, publish: 6 } as const;
 
@@ -63,15 +65,15 @@ export { utf8 };
 export class Timers {
   private readonly generation = new Map<string, number>();
   constructor(
-    private readonly world: World,
-    private readonly owner: string,
+    /** The owner's port (labels are prefixed with its name). */
+    private readonly scheduler: { after(ms: number, label: string, fn: () => void): void },
     private readonly fire: (name: string) => void,
   ) {}
 
   arm(name: string, ms: number): void {
     const g = (this.generation.get(name) ?? 0) + 1;
     this.generation.set(name, g);
-    this.world.scheduler.after(ms, `${this.owner} timer ${name}`, () => {
+    this.scheduler.after(ms, `timer ${name}`, () => {
       if (this.generation.get(name) === g) this.fire(name);
     });
   }
