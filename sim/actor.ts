@@ -26,8 +26,8 @@ export class MachineActor<E extends { type: string }> {
     readonly name: string,
     private readonly machine: AnyStateMachine,
     input: unknown,
-    private readonly trace: Trace,
-    private readonly clock: SimClock,
+    private readonly trace: Pick<Trace, 'append'>,
+    private readonly clock: Pick<SimClock, 'nowMs'>,
   ) {
     const [snapshot, actions] = initialTransition(machine, input);
     this.snapshot = snapshot;

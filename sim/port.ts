@@ -172,7 +172,9 @@ export function makePort<C>(world: World, name: string, address: string, config:
       log: 'log',
       node: (i) => `node-${i}`,
     },
-    actor: <E extends { type: string }>(machine: AnyStateMachine, input: unknown) => new MachineActor<E>(name, machine, input, world.trace, world.clock),
+    // The actor traces through closures: the party holds neither the trace nor the clock.
+    actor: <E extends { type: string }>(machine: AnyStateMachine, input: unknown) =>
+      new MachineActor<E>(name, machine, input, { append: (t, kind, party, what, data) => world.trace.append(t, kind, party, what, data) }, { nowMs: () => world.clock.nowMs() }),
   };
 }
 

@@ -29,7 +29,7 @@ export const MUTATIONS: Mutation[] = [
   {
     name: 'nonce check removed (REPORT_DATA binds the key only, on both sides)',
     edits: [
-      { file: 'sim/parties/node.ts', find: "w.defences['client-nonce'] ? nonce : null", replace: 'null', all: true },
+      { file: 'sim/parties/node.ts', find: "c.defences['client-nonce'] ? nonce : null", replace: 'null', all: true },
       { file: 'sim/evidence-check.ts', find: 'checks.clientNonce ? nonce : null', replace: 'null', all: true },
     ],
   },
