@@ -26,7 +26,8 @@ import type { Defences } from '../../model/profile.js';
 import type { KeyConfig } from '../../protocol/ohttp.js';
 import type { ChatMessage } from '../../tee/workload.js';
 import { checkBundle, type EvidenceTrust, type LogViewState } from '../evidence-check.js';
-import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY, header, PAD_BUCKETS, textOf, Timers } from './common.js';
+import { decodeBatch, encodeBatch, textOf, Timers } from './common.js';
+import { authorizationFor, encodePaddedRequest, GATEWAY_AUTHORITY, header, HEADERS, PATHS } from '../../protocol/request-path.js';
 
 /** A client's own configuration: its user's data and consent, its profile switches, the public keys it was given. */
 export interface ClientConfig {
@@ -227,11 +228,7 @@ export class ClientParty {
   }
 
   private sendOhttp(requestId: string, bhttp: BhttpRequest, pad: boolean, label: string): ClientRequestContext {
-    let encoded = encodeRequest(bhttp);
-    if (pad) {
-      const bucket = PAD_BUCKETS.find((b) => b >= encoded.length) ?? encoded.length;
-      encoded = encodeRequest(bhttp, { paddingBytes: bucket - encoded.length });
-    }
+    const encoded = pad ? encodePaddedRequest(bhttp) : encodeRequest(bhttp);
     const { encapsulated, context } = encapsulateRequest(this.port.config.gatewayConfig, encoded, this.rng);
     const hop = this.firstHop;
     this.port.send(hop.to, hop.link, encapsulated, label, { of: requestId });
@@ -244,7 +241,7 @@ export class ClientParty {
     const node = `enclave-${this.port.config.bugs.routeAllToNodeZero ? 0 : pick}`;
     this.attempt = { requestId, nonce, node, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null, targets: [], requestKey: null };
     // pp: attest one node of the client's choosing with a fresh nonce; pcc: fetch pre-attested candidates.
-    const path = this.port.config.pcc ? '/attest?candidates' : `/attest?nonce=${toHex(nonce)}&node=${node}`;
+    const path = this.port.config.pcc ? `${PATHS.attest}?candidates` : `${PATHS.attest}?nonce=${toHex(nonce)}&node=${node}`;
     const req: BhttpRequest = { method: 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path, headers: [], body: new Uint8Array(0), trailers: [] };
     this.attempt.ohttp = this.sendOhttp(requestId, req, false, 'attest-req');
   }
@@ -330,15 +327,15 @@ export class ClientParty {
       const sealed = sealDiffusedRequest(a.targets.map((t) => ({ pkE: t.key, nodeId: t.nodeId })), plaintext, this.rng);
       bytes = sealed.bytes;
       a.requestKey = sealed.key;
-      headers = [['pph-nodes', a.targets.map((t) => t.nodeId).join(',')]];
+      headers = [[HEADERS.nodes, a.targets.map((t) => t.nodeId).join(',')]];
     } else {
       const sealed = sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
       bytes = sealed.bytes;
       a.inner = sealed.context;
-      headers = [['pph-node', a.nodeId]];
+      headers = [[HEADERS.node, a.nodeId]];
     }
-    if (token) headers.push(['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`]);
-    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: '/summarise', headers, body: bytes, trailers: [] };
+    if (token) headers.push([HEADERS.authorization, authorizationFor(token)]);
+    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: PATHS.summarise, headers, body: bytes, trailers: [] };
     a.ohttp = this.sendOhttp(requestId, req, pad, 'ohttp-req');
     this.port.fact('request-sent', { requestId });
     const targets = this.port.config.pcc ? a.targets : [{ nodeId: a.nodeId, key: a.enclaveKey }];
@@ -354,7 +351,7 @@ export class ClientParty {
     try {
       const res = decodeResponse(a.ohttp.decapsulateResponse(a.response));
       if (res.status !== 200) {
-        this.reject(requestId, header(res.headers, 'pph-error') ?? `status-${res.status}`);
+        this.reject(requestId, header(res.headers, HEADERS.error) ?? `status-${res.status}`);
         return;
       }
       const key = this.port.config.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, true, a.enclaveKey!);

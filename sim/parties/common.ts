@@ -1,17 +1,11 @@
 /** Small pieces the parties share: BHTTP header access, token batches, timers. */
 import { concat, fromUtf8, utf8 } from '../../protocol/bytes.js';
 import { PphError } from '../../protocol/errors.js';
-import type { FieldLine } from '../../protocol/bhttp.js';
 
 export class SimFormatError extends PphError {}
 
-export const GATEWAY_AUTHORITY = 'gateway.pph.test';
-export const ISSUER_NAME = 'issuer.pph.test';
-
-export function header(headers: readonly FieldLine[], name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return headers.find(([k]) => k.toLowerCase() === lower)?.[1];
-}
+// The request path's wire constants live in protocol/request-path.ts (one module for sim, tee and bench).
+export { GATEWAY_AUTHORITY, ISSUER_NAME, HEADERS, PATHS, PAD_BUCKETS, NODE_MSG, header, nodeMessage, encodePaddedRequest, authorizationFor, tokenOfAuthorization } from '../../protocol/request-path.js';
 
 /** u16 count, then u16-length items: a batch of token requests or responses on one message. */
 export function encodeBatch(items: readonly Uint8Array[]): Uint8Array {
@@ -38,15 +32,6 @@ export function decodeBatch(bytes: Uint8Array, maxItems = 1024): Uint8Array[] {
   return out;
 }
 
-/** Padding buckets for the BHTTP request (PROTOCOL.md step 5): sizes reveal only the bucket. */
-export const PAD_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536] as const;
-
-/** One tagged message between gateway and host: kind byte then payload. */
-export const NODE_MSG = { attest: 1, request: 2, evidence: 3, answer: 4, error: 5, publish: 6 } as const;
-
-export function nodeMessage(kind: number, payload: Uint8Array): Uint8Array {
-  return concat(Uint8Array.of(kind), payload);
-}
 
 export function textOf(bytes: Uint8Array): string {
   try {

@@ -14,7 +14,8 @@ import type { Intent } from '../../model/intents.js';
 import type { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
 import type { PartyPort } from '../port.js';
-import { decodeBatch, encodeBatch, header, NODE_MSG, nodeMessage } from './common.js';
+import { decodeBatch, encodeBatch } from './common.js';
+import { header, HEADERS, NODE_MSG, nodeMessage, PATHS, tokenOfAuthorization } from '../../protocol/request-path.js';
 import { decodeCandidate, encodeCandidate, epochNonce, type Candidate } from '../epoch.js';
 import { DIFFUSION_CAP } from '../../model/profile.js';
 import { codeOf } from './client.js';
@@ -150,12 +151,12 @@ export class GatewayParty {
       port.observe('state', request, p.message.id);
       port.note('crypto', `ohttp open ${p.request.method} ${p.request.path.split('?')[0]}`, { msg: p.message.id });
       const path = p.request.path.split('?')[0];
-      if (path === '/attest') {
+      if (path === PATHS.attest) {
         p.route = 'attest';
         p.node = this.chooseNode(/[?&]node=enclave-(\d+)/.exec(p.request.path)?.[1]);
-      } else if (path === '/summarise') {
+      } else if (path === PATHS.summarise) {
         p.route = 'summarise';
-        const nodeId = port.config.pcc ? this.pickDiffused(header(p.request.headers, 'pph-nodes') ?? '') : (header(p.request.headers, 'pph-node') ?? '');
+        const nodeId = port.config.pcc ? this.pickDiffused(header(p.request.headers, HEADERS.nodes) ?? '') : (header(p.request.headers, HEADERS.node) ?? '');
         const node = this.nodeNamed(nodeId);
         p.nodeId = nodeId;
         p.node = node >= 0 ? node : null;
@@ -182,11 +183,10 @@ export class GatewayParty {
 
   private verifyToken(ref: number, p: Pending): void {
     const port = this.port;
-    const auth = header(p.request!.headers, 'authorization') ?? '';
-    const m = /^PrivateToken token=([A-Za-z0-9_-]+)$/.exec(auth);
+    const m = tokenOfAuthorization(header(p.request!.headers, HEADERS.authorization) ?? '');
     try {
       if (!m) throw new Error('no token');
-      const token = parseToken(new Uint8Array(Buffer.from(m[1]!, 'base64url')));
+      const token = parseToken(m);
       // Privately verifiable (type 0x0001): the operator holds the issuer key (PROTOCOL.md).
       assertTokenChallenge(token, port.config.tokenChallenge);
       // The operator verifies under the key the token names; with per-user keys that names the user.
@@ -316,7 +316,7 @@ export class GatewayParty {
       if (this.lastAnswer) body = this.lastAnswer.bytes;
       this.lastAnswer = { ref, bytes: mine };
     }
-    const headers: [string, string][] = code ? [['pph-error', code]] : [];
+    const headers: [string, string][] = code ? [[HEADERS.error, code]] : [];
     const bhttp = encodeResponse({ informational: [], status, headers, body, trailers: [] });
     const bytes = p.context.encapsulateResponse(bhttp, this.rng);
     port.send(to, link, bytes, label, { stream: p.message.id });
