@@ -87,6 +87,16 @@ function parseTask(plaintext: Uint8Array): EnclaveTask {
 }
 
 /**
+ * The summarise step (one implementation, used by serveRequest and by the simulator's node): the
+ * answer to a task, JSON `{ requestId, summary, canary }`. The canary of the request travels with
+ * the answer, as a real summary could quote it.
+ */
+export function summariseTask(task: EnclaveTask, backend: InferenceBackend = extractiveSummariser): Uint8Array {
+  const summary = backend.summarise([...task.messages, { from: 'client', text: `Request ${task.canary}.` }], SUMMARY_SENTENCES);
+  return utf8(JSON.stringify({ requestId: task.requestId, summary, canary: task.canary }));
+}
+
+/**
  * The enclave program on one request: open → summarise → seal. Returns the sealed answer
  * (nonce ‖ AES-128-GCM ciphertext); wipes the plaintext, the answer and the response key.
  *
@@ -97,9 +107,7 @@ export function serveRequest(keys: EnclaveKeys, innerRequest: Uint8Array, respon
   const { plaintext, context } = openInnerRequest(keys.secretKey, keys.nodeId, innerRequest);
   try {
     const task = parseTask(plaintext);
-    // The canary travels with the answer, as a real summary could quote it (sim/parties/node.ts does the same).
-    const summary = backend.summarise([...task.messages, { from: 'client', text: `Request ${task.canary}.` }], SUMMARY_SENTENCES);
-    const answer = utf8(JSON.stringify({ requestId: task.requestId, summary, canary: task.canary }));
+    const answer = summariseTask(task, backend);
     // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context.
     const key = responseKey(context, true, new Uint8Array(0));
     const sealed = sealInnerResponse(key, answer, givenBytes(responseNonce));

@@ -16,8 +16,7 @@ import { hostMachine, type HostEvent } from '../../model/machines/host.js';
 import { enclaveMachine, type EnclaveEvent } from '../../model/machines/enclave.js';
 import type { Intent } from '../../model/intents.js';
 import { InProcessTee } from '../../tee/in-process.js';
-import type { ChatMessage } from '../../tee/workload.js';
-import { enclaveConfigDigest, parseEnclaveConfig, RELEASED_ENCLAVE_CONFIG, type EnclaveConfig } from '../../tee/enclave-program.js';
+import { enclaveConfigDigest, parseEnclaveConfig, RELEASED_ENCLAVE_CONFIG, summariseTask, type EnclaveConfig, type EnclaveTask } from '../../tee/enclave-program.js';
 import type { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
 import type { PartyPort } from '../port.js';
@@ -55,7 +54,6 @@ interface ReleaseProof {
   checkpoint: string;
 }
 
-const SUMMARY_SENTENCES = 3;
 const BOOT_FETCH_RETRY_MS = 500;
 const BOOT_FETCH_ATTEMPTS_MAX = 20;
 
@@ -305,10 +303,9 @@ export class NodeParty {
       case 'infer': {
         const pt = this.tee.get(intent.ref, 'plaintext');
         if (!pt) return;
-        const req = JSON.parse(textOf(pt)) as { requestId: string; canary: string; messages: ChatMessage[] };
-        // The canary of the request travels with the answer, as a real summary could quote it.
-        const summary = this.tee.backend.summarise([...req.messages, { from: 'client', text: `Request ${req.canary}.` }], SUMMARY_SENTENCES);
-        const answer = utf8(JSON.stringify({ requestId: req.requestId, summary, canary: req.canary }));
+        const req = JSON.parse(textOf(pt)) as EnclaveTask;
+        // The enclave program's summarise step (tee/enclave-program.ts), the one the TEE runners run.
+        const answer = summariseTask(req, this.tee.backend);
         this.tee.put(intent.ref, 'answer', answer);
         port.note('crypto', `summarised ${req.requestId}`, { messages: req.messages.length, bytes: answer.length });
         this.enclave.send({ type: 'INFERRED', ref: intent.ref });
