@@ -5,6 +5,8 @@
  * scheduler, ground-truth tables or hooks, or another party (run time, on a built world of each
  * base profile). Closures the port holds are opaque to a party: it can call them, not read them.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { World } from '../../sim/world.js';
 import type { PartyPort } from '../../sim/port.js';
@@ -100,6 +102,14 @@ describe('parties see only their port', () => {
       expect(found).toEqual([]);
     });
   }
+
+  it('no party module imports the World or the observer (source level)', () => {
+    const dir = join(process.cwd(), 'sim', 'parties');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    const bad = files.filter((f) => /from '\.\.\/(world|observer|world-keys|later)\.js'/.test(readFileSync(join(dir, f), 'utf8').replace(/import type \{ WorldChip \} from '\.\.\/world-keys\.js';/, '')));
+    expect(bad).toEqual([]);
+  });
 
   it('the walk finds a World planted in a party (the check can fail)', () => {
     const world = new World(tinyWorld(), 7, {});
