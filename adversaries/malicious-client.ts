@@ -19,7 +19,8 @@ import { createTokenRequest, finalize, tokenKeyId } from '../protocol/tokens/typ
 import { encodeTokenRequest } from '../protocol/tokens/token-request.js';
 import { parseTokenResponse } from '../protocol/tokens/token-response.js';
 import { TOKEN_TYPE_VOPRF } from '../protocol/tokens/token-type.js';
-import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY } from '../sim/parties/common.js';
+import { decodeBatch, encodeBatch } from '../sim/parties/common.js';
+import { authorizationFor, GATEWAY_AUTHORITY, HEADERS } from '../protocol/request-path.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../protocol/bytes.js';
 
@@ -31,8 +32,8 @@ export interface ClientPlan {
 
 /** An OHTTP request to /summarise for `node` carrying `token` (or none); the inner body is its own bytes. */
 function send(powers: Powers, node: number, token: Uint8Array | null): void {
-  const headers: [string, string][] = [['pph-node', `enclave-${node}`]];
-  if (token) headers.push(['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`]);
+  const headers: [string, string][] = [[HEADERS.node, `enclave-${node}`]];
+  if (token) headers.push([HEADERS.authorization, authorizationFor(token)]);
   const bhttp = encodeRequest({ method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: '/summarise', headers, body: powers.rng.bytes(96), trailers: [] });
   const { encapsulated } = encapsulateRequest(powers.public.gatewayConfig, bhttp, powers.rng);
   powers.clientSend('relay', encapsulated, 'ohttp-req');

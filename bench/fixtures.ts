@@ -13,7 +13,7 @@ import { generateGatewayKey, type GatewayKey } from '../protocol/ohttp.js';
 import { generateKeyPair, type KeyPair } from '../protocol/hpke.js';
 import type { Rng } from '../protocol/rng.js';
 import { loadScenario, resolveScenarioPath, type Scenario } from '../scenarios/index.js';
-import { GATEWAY_AUTHORITY, ISSUER_NAME } from '../sim/parties/common.js';
+import { GATEWAY_AUTHORITY, ISSUER_NAME } from '../protocol/request-path.js';
 import { ChaChaRng } from '../sim/rng.js';
 import { buildWorkload, type Chat } from '../sim/workload.js';
 

@@ -27,10 +27,7 @@ import { answerOf, decodeReply, encodeBootCall, encodeRequestCall, RESPONSE_NONC
 import type { TeeRunner } from '../tee/runner.js';
 import type { BenchKeys } from './fixtures.js';
 import type { Chat } from '../sim/workload.js';
-
-/** PROTOCOL.md step 5 padding: the BHTTP request is padded up to the next of these sizes. */
-const PAD_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
-const AUTHORITY = 'gateway.pph.test';
+import { authorizationFor, encodePaddedRequest, GATEWAY_AUTHORITY, header, HEADERS, PATHS, tokenOfAuthorization } from '../protocol/request-path.js';
 
 /** The byte sizes one request moves, for the floor (AES-GCM over the same bytes). */
 export interface HotPathSizes {
@@ -54,10 +51,6 @@ export class HotPathError extends Error {
     super(message);
     this.name = 'HotPathError';
   }
-}
-
-function headerOf(headers: readonly FieldLine[], name: string): string | undefined {
-  return headers.find(([k]) => k.toLowerCase() === name)?.[1];
 }
 
 /** One client, relay, gateway and node around a started runner. */
@@ -103,13 +96,11 @@ export class HotPath {
     const plaintext = utf8(JSON.stringify({ requestId, chatId: this.chat.chatId, canary, messages: this.chat.messages }));
     const inner = sealInnerRequest(pkE, nodeId, plaintext, rng);
     const headers: FieldLine[] = [
-      ['pph-node', nodeId],
-      ['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`],
+      [HEADERS.node, nodeId],
+      [HEADERS.authorization, authorizationFor(token)],
     ];
-    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: AUTHORITY, path: '/summarise', headers, body: inner.bytes, trailers: [] };
-    const unpadded = encodeRequest(req);
-    const bucket = PAD_BUCKETS.find((b) => b >= unpadded.length) ?? unpadded.length;
-    const bhttpRequest = bucket === unpadded.length ? unpadded : encodeRequest(req, { paddingBytes: bucket - unpadded.length });
+    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: PATHS.summarise, headers, body: inner.bytes, trailers: [] };
+    const bhttpRequest = encodePaddedRequest(req);
     const client = encapsulateRequest(gateway().config, bhttpRequest, rng);
 
     // ---- relay (step 6)
@@ -118,15 +109,15 @@ export class HotPath {
     // ---- gateway (step 7)
     const opened = decapsulateRequest(gateway(), atGateway);
     const request = decodeRequest(opened.request);
-    const auth = /^PrivateToken token=([A-Za-z0-9_-]+)$/.exec(headerOf(request.headers, 'authorization') ?? '');
+    const auth = tokenOfAuthorization(header(request.headers, HEADERS.authorization) ?? '');
     if (!auth) throw new HotPathError('gateway: no token');
-    const parsed = parseToken(new Uint8Array(Buffer.from(auth[1]!, 'base64url')));
+    const parsed = parseToken(auth);
     assertTokenChallenge(parsed, this.keys.challenge1());
     checkToken(parsed, this.keys.issuer1());
     const tokenId = toHex(sha256(parsed.nonce));
     if (this.spent.has(tokenId)) throw new HotPathError('gateway: double spend');
     this.spent.add(tokenId);
-    if (headerOf(request.headers, 'pph-node') !== nodeId) throw new HotPathError('gateway: unknown node');
+    if (header(request.headers, HEADERS.node) !== nodeId) throw new HotPathError('gateway: unknown node');
 
     // ---- enclave node (step 8): only bytes cross the runner boundary
     const call = encodeRequestCall(rng.bytes(RESPONSE_NONCE_BYTES), request.body);

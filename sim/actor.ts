@@ -27,8 +27,8 @@ export class MachineActor<E extends { type: string }> {
     readonly name: string,
     private machine: AnyStateMachine,
     input: unknown,
-    private readonly trace: Trace,
-    private readonly clock: SimClock,
+    private readonly trace: Pick<Trace, 'append'>,
+    private readonly clock: Pick<SimClock, 'nowMs'>,
     /** Transition hits of the run (sim/coverage.ts), counted per transition id. */
     private readonly coverage: Map<string, number> | null = null,
   ) {

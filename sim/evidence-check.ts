@@ -4,7 +4,6 @@
  * inclusion proof against a checkpoint signed by the log and ≥ k witnesses, consistency with
  * the last checkpoint seen, key consistency, and REPORT_DATA binding pkE and the client's nonce.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, toHex } from '../protocol/bytes.js';
 import { PphError } from '../protocol/errors.js';
 import { parseBundle, releaseMeasurement, reportDataBinding } from '../protocol/attestation-bundle.js';
@@ -14,12 +13,16 @@ import { hashLeaf, verifyInclusion } from '../protocol/tlog/merkle.js';
 import { verifyCosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
 import type { EvidenceChecks } from '../model/intents.js';
 import { SIM_EPOCH_MS } from './clock.js';
-import { MIN_TCB } from './world-keys.js';
-import type { World } from './world.js';
+import { MIN_TCB, type WorldKeys } from './world-keys.js';
+
+/** The minimum TCB of the client's policy (public: the released policy), for the checks outside this module (profile ra-tls). */
+export const CLIENT_MIN_TCB = MIN_TCB;
+import type { Claim, PartyPort } from './port.js';
 import { enclaveConfigDigest, RELEASED_ENCLAVE_CONFIG } from '../tee/enclave-program.js';
 import { checkTdxQuote, type CheckedReport } from './evidence/tdx.js';
 import { checkGpuEvidence } from './evidence/gpu.js';
-import { evidenceOf } from '../model/profile.js';
+import type { EvidenceKind } from '../model/profile.js';
+import type { SimGpuVendor } from '../protocol/attestation/nvidia/sim-gpu.js';
 
 const RELEASED_CONFIG_DIGEST = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);
 
@@ -29,14 +32,27 @@ export interface LogViewState {
 
 export type BundleCheck = { ok: true; nodeId: string; enclaveKey: Uint8Array } | { ok: false; code: string; nodeId: string | null };
 
-const verifiers = new WeakMap<World, Map<string, SevSnpVerifier>>();
+/**
+ * What a client checks evidence against (its own configuration, public material): the pinned
+ * vendor roots and CRL, the TDX collateral, the log's and witnesses' verifiers, the evidence
+ * format of its profile and, for pp-gpu, the GPU vendor's root and whether it checks the binding.
+ */
+export interface EvidenceTrust {
+  readonly keys: Pick<WorldKeys, 'trust' | 'tdx' | 'crl' | 'logVerifier' | 'witnessVerifiers' | 'witnessQuorum'>;
+  readonly evidence: EvidenceKind;
+  /** pp-gpu: the simulated NVIDIA (its pinned root and golden CC-mode measurement), made on first use. */
+  readonly gpuVendor: () => SimGpuVendor;
+  readonly gpuBinding: boolean;
+}
 
-function verifierFor(world: World, vcekDer: Uint8Array): SevSnpVerifier {
-  let m = verifiers.get(world);
-  if (!m) verifiers.set(world, (m = new Map()));
+const verifiers = new WeakMap<EvidenceTrust, Map<string, SevSnpVerifier>>();
+
+function verifierFor(trust: EvidenceTrust, vcekDer: Uint8Array): SevSnpVerifier {
+  let m = verifiers.get(trust);
+  if (!m) verifiers.set(trust, (m = new Map()));
   const key = toHex(vcekDer);
   let v = m.get(key);
-  if (!v) m.set(key, (v = SevSnpVerifier.forSigner(world.keys.trust, vcekDer, 'vcek')));
+  if (!v) m.set(key, (v = SevSnpVerifier.forSigner(trust.keys.trust, vcekDer, 'vcek')));
   return v;
 }
 
@@ -44,8 +60,15 @@ function fail(code: string, nodeId: string | null = null): BundleCheck {
   return { ok: false, code, nodeId };
 }
 
-/** `fresh`: the caller's ground truth for the acceptance fact (profile ra-tls: the certificate was presented in this session); default from the reports the enclaves produced. */
-export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null, fresh?: boolean): BundleCheck {
+/**
+ * The checks of step 4 on one bundle, on the client's port: its trust (`port.config.trust`), its
+ * clock, and the facts it tells (what it accepted, for `requestId`; the observer judges it).
+ * `raTls`: profile ra-tls, the certificate and session the claim carries (the observer judges
+ * freshness on the certificate instead of the report).
+ */
+export function checkBundle(port: Pick<PartyPort<{ trust: EvidenceTrust }>, 'config' | 'nowMs' | 'fact' | 'tell'>, requestId: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null, raTls?: NonNullable<Extract<Claim, { kind: 'evidence-accepted' }>['raTls']>): BundleCheck {
+  const trust = port.config.trust;
+  const k = trust.keys;
   let bundle;
   try {
     bundle = parseBundle(bytes);
@@ -56,22 +79,22 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
   // The client chose the node; evidence from another one means the gateway steered the request.
   if (chosenNode !== null && nodeId !== chosenNode) return fail('node-choice', nodeId);
   // Profile pp-gpu: the GPU evidence bound to this CVM session, and the REPORT_DATA that commits to both (sim/evidence/gpu.ts).
-  const gpu = evidenceOf(world.spec.profile) === 'cvm-gpu' ? checkGpuEvidence(world, bundle, reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null), SIM_EPOCH_MS + world.clock.nowMs()) : null;
+  const gpu = trust.evidence === 'cvm-gpu' ? checkGpuEvidence(trust.gpuVendor(), trust.gpuBinding, bundle, reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null), SIM_EPOCH_MS + port.nowMs()) : null;
   if (gpu && !gpu.ok) return fail(gpu.code, nodeId);
   let report: CheckedReport;
   try {
     // Profile pp-tdx: a TDX quote checked with its DCAP collateral (sim/evidence/tdx.ts) in place of the SEV-SNP report.
-    const sev = world.keys.tdx ? null : parseSevSnpReport(bundle.report);
-    report = sev ?? checkTdxQuote(world.keys.tdx!, bundle.report, SIM_EPOCH_MS + world.clock.nowMs(), checks, reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null));
+    const sev = k.tdx ? null : parseSevSnpReport(bundle.report);
+    report = sev ?? checkTdxQuote(k.tdx!, bundle.report, SIM_EPOCH_MS + port.nowMs(), checks, reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null));
     if (sev && (checks.chain || checks.signature || checks.policy || checks.tcb || checks.binding)) {
       const vcek = bundle.certificates[0];
       if (!vcek) return fail('chain', nodeId);
-      verifierFor(world, vcek).verify(sev, {
-        atMs: SIM_EPOCH_MS + world.clock.nowMs(),
+      verifierFor(trust, vcek).verify(sev, {
+        atMs: SIM_EPOCH_MS + port.nowMs(),
         policy: { ...BASELINE_POLICY, minTcb: MIN_TCB, reportData: gpu?.ok ? gpu.reportData : reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) },
         tcbSource: checks.tcbFromReport ? 'report' : 'vcek',
         // PROTOCOL.md step 4: the vendor's CRL (ARK-signed) is part of the chain check.
-        crls: [world.keys.crl],
+        crls: [k.crl],
         skip: { chain: !checks.chain, expiry: !checks.chain, revocation: !checks.chain, signature: !checks.signature, chipId: !checks.signature, policy: !checks.policy, tcb: !checks.tcb, binding: !checks.binding },
       });
     }
@@ -87,9 +110,9 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
   if (checks.measurementInLog || checks.logConsistency || checks.keyConsistency) {
     try {
       const { checkpoint } = verifyCosignedCheckpoint(bundle.checkpoint, {
-        log: world.keys.logVerifier,
-        witnesses: world.keys.witnessVerifiers,
-        quorum: checks.witnesses ? world.keys.witnessQuorum : 0,
+        log: k.logVerifier,
+        witnesses: k.witnessVerifiers,
+        quorum: checks.witnesses ? k.witnessQuorum : 0,
         origin: 'log.pph.test',
       });
       size = checkpoint.size;
@@ -107,36 +130,15 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
   // The log is append-only: a checkpoint of the size we saw must have its root; a different size
   // would need a consistency proof, which the pp bundle does not carry (a growing log is refused).
   if (checks.logConsistency && view.last && (view.last.size !== size || view.last.root !== root)) {
-    world.observer.fact(user, 'log-view', { size, root, accepted: false });
+    port.fact('log-view', { size, root, accepted: false });
     return fail('log-consistency', nodeId);
   }
   if (root) view.last = { size, root };
 
   // pp-gpu: REPORT_DATA wraps the session binding with the GPU's identity; freshness is judged on the session it commits to.
   const boundData = gpu?.ok && equalBytes(report.reportData, gpu.reportData) ? reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) : report.reportData;
-  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, boundData, nonce, size, root, bundle.report, fresh);
+  port.fact('log-view', { size, root, accepted: true });
+  // What the client just accepted; the observer judges it (fresh, key honest, measurement logged, view consistent).
+  port.tell({ kind: 'evidence-accepted', requestId, node: nodeId, nonce, key: bundle.enclaveKey, measurement: report.measurement, reportData: boundData, report: bundle.report, checkpointSize: size, root, ...(raTls ? { raTls } : {}) });
   return { ok: true, nodeId, enclaveKey: bundle.enclaveKey };
-}
-
-/** Ground truth about what the client just accepted, for the invariants. */
-function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string, reportBytes: Uint8Array, freshness?: boolean): void {
-  const produced = world.reportNonce.get(toHex(sha256(reportBytes)));
-  const trueRoot = size >= 1 && size <= world.keys.log.size ? toHex(world.keys.log.root(size)) : null;
-  const client = world.clients.find((c) => c.name === user);
-  const requestId = client ? (client.currentRequestId ?? '?') : '?';
-  world.observer.fact(user, 'log-view', { size, root, accepted: true });
-  // Observer judgements, recorded as a fact: fresh (this very report was produced by an enclave for
-  // this attempt's nonce or, for a report no enclave produced, it binds this nonce), the key was
-  // generated inside an honest enclave, the measurement and the checkpoint are the true log's.
-  world.observer.fact(user, 'evidence-accepted', {
-    requestId,
-    node: nodeId,
-    nonce: toHex(nonce),
-    fresh: freshness ?? (produced !== undefined ? produced === toHex(nonce) : equalBytes(reportData, reportDataBinding(key, nonce))),
-    measurement: toHex(measurement),
-    measurementLogged: world.keys.loggedMeasurements.has(toHex(measurement)),
-    keyHonest: world.nodes.some((n) => n.generatedKey(key)),
-    checkpointSize: size,
-    viewConsistent: root === '' || root === trueRoot,
-  });
 }

@@ -4,8 +4,9 @@
  * canaries per request, message canaries per chat, identity canaries per user: an account id and
  * the user name) and writes typed fact events (model/facts.ts) into the trace, inside its hash.
  * Judgements that need a global view (is this key one an honest enclave generated, was this
- * report produced for this nonce, which account a per-user key was made for) are made by the
- * world and recorded here as facts too. Parties never read anything back from it.
+ * report produced for this nonce, which account a per-user key was made for) are made on the
+ * world's side of each party's port, from the claims parties make (`PartyPort.tell`, sim/port.ts),
+ * and recorded here as facts too. Parties never read anything back from it.
  *
  * Knowledge is closed over keys: the observer knows which keys each untrusted party holds
  * (`holds-key` facts: the gateway's OHTTP key, an enclave key a side channel extracted or a seizure

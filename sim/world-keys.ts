@@ -22,7 +22,7 @@ import { CosignatureV1Signer } from '../protocol/tlog/cosignature.js';
 import type { Rng } from '../protocol/rng.js';
 import { SIM_EPOCH_MS } from './clock.js';
 import type { RunSpec } from './spec.js';
-import { GATEWAY_AUTHORITY, ISSUER_NAME } from './parties/common.js';
+import { GATEWAY_AUTHORITY, ISSUER_NAME } from '../protocol/request-path.js';
 import { evidenceOf } from '../model/profile.js';
 import { createTdxFleet, type TdxChip, type TdxFleet } from './evidence/tdx.js';
 

@@ -25,6 +25,9 @@ import { viewFromTrace } from '../model/facts.js';
 import { Observer } from './observer.js';
 import { makePort } from './port.js';
 import { enclaveKey, ohttpKey } from './openers.js';
+import { evidenceOf } from '../model/profile.js';
+import { gpuBoundEvidence, gpuFleet } from './evidence/gpu.js';
+import type { EvidenceTrust } from './evidence-check.js';
 import { toHex } from '../protocol/bytes.js';
 import type { Rng } from '../protocol/rng.js';
 import type { VoprfIssuerKey } from '../protocol/tokens/type1-voprf.js';
@@ -119,13 +122,77 @@ export class World {
         },
       });
     }
-    // The relay, the issuer and the log run on ports (sim/port.ts): they never see the world.
-    this.log = new LogParty(makePort(this, 'log', 'log', { log: this.keys.log, checkpointNote: this.keys.checkpointNote }));
-    this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: this.keys.issuer, limit: this.defences['rate-limit'] ? issuanceLimitOf(spec) : null }));
-    this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: this.bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
-    this.gateway = new GatewayParty(this);
-    for (let i = 0; i < spec.world.nodes; i++) this.nodes.push(new NodeParty(this, i));
-    for (let u = 0; u < spec.world.users; u++) this.clients.push(new ClientParty(this, u));
+    // Every party runs on a port (sim/port.ts) with its own configuration: none sees the world.
+    const k = this.keys;
+    const d = this.defences;
+    const bugs = this.bugs;
+    const evidence = evidenceOf(spec.profile);
+    this.log = new LogParty(makePort(this, 'log', 'log', { log: k.log, checkpointNote: k.checkpointNote }));
+    this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: k.issuer, limit: d['rate-limit'] ? issuanceLimitOf(spec) : null }));
+    this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
+    const nodeIds = Array.from({ length: spec.world.nodes }, (_, i) => `enclave-${i}`);
+    this.gateway = new GatewayParty(
+      makePort(this, 'gateway', 'gateway', {
+        pcc: this.pcc,
+        nodeIds,
+        spendTokens: d['token-spend'],
+        gatewayKey: k.gateway,
+        tokenChallenge: k.tokenChallenge,
+        issuerKeys: () => this.issuerKeysInUse().map((x) => x.key),
+        bugs: { routeAllToNodeZero: bugs.routeAllToNodeZero, gatewaySwapsResponses: bugs.gatewaySwapsResponses },
+      }),
+    );
+    const unlogged = spec.world.unloggedNodes ?? [];
+    for (let i = 0; i < spec.world.nodes; i++) {
+      const config = {
+        index: i,
+        pcc: this.pcc,
+        evidence,
+        defences: { 'state-erasure': d['state-erasure'], 'client-nonce': d['client-nonce'] },
+        chip: k.chip(i),
+        measurement: k.measurementOf(i),
+        releaseEntry: k.releaseEntryOf(i),
+        releaseIndex: k.releaseIndex(i),
+        logged: !unlogged.includes(i),
+        gpuEvidence: evidence === 'cvm-gpu' ? (session: Uint8Array) => gpuBoundEvidence(this, i, session) : null,
+        workHorizonMs: this.workHorizonMs,
+        bugs: { nodeKeySurvivesRestart: bugs.nodeKeySurvivesRestart, enclaveLogsPlaintextToHost: bugs.enclaveLogsPlaintextToHost },
+      };
+      this.nodes.push(new NodeParty(makePort(this, `host-${i}`, `node-${i}`, config), makePort(this, `enclave-${i}`, `node-${i}`, config)));
+    }
+    const trust: EvidenceTrust = {
+      keys: { trust: k.trust, tdx: k.tdx, crl: k.crl, logVerifier: k.logVerifier, witnessVerifiers: k.witnessVerifiers, witnessQuorum: k.witnessQuorum },
+      evidence,
+      gpuVendor: () => gpuFleet(this).vendor,
+      gpuBinding: d['gpu-binding'],
+    };
+    const w = this.workload;
+    for (let u = 0; u < spec.world.users; u++) {
+      const name = `client-${u}`;
+      this.clients.push(
+        new ClientParty(
+          makePort(this, name, name, {
+            index: u,
+            account: this.accounts[u]!,
+            optedIn: w.optedIn[u]!,
+            excludedChats: w.chats.filter((c) => c.user === u && c.excluded).map((c) => c.chatId),
+            chats: w.chats.filter((c) => c.user === u).map((c) => ({ chatId: c.chatId, messages: c.messages })),
+            defences: d,
+            pcc: this.pcc,
+            nodes: spec.world.nodes,
+            retries: spec.network.retries,
+            requestTimeoutMs: spec.network.requestTimeoutMs,
+            tokensPerUser: spec.world.tokensPerUser,
+            tokenChallenge: k.tokenChallenge,
+            issuerPublicKey: k.issuer.publicKey,
+            gatewayConfig: k.gateway.config,
+            gatewayConfigBytes: k.gatewayConfigBytes,
+            trust,
+            bugs: { ignoreConsent: bugs.ignoreConsent, noClientTimeouts: bugs.noClientTimeouts, routeAllToNodeZero: bugs.routeAllToNodeZero },
+          }),
+        ),
+      );
+    }
     for (const a of options.adversaries ?? []) {
       const powers = new Powers(this, a.adversary.name, a.adversary.positions);
       a.adversary.install(powers, a.plan);
@@ -177,7 +244,8 @@ export class World {
       this.requestTruth.set(task.requestId, { requestId: task.requestId, user: client.name, chatId: task.chatId, canary });
       o.plantContent(task.requestId, canary);
       o.fact(client.name, 'request', { requestId: task.requestId, user: client.name, chatId: task.chatId, canary, issuedAtMs: task.atMs });
-      this.scheduler.at(task.atMs, `task ${task.requestId}`, () => client.task(task.requestId, task.chatId));
+      // The user types the request (its canary) into the client.
+      this.scheduler.at(task.atMs, `task ${task.requestId}`, () => client.task(task.requestId, task.chatId, canary));
     }
     for (const f of this.spec.faults.nodeRestarts) {
       this.scheduler.at(f.atMs, `restart node-${f.node}`, () => this.nodes[f.node]!.restart());
@@ -203,6 +271,21 @@ export class World {
 
   /** Ground truth: which request a key, a context or a buffer an enclave derived belongs to (for the state walk). */
   private readonly derived = new WeakMap<object, string>();
+  /** Ground truth: every public key an honest enclave generated (any node, boot or epoch), hex. */
+  private readonly enclaveKeys = new Set<string>();
+
+  /** An enclave generated key pair `publicKey` inside its TEE (told through its port). */
+  enclaveGenerated(publicKey: Uint8Array): void {
+    this.enclaveKeys.add(toHex(publicKey));
+  }
+
+  /**
+   * Whether an honest enclave generated `key` (in any boot or epoch). A key it generated and later
+   * erased is no one's: sealing to it loses a request, not its content.
+   */
+  generatedByEnclave(key: Uint8Array): boolean {
+    return this.enclaveKeys.has(toHex(key));
+  }
 
   derivedFrom(value: object, requestId: string): void {
     this.derived.set(value, requestId);

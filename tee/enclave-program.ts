@@ -14,17 +14,18 @@
  * enclave would draw it from its own hardware randomness.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, fromUtf8, utf8 } from '../protocol/bytes.js';
+import { concat, fromUtf8, toHex, utf8 } from '../protocol/bytes.js';
 import { PphError } from '../protocol/errors.js';
 import { publicKeyFromSecret } from '../protocol/hpke.js';
-import { openInnerRequest, responseKey, sealInnerResponse } from '../protocol/inner-session.js';
+import { diffusedResponseKey, InnerSessionError, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../protocol/inner-session.js';
 import type { Rng } from '../protocol/rng.js';
 import { extractiveSummariser, type ChatMessage, type InferenceBackend } from './workload.js';
 
 /** A call or reply that does not parse, or a request the program cannot serve. Codes: truncated, kind, not-booted, payload. */
 export class EnclaveCallError extends PphError {}
 
-export const ENCLAVE_CALL = { boot: 1, request: 2 } as const;
+/** `diffused`: profile pcc, a request whose key is sealed to up to k nodes (protocol/inner-session.ts). */
+export const ENCLAVE_CALL = { boot: 1, request: 2, diffused: 3 } as const;
 export const ENCLAVE_REPLY = { booted: 1, answer: 2, error: 3 } as const;
 
 const SECRET_KEY_BYTES = 32;
@@ -87,6 +88,16 @@ function parseTask(plaintext: Uint8Array): EnclaveTask {
 }
 
 /**
+ * The summarise step (one implementation, used by serveRequest and by the simulator's node): the
+ * answer to a task, JSON `{ requestId, summary, canary }`. The canary of the request travels with
+ * the answer, as a real summary could quote it.
+ */
+export function summariseTask(task: EnclaveTask, backend: InferenceBackend = extractiveSummariser): Uint8Array {
+  const summary = backend.summarise([...task.messages, { from: 'client', text: `Request ${task.canary}.` }], SUMMARY_SENTENCES);
+  return utf8(JSON.stringify({ requestId: task.requestId, summary, canary: task.canary }));
+}
+
+/**
  * The enclave program on one request: open → summarise → seal. Returns the sealed answer
  * (nonce ‖ AES-128-GCM ciphertext); wipes the plaintext, the answer and the response key.
  *
@@ -97,9 +108,7 @@ export function serveRequest(keys: EnclaveKeys, innerRequest: Uint8Array, respon
   const { plaintext, context } = openInnerRequest(keys.secretKey, keys.nodeId, innerRequest);
   try {
     const task = parseTask(plaintext);
-    // The canary travels with the answer, as a real summary could quote it (sim/parties/node.ts does the same).
-    const summary = backend.summarise([...task.messages, { from: 'client', text: `Request ${task.canary}.` }], SUMMARY_SENTENCES);
-    const answer = utf8(JSON.stringify({ requestId: task.requestId, summary, canary: task.canary }));
+    const answer = summariseTask(task, backend);
     // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context.
     const key = responseKey(context, true, new Uint8Array(0));
     const sealed = sealInnerResponse(key, answer, givenBytes(responseNonce));
@@ -108,6 +117,26 @@ export function serveRequest(keys: EnclaveKeys, innerRequest: Uint8Array, respon
     return sealed;
   } finally {
     plaintext.fill(0);
+  }
+}
+
+/**
+ * pcc (target diffusion): opens a diffused request (its request key sealed to this node among up
+ * to k), summarises, seals the answer under the key derived from the request key. Wipes the
+ * plaintext, the answer, the request key and the response key.
+ */
+export function serveDiffusedRequest(keys: EnclaveKeys, request: Uint8Array, responseNonce: Uint8Array, backend: InferenceBackend = extractiveSummariser): Uint8Array {
+  const { plaintext, key: requestKey } = openDiffusedRequest(keys.secretKey, keys.nodeId, request);
+  try {
+    const answer = summariseTask(parseTask(plaintext), backend);
+    const key = diffusedResponseKey(requestKey);
+    const sealed = sealInnerResponse(key, answer, givenBytes(responseNonce));
+    answer.fill(0);
+    key.fill(0);
+    return sealed;
+  } finally {
+    plaintext.fill(0);
+    requestKey.fill(0);
   }
 }
 
@@ -121,6 +150,12 @@ export function encodeBootCall(keys: EnclaveKeys): Uint8Array {
 export function encodeRequestCall(responseNonce: Uint8Array, innerRequest: Uint8Array): Uint8Array {
   if (responseNonce.length !== RESPONSE_NONCE_BYTES) throw new RangeError(`responseNonce expected Uint8Array of length 12, got length=${responseNonce.length}`);
   return concat(Uint8Array.of(ENCLAVE_CALL.request), responseNonce, innerRequest);
+}
+
+/** Encodes a pcc diffused request call (same layout as a request call, its own kind). */
+export function encodeDiffusedCall(responseNonce: Uint8Array, request: Uint8Array): Uint8Array {
+  if (responseNonce.length !== RESPONSE_NONCE_BYTES) throw new RangeError(`responseNonce expected Uint8Array of length 12, got length=${responseNonce.length}`);
+  return concat(Uint8Array.of(ENCLAVE_CALL.diffused), responseNonce, request);
 }
 
 /** Decodes a reply; `EnclaveCallError` (`truncated`, `kind`) when it does not parse. */
@@ -158,6 +193,8 @@ function errorReply(e: unknown): Uint8Array {
  */
 export class EnclaveProgram {
   #keys: EnclaveKeys | null = null;
+  /** pcc: SHA-256 of every diffused request this boot opened (a replay is refused). */
+  #replayCache = new Set<string>();
 
   constructor(readonly backend: InferenceBackend = extractiveSummariser) {}
 
@@ -167,6 +204,7 @@ export class EnclaveProgram {
       if (!(call instanceof Uint8Array) || call.length < 1) throw new EnclaveCallError('truncated', 'empty enclave call');
       if (call[0] === ENCLAVE_CALL.boot) return this.boot(call.subarray(1));
       if (call[0] === ENCLAVE_CALL.request) return this.request(call.subarray(1));
+      if (call[0] === ENCLAVE_CALL.diffused) return this.diffused(call.subarray(1));
       throw new EnclaveCallError('kind', `unknown enclave call kind ${call[0]}`);
     } catch (e) {
       return errorReply(e);
@@ -184,6 +222,7 @@ export class EnclaveProgram {
       throw new EnclaveCallError('payload', 'node id is not UTF-8', { cause });
     }
     this.#keys = { secretKey, nodeId };
+    this.#replayCache.clear();
     return concat(Uint8Array.of(ENCLAVE_REPLY.booted), publicKeyFromSecret(secretKey));
   }
 
@@ -195,10 +234,23 @@ export class EnclaveProgram {
     return concat(Uint8Array.of(ENCLAVE_REPLY.answer), sealed);
   }
 
-  /** A restart: the boot key is wiped. */
+  private diffused(body: Uint8Array): Uint8Array {
+    if (this.#keys === null) throw new EnclaveCallError('not-booted', 'request before boot');
+    if (body.length < RESPONSE_NONCE_BYTES) throw new EnclaveCallError('truncated', `diffused call of ${body.length} bytes`);
+    const request = body.subarray(RESPONSE_NONCE_BYTES);
+    const digest = toHex(sha256(request));
+    if (this.#replayCache.has(digest)) throw new InnerSessionError('replay', 'this request was already opened (enclave replay cache)');
+    const sealed = serveDiffusedRequest(this.#keys, request, body.slice(0, RESPONSE_NONCE_BYTES), this.backend);
+    // Only a request that opened enters the cache (a failed open of bytes not for us costs nothing).
+    this.#replayCache.add(digest);
+    return concat(Uint8Array.of(ENCLAVE_REPLY.answer), sealed);
+  }
+
+  /** A restart: the boot key and the replay cache are wiped. */
   wipe(): void {
     this.#keys?.secretKey.fill(0);
     this.#keys = null;
+    this.#replayCache.clear();
   }
 }
 

@@ -161,14 +161,14 @@ export type GpuCheck = { ok: true; reportData: Uint8Array } | { ok: false; code:
  * (session ‖ committed GPU), or the refusal code (`gpu-missing`, `gpu-attachment`, `gpu-<code>`
  * of the NVIDIA verifier: `gpu-chain`, `gpu-signature`, `gpu-nonce`, `gpu-mismatch`, `gpu-cc-mode`, …).
  */
-export function checkGpuEvidence(world: World, bundle: AttestationBundle, session: Uint8Array, atMs: number): GpuCheck {
-  const fleet = gpuFleet(world);
+export function checkGpuEvidence(vendor: SimGpuVendor, binding: boolean, bundle: AttestationBundle, session: Uint8Array, atMs: number): GpuCheck {
+  const fleet = { vendor };
   try {
     const a = attachmentOf(bundle);
     if (!a) return { ok: false, code: 'gpu-missing' };
     const reportData = cvmReportDataForGpu(session, a.committed);
     const chain = fleet.vendor.trust().chain(a.chain);
-    if (world.defences['gpu-binding']) verifyBoundNode({ cvm: { reportData, sessionKey: session }, gpu: { evidence: a.evidence, chain }, atMs, ccMode: fleet.vendor.ccModePolicy });
+    if (binding) verifyBoundNode({ cvm: { reportData, sessionKey: session }, gpu: { evidence: a.evidence, chain }, atMs, ccMode: fleet.vendor.ccModePolicy });
     // The mutant: the GPU evidence is genuine and in CC mode, but nothing ties it to this CVM or session.
     else verifyNvidiaEvidence(a.evidence, chain, { atMs, ccMode: fleet.vendor.ccModePolicy });
     return { ok: true, reportData };

@@ -29,6 +29,9 @@ import { evidenceOf } from '../../model/profile.js';
 import { SIM_EPOCH_MS } from '../clock.js';
 import { encodeBatch, NODE_MSG } from '../parties/common.js';
 import type { World } from '../world.js';
+import type { PartyPort } from '../port.js';
+import type { WorldChip } from '../world-keys.js';
+import type { Defences } from '../../model/profile.js';
 
 /** The session lookup prefix of a `/summarise` body: the ClientHello.random (public: it is in the ClientHello). */
 export const SESSION_ID_BYTES = 32;
@@ -43,14 +46,24 @@ export function isRaTls(world: World): boolean {
   return evidenceOf(world.spec.profile) === 'ra-tls';
 }
 
+/** What one enclave's RA-TLS server uses: its own hardware and release, the clock, and its port's trace and claims. */
+export interface RaTlsEnclaveEnv {
+  chip: Pick<WorldChip, 'signer' | 'certificates'>;
+  measurement: Uint8Array;
+  releaseEntry: Uint8Array;
+  nowMs(): number;
+  note: PartyPort['note'];
+  tell: PartyPort['tell'];
+}
+
 /**
  * The verifier mode of the profile's client: `full` (ra-tls), `key-only` (ra-tls-key-only: the
  * `session-binding` check off), `no-client-nonce` (ra-tls-no-client-nonce: the `client-nonce`
  * defence off, so the client sends no nonce and the enclave's evidence is static).
  */
-export function raTlsMode(world: World): RaTlsVerifyMode {
-  if (!world.defences['client-nonce']) return 'no-client-nonce';
-  if (!world.defences['session-binding']) return 'key-only';
+export function raTlsMode(defences: Pick<Defences, 'client-nonce' | 'session-binding'>): RaTlsVerifyMode {
+  if (!defences['client-nonce']) return 'no-client-nonce';
+  if (!defences['session-binding']) return 'key-only';
   return 'full';
 }
 
@@ -97,6 +110,21 @@ export function freshCertificate(world: World, certificate: Uint8Array, clientRa
   return !b.issued.has(h) && evidence.bindingKind === 'nonce' && toHex(evidence.binding) === toHex(nonce);
 }
 
+/** The observer's side of an enclave's claim: it presented `certificate` (its own) in the session of `clientRandom`. */
+export function raTlsIssued(world: World, certificate: Uint8Array, clientRandom: Uint8Array): void {
+  const h = toHex(sha256(certificate));
+  book(world).issued.add(h);
+  book(world).served.add(`${h}|${toHex(clientRandom)}`);
+}
+
+/** The observer's side of a retired instance's claim: what it left behind. */
+export function raTlsRetired(world: World, c: RaTlsCredential): void {
+  const b = book(world);
+  const list = b.retired.get(c.node) ?? [];
+  list.push(c);
+  b.retired.set(c.node, list);
+}
+
 /** The credentials of node `node`'s retired instances (the `attestation-relay` extraction, sim/adversary.ts). */
 export function retiredCredentials(world: World, node: number): readonly RaTlsCredential[] {
   return book(world).retired.get(node) ?? [];
@@ -127,17 +155,17 @@ export class RaTlsEnclave {
   private staticCertificate: Uint8Array | null = null;
   private lastCertificate: Uint8Array | null = null;
 
-  /** A private field: the enclave state walk (NodeParty.snapshotEnclave) must not wander into the world. */
-  readonly #world: World;
+  /** A private field: the enclave state walk must not wander into the port. */
+  readonly #env: RaTlsEnclaveEnv;
 
   constructor(
-    world: World,
+    env: RaTlsEnclaveEnv,
     private readonly node: number,
     private readonly generation: number,
     private readonly rng: Rng,
     private readonly reportFields: { measurement: Uint8Array; hostData: Uint8Array },
   ) {
-    this.#world = world;
+    this.#env = env;
     this.key = p384KeyFromRng(rng.fork('certificate-key'));
     this.keyId = raTlsKeyId(p384Spki(this.key.publicKey));
   }
@@ -146,40 +174,36 @@ export class RaTlsEnclave {
    * A node's new boot (sim/parties/node.ts): the previous instance retires; a fresh certificate key
    * is drawn inside the TEE from the boot's Rng fork, and its key id joins the keys the node generated.
    */
-  static boot(previous: RaTlsEnclave | null, world: World, node: number, generation: number, rng: Rng, hostData: Uint8Array, generated: Set<string>): RaTlsEnclave {
+  static boot(previous: RaTlsEnclave | null, env: RaTlsEnclaveEnv, node: number, generation: number, rng: Rng, hostData: Uint8Array): RaTlsEnclave {
     previous?.retire();
-    const e = new RaTlsEnclave(world, node, generation, rng.fork(`boot-${generation}-ra-tls`), { measurement: world.keys.measurementOf(node), hostData });
-    generated.add(toHex(e.keyId));
+    const e = new RaTlsEnclave(env, node, generation, rng.fork(`boot-${generation}-ra-tls`), { measurement: env.measurement, hostData });
+    env.tell({ kind: 'key-generated', publicKey: e.keyId });
     return e;
   }
 
   /** The attest request is a ClientHello: [kind, payload] of the enclave's output (the handshake reply, or an error). */
   attest(ref: number, clientHello: Uint8Array, nodeId: string, release: { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string }): [number, Uint8Array] {
-    const w = this.#world;
+    const env = this.#env;
     try {
-      const reply = this.handshake(clientHello, { nodeId, releaseEntry: w.keys.releaseEntryOf(this.node), leafIndex: release.leafIndex, treeSize: release.treeSize, inclusionProof: release.proof, checkpoint: release.checkpoint });
-      w.trace.append(w.clock.nowMs(), 'crypto', nodeId, 'RA-TLS handshake: certificate with attestation report', { ref });
+      const reply = this.handshake(clientHello, { nodeId, releaseEntry: env.releaseEntry, leafIndex: release.leafIndex, treeSize: release.treeSize, inclusionProof: release.proof, checkpoint: release.checkpoint });
+      env.note('crypto', 'RA-TLS handshake: certificate with attestation report', { ref });
       return [NODE_MSG.evidence, reply];
     } catch (e) {
       const code = e instanceof PphError ? `${e.name}.${e.code}` : 'error';
-      w.trace.append(w.clock.nowMs(), 'verify', nodeId, 'ClientHello refused', { ok: false, code });
+      env.note('verify', 'ClientHello refused', { ok: false, code });
       return [NODE_MSG.error, utf8(code)];
     }
   }
 
-  /** The boot ends (restart): what an attacker could extract from the retired instance is kept in the book. */
+  /** The boot ends (restart): what an attacker could extract from the retired instance, told to the observer. */
   retire(): void {
     if (!this.lastCertificate) return;
-    const b = book(this.#world);
-    const list = b.retired.get(this.node) ?? [];
-    list.push({ node: this.node, generation: this.generation, certificate: this.lastCertificate, privateKey: this.key.privateKey });
-    b.retired.set(this.node, list);
+    this.#env.tell({ kind: 'ra-tls-retired', node: this.node, generation: this.generation, certificate: this.lastCertificate, privateKey: this.key.privateKey });
   }
 
   private certificate(info: ClientHelloInfo): Uint8Array {
-    const w = this.#world;
-    const chip = w.keys.chip(this.node);
-    const now = SIM_EPOCH_MS + w.clock.nowMs();
+    const chip = this.#env.chip;
+    const now = SIM_EPOCH_MS + this.#env.nowMs();
     const issue = (bindingKind: 'nonce' | 'none', binding: Uint8Array) =>
       issueRaTlsCertificate({
         key: this.key,
@@ -196,9 +220,7 @@ export class RaTlsEnclave {
     // The published finding: a client that sends no nonce gets the boot's static certificate.
     const cert = info.raTlsNonce ? issue('nonce', info.raTlsNonce) : (this.staticCertificate ??= issue('none', new Uint8Array(0)));
     this.lastCertificate = cert;
-    const h = toHex(sha256(cert));
-    book(w).issued.add(h);
-    book(w).served.add(`${h}|${toHex(info.hello.random)}`);
+    this.#env.tell({ kind: 'ra-tls-certificate', certificate: cert, clientRandom: info.hello.random });
     return cert;
   }
 
@@ -218,7 +240,7 @@ export class RaTlsEnclave {
     if (!cert || !server.clientRandom) throw new RaTlsSimError('handshake', 'ClientHello produced no server flight');
     this.sessions.set(toHex(server.clientRandom), server);
     if (this.sessions.size > MAX_OPEN_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    const chip = this.#world.keys.chip(this.node);
+    const chip = this.#env.chip;
     const reportBytes = extractRaTlsEvidence(cert).report;
     const bundle = encodeBundle({ ...log, enclaveKey: this.keyId, report: reportBytes, certificates: chip.certificates });
     return encodeBatch([flight, bundle]);

@@ -19,13 +19,42 @@ import { PphError } from '../../protocol/errors.js';
 import { uniformInt, type Rng } from '../../protocol/rng.js';
 import { clientMachine, type ClientEvent } from '../../model/machines/client.js';
 import type { Intent } from '../../model/intents.js';
-import { MachineActor } from '../actor.js';
+import type { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
-import type { World } from '../world.js';
-import { checkBundle, type LogViewState } from '../evidence-check.js';
-import { decodeBatch, encodeBatch, GATEWAY_AUTHORITY, header, textOf, Timers } from './common.js';
+import type { PartyPort } from '../port.js';
+import type { Defences } from '../../model/profile.js';
+import type { KeyConfig } from '../../protocol/ohttp.js';
+import type { ChatMessage } from '../../tee/workload.js';
+import { checkBundle, type EvidenceTrust, type LogViewState } from '../evidence-check.js';
+import { decodeBatch, encodeBatch, textOf, Timers } from './common.js';
+import { authorizationFor, encodePaddedRequest, GATEWAY_AUTHORITY, header, HEADERS, PATHS } from '../../protocol/request-path.js';
+
+/** A client's own configuration: its user's data and consent, its profile switches, the public keys it was given. */
+export interface ClientConfig {
+  readonly index: number;
+  /** This user's account id (it authenticates issuance). */
+  readonly account: string;
+  readonly optedIn: boolean;
+  readonly excludedChats: readonly string[];
+  /** The user's own chats (their messages go into the request). */
+  readonly chats: readonly { chatId: string; messages: readonly ChatMessage[] }[];
+  readonly defences: Defences;
+  readonly pcc: boolean;
+  readonly nodes: number;
+  readonly retries: number;
+  readonly requestTimeoutMs: number;
+  readonly tokensPerUser: number;
+  readonly tokenChallenge: Uint8Array;
+  /** The honest issuance public key (the `issuance-key` decision point may hand another). */
+  readonly issuerPublicKey: Uint8Array;
+  readonly gatewayConfig: KeyConfig;
+  readonly gatewayConfigBytes: Uint8Array;
+  /** The roots and verifiers of step 4 (public material). */
+  readonly trust: EvidenceTrust;
+  /** Planted bugs of the client's own code. */
+  readonly bugs: { readonly ignoreConsent?: boolean; readonly noClientTimeouts?: boolean; readonly routeAllToNodeZero?: boolean };
+}
 import { RaTlsClientSide } from './ra-tls-client.js';
-import { isRaTls } from '../evidence/ra-tls.js';
 
 interface Attempt {
   requestId: string;
@@ -43,9 +72,6 @@ interface Attempt {
   requestKey: Uint8Array | null;
 }
 
-/** Padding buckets for the BHTTP request (PROTOCOL.md step 5): sizes reveal only the bucket. */
-const PAD_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
-
 export class ClientParty {
   readonly name: string;
   readonly address: string;
@@ -56,27 +82,26 @@ export class ClientParty {
   private tokenStates: VoprfClientState[] = [];
   private attempt: Attempt | null = null;
   private readonly logView: LogViewState = { last: null };
+  /** The content of each task the user gave (its canary: what the user typed). */
+  private readonly contents = new Map<string, string>();
+  readonly index: number;
   /** Profile ra-tls: the attested channel is a TLS 1.3 session (sim/parties/ra-tls-client.ts). */
   private readonly raTls: RaTlsClientSide | null;
 
-  constructor(
-    private readonly world: World,
-    readonly index: number,
-  ) {
-    this.name = `client-${index}`;
-    this.address = `client-${index}`;
-    this.rng = world.rng.fork(this.name);
-    this.raTls = isRaTls(world) ? new RaTlsClientSide(world, this.name, this.rng) : null;
-    const w = world.workload;
-    const d = world.defences;
-    const net = world.spec.network;
-    this.actor = new MachineActor<ClientEvent>(
-      this.name,
+  constructor(private readonly port: PartyPort<ClientConfig>) {
+    const c = port.config;
+    this.index = c.index;
+    this.name = port.name;
+    this.address = port.address;
+    this.rng = port.rng;
+    this.raTls = c.trust.evidence === 'ra-tls' ? new RaTlsClientSide(port) : null;
+    const d = c.defences;
+    this.actor = port.actor<ClientEvent>(
       clientMachine,
       {
         user: this.name,
-        optedIn: world.bugs.ignoreConsent ? true : w.optedIn[index]!,
-        excludedChats: world.bugs.ignoreConsent ? [] : w.chats.filter((c) => c.user === index && c.excluded).map((c) => c.chatId),
+        optedIn: c.bugs.ignoreConsent ? true : c.optedIn,
+        excludedChats: c.bugs.ignoreConsent ? [] : [...c.excludedChats],
         checks: {
           chain: d['chain-check'],
           signature: d['report-signature'],
@@ -93,17 +118,14 @@ export class ClientParty {
         },
         pad: d.padding,
         checkResponseBinding: d['response-binding'],
-        retries: net.retries,
-        tokenBatch: world.spec.world.tokensPerUser,
-        attestTimeoutMs: net.requestTimeoutMs,
-        responseTimeoutMs: net.requestTimeoutMs,
+        retries: c.retries,
+        tokenBatch: c.tokensPerUser,
+        attestTimeoutMs: c.requestTimeoutMs,
+        responseTimeoutMs: c.requestTimeoutMs,
       },
-      world.trace,
-      world.clock,
-      world.transitions,
     );
-    this.timers = new Timers(world, this.name, (name) => this.actor.send({ type: 'TIMEOUT', name }));
-    world.network.attach(this.address, (m) => this.receive(m));
+    this.timers = new Timers(port, (name) => this.actor.send({ type: 'TIMEOUT', name }));
+    port.listen((m) => this.receive(m));
   }
 
   start(): void {
@@ -112,38 +134,40 @@ export class ClientParty {
 
   /** This user's account id (it authenticates issuance; an identity canary of the observer). */
   get account(): string {
-    return this.world.accounts[this.index]!;
+    return this.port.config.account;
   }
 
   get currentRequestId(): string | null {
     return this.attempt?.requestId ?? null;
   }
 
-  task(requestId: string, chatId: string): void {
-    this.world.trace.append(this.world.clock.nowMs(), 'request', this.name, `task ${requestId}`, { chat: chatId });
+  /** The user asks for request `requestId` on chat `chatId`; `canary`: what the user typed. */
+  task(requestId: string, chatId: string, canary: string): void {
+    this.contents.set(requestId, canary);
+    this.port.note('request', `task ${requestId}`, { chat: chatId });
     this.actor.send({ type: 'TASK', requestId, chatId });
   }
 
   private get now(): number {
-    return this.world.clock.nowMs();
+    return this.port.nowMs();
   }
 
   private perform(intent: Intent): void {
     switch (intent.kind) {
       case 'timer':
-        if (this.world.bugs.noClientTimeouts) return; // planted bug: a lost message leaves the request hanging
+        if (this.port.config.bugs.noClientTimeouts) return; // planted bug: a lost message leaves the request hanging
         return this.timers.arm(intent.name, intent.ms);
       case 'cancel-timer':
         return this.timers.cancel(intent.name);
       case 'consent-block': {
-        this.world.observer.fact(this.name, 'request-blocked', { requestId: intent.requestId, reason: intent.reason });
-        this.world.trace.append(this.now, 'consent', this.name, `kept ${intent.requestId} on the device`, { chat: intent.chatId, reason: intent.reason });
+        this.port.fact('request-blocked', { requestId: intent.requestId, reason: intent.reason });
+        this.port.note('consent', `kept ${intent.requestId} on the device`, { chat: intent.chatId, reason: intent.reason });
         return;
       }
       case 'request-tokens':
         return this.requestTokens(intent.count);
       case 'attest':
-        if (intent.attempt > 0) this.world.mark('client.attest-retry');
+        if (intent.attempt > 0) this.port.mark('client.attest-retry');
         return this.attest(intent.requestId);
       case 'verify-evidence':
         return this.verifyEvidence(intent);
@@ -152,9 +176,9 @@ export class ClientParty {
       case 'open-response':
         return this.openResponse(intent.requestId, intent.checkBinding);
       case 'request-done': {
-        this.world.observer.fact(this.name, 'request-ended', { requestId: intent.requestId, outcome: intent.outcome, code: intent.code, atMs: this.now });
-        this.world.trace.append(this.now, intent.outcome === 'ok' ? 'request' : 'error', this.name, `${intent.requestId} ${intent.outcome}`, { code: intent.code });
-        if (intent.outcome === 'error') this.world.mark(`client.${intent.code}`);
+        this.port.fact('request-ended', { requestId: intent.requestId, outcome: intent.outcome, code: intent.code, atMs: this.now });
+        this.port.note(intent.outcome === 'ok' ? 'request' : 'error', `${intent.requestId} ${intent.outcome}`, { code: intent.code });
+        if (intent.outcome === 'error') this.port.mark(`client.${intent.code}`);
         this.attempt = null;
         return;
       }
@@ -164,18 +188,23 @@ export class ClientParty {
   }
 
   private requestTokens(count: number): void {
-    const k = this.world.keys;
+    const c = this.port.config;
     this.tokenStates = [];
     const requests: Uint8Array[] = [];
-    const issuerKey = this.world.issuerKeyFor(this.name).publicKey;
+    const issuerKey = this.issuerKey;
     for (let i = 0; i < count; i++) {
-      const { request, state } = createTokenRequest(k.tokenChallenge, issuerKey, this.rng);
+      const { request, state } = createTokenRequest(c.tokenChallenge, issuerKey, this.rng);
       this.tokenStates.push(state);
       requests.push(encodeTokenRequest(request));
     }
-    this.world.trace.append(this.now, 'token', this.name, `blinded ${count} token requests`);
+    this.port.note('token', `blinded ${count} token requests`);
     // Issuance is for an authenticated account (PROTOCOL.md step 2): the first item names it.
-    this.world.network.send(this.address, this.world.issuer.address, 'client-issuer', encodeBatch([utf8(`account ${this.account}`), ...requests]), 'token-req');
+    this.port.send(this.port.directory.issuer, 'client-issuer', encodeBatch([utf8(`account ${this.account}`), ...requests]), 'token-req');
+  }
+
+  /** The issuance public key this client is given for its account (the `issuance-key` decision point). */
+  private get issuerKey(): Uint8Array {
+    return this.port.intercept('issuance-key', { account: this.name, honest: this.port.config.issuerPublicKey });
   }
 
   private onTokenResponse(bytes: Uint8Array): void {
@@ -186,42 +215,38 @@ export class ClientParty {
       const fresh = responses.map((r, i) => encodeToken(finalize(parseTokenResponse(r, TOKEN_TYPE_VOPRF) as never, this.tokenStates[i]!)));
       this.tokens.push(...fresh);
       // Observer: these tokens come from an issuance (authorization judges what the gateway serves against them).
-      for (const t of fresh) this.world.observer.fact(this.name, 'token-issued', { tokenId: toHex(sha256(parseToken(t).nonce)) });
+      for (const t of fresh) this.port.fact('token-issued', { tokenId: toHex(sha256(parseToken(t).nonce)) });
       this.tokenStates = [];
-      this.world.trace.append(this.now, 'token', this.name, `finalized ${fresh.length} tokens`, { ok: true });
+      this.port.note('token', `finalized ${fresh.length} tokens`, { ok: true });
       this.actor.send({ type: 'TOKENS_READY', count: fresh.length });
     } catch (e) {
-      this.world.trace.append(this.now, 'token', this.name, 'token issuance failed', { ok: false, code: codeOf(e) });
+      this.port.note('token', 'token issuance failed', { ok: false, code: codeOf(e) });
       this.actor.send({ type: 'TOKENS_FAILED', code: codeOf(e) });
     }
   }
 
   /** The entry point of the relay (or of the gateway when the `relay` defence is off). */
   private get firstHop(): { to: string; link: string } {
-    return this.world.defences.relay ? { to: this.world.relay.address, link: 'client-relay' } : { to: this.world.gateway.address, link: 'client-gateway' };
+    const dir = this.port.directory;
+    return this.port.config.defences.relay ? { to: dir.relay, link: 'client-relay' } : { to: dir.gateway, link: 'client-gateway' };
   }
 
   private sendOhttp(requestId: string, bhttp: BhttpRequest, pad: boolean, label: string): ClientRequestContext {
-    let encoded = encodeRequest(bhttp);
-    if (pad) {
-      const bucket = PAD_BUCKETS.find((b) => b >= encoded.length) ?? encoded.length;
-      encoded = encodeRequest(bhttp, { paddingBytes: bucket - encoded.length });
-    }
-    const { encapsulated, context } = encapsulateRequest(this.world.keys.gateway.config, encoded, this.rng);
+    const encoded = pad ? encodePaddedRequest(bhttp) : encodeRequest(bhttp);
+    const { encapsulated, context } = encapsulateRequest(this.port.config.gatewayConfig, encoded, this.rng);
     const hop = this.firstHop;
-    const m = this.world.network.send(this.address, hop.to, hop.link, encapsulated, label);
-    this.world.provenance.set(m.id, requestId);
+    this.port.send(hop.to, hop.link, encapsulated, label, { of: requestId });
     return context;
   }
 
   private attest(requestId: string): void {
     const nonce = this.rng.bytes(32);
-    const pick = uniformInt(this.rng, this.world.spec.world.nodes);
-    const node = `enclave-${this.world.bugs.routeAllToNodeZero ? 0 : pick}`;
+    const pick = uniformInt(this.rng, this.port.config.nodes);
+    const node = `enclave-${this.port.config.bugs.routeAllToNodeZero ? 0 : pick}`;
     this.attempt = { requestId, nonce, node, ohttp: null, bundle: null, nodeId: null, enclaveKey: null, inner: null, response: null, targets: [], requestKey: null };
     // pp: attest one node of the client's choosing with a fresh nonce; pcc: fetch pre-attested candidates.
     // ra-tls: the ClientHello (carrying the nonce) is the body, forwarded to the node as the attest request.
-    const path = this.world.pcc ? '/attest?candidates' : this.raTls ? `/attest?node=${node}` : `/attest?nonce=${toHex(nonce)}&node=${node}`;
+    const path = this.port.config.pcc ? `${PATHS.attest}?candidates` : this.raTls ? `${PATHS.attest}?node=${node}` : `${PATHS.attest}?nonce=${toHex(nonce)}&node=${node}`;
     const body = this.raTls ? this.raTls.hello(requestId, nonce, node) : new Uint8Array(0);
     const req: BhttpRequest = { method: this.raTls ? 'POST' : 'GET', scheme: 'https', authority: GATEWAY_AUTHORITY, path, headers: [], body, trailers: [] };
     this.attempt.ohttp = this.sendOhttp(requestId, req, false, 'attest-req');
@@ -231,10 +256,10 @@ export class ClientParty {
     const a = this.attempt;
     if (!a || a.requestId !== intent.requestId || !a.bundle) return;
     // Key consistency (step 3): the keys this client was given must be the ones the log publishes.
-    const keyDigest = toHex(sha256(concat(this.world.keys.gatewayConfigBytes, this.world.issuerKeyFor(this.name).publicKey)));
-    if (this.world.pcc) return this.verifyCandidates(intent, a, keyDigest);
-    const result = this.raTls ? this.raTls.verify(a.requestId, a.bundle, intent.checks, this.logView, keyDigest, a.node) : checkBundle(this.world, this.name, a.bundle, a.nonce, intent.checks, this.logView, keyDigest, a.node);
-    this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: result.ok, code: result.ok ? 'ok' : result.code, node: result.nodeId ?? '-' });
+    const keyDigest = toHex(sha256(concat(this.port.config.gatewayConfigBytes, this.issuerKey)));
+    if (this.port.config.pcc) return this.verifyCandidates(intent, a, keyDigest);
+    const result = this.raTls ? this.raTls.verify(a.requestId, a.bundle, intent.checks, this.logView, keyDigest, a.node) : checkBundle(this.port, a.requestId, a.bundle, a.nonce, intent.checks, this.logView, keyDigest, a.node);
+    this.port.note('verify', `evidence for ${intent.requestId}`, { ok: result.ok, code: result.ok ? 'ok' : result.code, node: result.nodeId ?? '-' });
     if (!result.ok) {
       this.actor.send({ type: 'EVIDENCE_REJECTED', requestId: intent.requestId, code: result.code });
       return;
@@ -250,7 +275,7 @@ export class ClientParty {
    * passing nodes, chosen at random by the client (the `k-cap` mutant takes them all).
    */
   private verifyCandidates(intent: Extract<Intent, { kind: 'verify-evidence' }>, a: Attempt, keyDigest: string): void {
-    const w = this.world;
+    const port = this.port;
     let items: Uint8Array[] = [];
     try {
       items = decodeBatch(a.bundle!);
@@ -266,7 +291,7 @@ export class ClientParty {
       if (!c) code = 'parse';
       else if (c.epoch + 1 < now || c.epoch > now) code = 'epoch';
       else {
-        const r = checkBundle(w, this.name, c.bundle, epochNonce(c.epoch), intent.checks, this.logView, keyDigest, null);
+        const r = checkBundle(port, a.requestId, c.bundle, epochNonce(c.epoch), intent.checks, this.logView, keyDigest, null);
         if (r.ok) {
           if (!passing.has(r.nodeId)) passing.set(r.nodeId, r.enclaveKey);
           continue;
@@ -274,56 +299,55 @@ export class ClientParty {
         code = r.code;
       }
       firstFailure ||= code;
-      w.trace.append(this.now, 'verify', this.name, `candidate for ${intent.requestId}`, { ok: false, code });
+      port.note('verify', `candidate for ${intent.requestId}`, { ok: false, code });
     }
     if (passing.size === 0) {
-      this.world.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: false, code: firstFailure });
+      port.note('verify', `evidence for ${intent.requestId}`, { ok: false, code: firstFailure });
       this.actor.send({ type: 'EVIDENCE_REJECTED', requestId: intent.requestId, code: firstFailure });
       return;
     }
     const pool = [...passing.entries()];
     let chosen = pool;
-    if (w.defences['k-cap'] && pool.length > DIFFUSION_CAP) {
-      w.mark('client.k-capped');
+    if (port.config.defences['k-cap'] && pool.length > DIFFUSION_CAP) {
+      port.mark('client.k-capped');
       chosen = [];
       while (chosen.length < DIFFUSION_CAP) chosen.push(pool.splice(uniformInt(this.rng, pool.length), 1)[0]!);
     }
     a.targets = chosen.map(([nodeId, key]) => ({ nodeId, key }));
     a.nodeId = a.targets[0]!.nodeId;
     a.enclaveKey = a.targets[0]!.key;
-    w.trace.append(this.now, 'verify', this.name, `evidence for ${intent.requestId}`, { ok: true, code: 'ok', node: a.targets.map((t) => t.nodeId).join(',') });
+    port.note('verify', `evidence for ${intent.requestId}`, { ok: true, code: 'ok', node: a.targets.map((t) => t.nodeId).join(',') });
     this.actor.send({ type: 'EVIDENCE_OK', requestId: intent.requestId });
   }
 
   private sendRequest(requestId: string, chatId: string, pad: boolean): void {
     const a = this.attempt;
-    const r = this.world.request(requestId);
-    const chat = this.world.workload.chats.find((c) => c.chatId === chatId);
-    if (!a || !a.enclaveKey || !a.nodeId || !r || !chat) throw new Error(`client ${this.name}: send-request without attested key`);
+    const canary = this.contents.get(requestId);
+    const chat = this.port.config.chats.find((c) => c.chatId === chatId);
+    if (!a || !a.enclaveKey || !a.nodeId || canary === undefined || !chat) throw new Error(`client ${this.name}: send-request without attested key`);
     const token = this.tokens.shift();
-    const plaintext = utf8(JSON.stringify({ requestId, chatId, canary: r.canary, messages: chat.messages }));
+    const plaintext = utf8(JSON.stringify({ requestId, chatId, canary, messages: chat.messages }));
     let bytes: Uint8Array;
     let headers: [string, string][];
-    if (this.world.pcc) {
+    if (this.port.config.pcc) {
       const sealed = sealDiffusedRequest(a.targets.map((t) => ({ pkE: t.key, nodeId: t.nodeId })), plaintext, this.rng);
       bytes = sealed.bytes;
       a.requestKey = sealed.key;
-      headers = [['pph-nodes', a.targets.map((t) => t.nodeId).join(',')]];
+      headers = [[HEADERS.nodes, a.targets.map((t) => t.nodeId).join(',')]];
     } else {
       const sealed = this.raTls ? { bytes: this.raTls.seal(requestId, plaintext), context: null } : sealInnerRequest(a.enclaveKey, a.nodeId, plaintext, this.rng);
       bytes = sealed.bytes;
       a.inner = sealed.context;
-      headers = [['pph-node', a.nodeId]];
+      headers = [[HEADERS.node, a.nodeId]];
     }
-    if (token) headers.push(['authorization', `PrivateToken token=${Buffer.from(token).toString('base64url')}`]);
-    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: '/summarise', headers, body: bytes, trailers: [] };
+    if (token) headers.push([HEADERS.authorization, authorizationFor(token)]);
+    const req: BhttpRequest = { method: 'POST', scheme: 'https', authority: GATEWAY_AUTHORITY, path: PATHS.summarise, headers, body: bytes, trailers: [] };
     a.ohttp = this.sendOhttp(requestId, req, pad, 'ohttp-req');
-    const o = this.world.observer;
-    o.fact(this.name, 'request-sent', { requestId });
-    const targets = this.world.pcc ? a.targets : [{ nodeId: a.nodeId, key: a.enclaveKey }];
+    this.port.fact('request-sent', { requestId });
+    const targets = this.port.config.pcc ? a.targets : [{ nodeId: a.nodeId, key: a.enclaveKey }];
     for (const t of targets) {
-      // Observer: was this key generated inside an honest enclave (any node, any boot)?
-      o.fact(this.name, 'sealed-to', { requestId, node: t.nodeId, keyHonest: this.world.nodes.some((n) => n.generatedKey(t.key)) });
+      // The observer judges: was this key generated inside an honest enclave (any node, any boot)?
+      this.port.tell({ kind: 'sealed-to', requestId, node: t.nodeId, key: t.key });
     }
   }
 
@@ -333,17 +357,18 @@ export class ClientParty {
     try {
       const res = decodeResponse(a.ohttp.decapsulateResponse(a.response));
       if (res.status !== 200) {
-        this.reject(requestId, header(res.headers, 'pph-error') ?? `status-${res.status}`);
+        this.reject(requestId, header(res.headers, HEADERS.error) ?? `status-${res.status}`);
         return;
       }
-      const answer = this.raTls ? this.raTls.open(requestId, res.body) : openInnerResponse(this.world.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, true, a.enclaveKey!), res.body);
+      const key = this.raTls ? null : this.port.config.pcc && a.requestKey ? diffusedResponseKey(a.requestKey) : responseKey(a.inner, true, a.enclaveKey!);
+      const answer = this.raTls ? this.raTls.open(requestId, res.body) : openInnerResponse(key!, res.body);
       const parsed = JSON.parse(textOf(answer)) as { requestId?: string };
       if (checkBinding && parsed.requestId !== requestId) {
         this.reject(requestId, 'binding');
         return;
       }
-      this.world.observer.fact(this.name, 'answer-accepted', { requestId, answer: toHex(sha256(answer)) });
-      this.world.trace.append(this.now, 'verify', this.name, `answer to ${requestId}`, { ok: true });
+      this.port.fact('answer-accepted', { requestId, answer: toHex(sha256(answer)) });
+      this.port.note('verify', `answer to ${requestId}`, { ok: true });
       this.actor.send({ type: 'RESPONSE_OK', requestId });
     } catch (e) {
       this.reject(requestId, codeOf(e));
@@ -351,7 +376,7 @@ export class ClientParty {
   }
 
   private reject(requestId: string, code: string): void {
-    this.world.trace.append(this.now, 'verify', this.name, `answer to ${requestId}`, { ok: false, code });
+    this.port.note('verify', `answer to ${requestId}`, { ok: false, code });
     this.actor.send({ type: 'RESPONSE_REJECTED', requestId, code });
   }
 
@@ -367,8 +392,8 @@ export class ClientParty {
         a.bundle = res.body;
         this.actor.send({ type: 'BUNDLE', requestId: a.requestId, ref: m.id });
       } catch (e) {
-        this.world.trace.append(this.now, 'verify', this.name, `attest response for ${a.requestId}`, { ok: false, code: codeOf(e) });
-        this.world.mark('client.attest-response-rejected');
+        this.port.note('verify', `attest response for ${a.requestId}`, { ok: false, code: codeOf(e) });
+        this.port.mark('client.attest-response-rejected');
       }
       return;
     }

@@ -1,18 +1,11 @@
 /** Small pieces the parties share: BHTTP header access, token batches, timers. */
 import { concat, fromUtf8, utf8 } from '../../protocol/bytes.js';
 import { PphError } from '../../protocol/errors.js';
-import type { FieldLine } from '../../protocol/bhttp.js';
-import type { World } from '../world.js';
 
 export class SimFormatError extends PphError {}
 
-export const GATEWAY_AUTHORITY = 'gateway.pph.test';
-export const ISSUER_NAME = 'issuer.pph.test';
-
-export function header(headers: readonly FieldLine[], name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return headers.find(([k]) => k.toLowerCase() === lower)?.[1];
-}
+// The request path's wire constants live in protocol/request-path.ts (one module for sim, tee and bench).
+export { GATEWAY_AUTHORITY, ISSUER_NAME, HEADERS, PATHS, PAD_BUCKETS, NODE_MSG, header, nodeMessage, encodePaddedRequest, authorizationFor, tokenOfAuthorization } from '../../protocol/request-path.js';
 
 /** u16 count, then u16-length items: a batch of token requests or responses on one message. */
 export function encodeBatch(items: readonly Uint8Array[]): Uint8Array {
@@ -39,12 +32,6 @@ export function decodeBatch(bytes: Uint8Array, maxItems = 1024): Uint8Array[] {
   return out;
 }
 
-/** One tagged message between gateway and host: kind byte then payload. */
-export const NODE_MSG = { attest: 1, request: 2, evidence: 3, answer: 4, error: 5, publish: 6 } as const;
-
-export function nodeMessage(kind: number, payload: Uint8Array): Uint8Array {
-  return concat(Uint8Array.of(kind), payload);
-}
 
 export function textOf(bytes: Uint8Array): string {
   try {
@@ -63,15 +50,15 @@ export { utf8 };
 export class Timers {
   private readonly generation = new Map<string, number>();
   constructor(
-    private readonly world: World,
-    private readonly owner: string,
+    /** The owner's port (labels are prefixed with its name). */
+    private readonly scheduler: { after(ms: number, label: string, fn: () => void): void },
     private readonly fire: (name: string) => void,
   ) {}
 
   arm(name: string, ms: number): void {
     const g = (this.generation.get(name) ?? 0) + 1;
     this.generation.set(name, g);
-    this.world.scheduler.after(ms, `${this.owner} timer ${name}`, () => {
+    this.scheduler.after(ms, `timer ${name}`, () => {
       if (this.generation.get(name) === g) this.fire(name);
     });
   }

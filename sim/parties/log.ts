@@ -52,13 +52,18 @@ export class LogParty {
 
   /** Host side: reads a proof response (total: null on malformed bytes). */
   parseProofResponse(bytes: Uint8Array): { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string } | null {
-    try {
-      const items = decodeBatch(bytes);
-      if (items.length < 2 || items[0]!.length !== 8) return null;
-      const dv = new DataView(items[0]!.buffer, items[0]!.byteOffset, 8);
-      return { leafIndex: dv.getUint32(0), treeSize: dv.getUint32(4), proof: items.slice(1, -1), checkpoint: textOf(items[items.length - 1]!) };
-    } catch {
-      return null;
-    }
+    return parseProofResponse(bytes);
+  }
+}
+
+/** Host side: reads a proof response (total: null on malformed bytes). */
+export function parseProofResponse(bytes: Uint8Array): { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string } | null {
+  try {
+    const items = decodeBatch(bytes);
+    if (items.length < 2 || items[0]!.length !== 8) return null;
+    const dv = new DataView(items[0]!.buffer, items[0]!.byteOffset, 8);
+    return { leafIndex: dv.getUint32(0), treeSize: dv.getUint32(4), proof: items.slice(1, -1), checkpoint: textOf(items[items.length - 1]!) };
+  } catch {
+    return null;
   }
 }

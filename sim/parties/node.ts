@@ -8,9 +8,8 @@ import { equalBytes, toHex, utf8 } from '../../protocol/bytes.js';
 import { generateKeyPair, deriveKeyPair } from '../../protocol/hpke.js';
 import { diffusedResponseKey, InnerSessionError, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../../protocol/inner-session.js';
 import { encodeCandidate, epochAt, epochNonce } from '../epoch.js';
-import { EPOCH_MS, evidenceOf } from '../../model/profile.js';
-import { gpuBoundEvidence, gpuProcesses } from '../evidence/gpu.js';
-import { isRaTls, RaTlsEnclave } from '../evidence/ra-tls.js';
+import { EPOCH_MS, type EvidenceKind } from '../../model/profile.js';
+import { RaTlsEnclave } from '../evidence/ra-tls.js';
 import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
 import type { RecipientContext } from '../../protocol/hpke.js';
 import type { Rng } from '../../protocol/rng.js';
@@ -18,13 +17,36 @@ import { hostMachine, type HostEvent } from '../../model/machines/host.js';
 import { enclaveMachine, type EnclaveEvent } from '../../model/machines/enclave.js';
 import type { Intent } from '../../model/intents.js';
 import { InProcessTee } from '../../tee/in-process.js';
-import type { ChatMessage } from '../../tee/workload.js';
-import { enclaveConfigDigest, parseEnclaveConfig, RELEASED_ENCLAVE_CONFIG, type EnclaveConfig } from '../../tee/enclave-program.js';
-import { MachineActor } from '../actor.js';
+import { enclaveConfigDigest, parseEnclaveConfig, RELEASED_ENCLAVE_CONFIG, summariseTask, type EnclaveConfig, type EnclaveTask } from '../../tee/enclave-program.js';
+import type { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
-import type { World } from '../world.js';
+import type { PartyPort } from '../port.js';
+import type { WorldChip } from '../world-keys.js';
 import { NODE_MSG, nodeMessage, textOf } from './common.js';
 import { codeOf } from './client.js';
+import { parseProofResponse } from './log.js';
+
+/**
+ * A node's own configuration: its hardware (the chip that signs its reports, the image it runs
+ * and its release entry, for pp-gpu its GPU), its profile switches and its planted bugs.
+ */
+export interface NodeConfig {
+  readonly index: number;
+  readonly pcc: boolean;
+  readonly evidence: EvidenceKind;
+  readonly defences: { readonly 'state-erasure': boolean; readonly 'client-nonce': boolean };
+  readonly chip: WorldChip;
+  /** The measurement of the image this node runs (what its chip measures at launch). */
+  readonly measurement: Uint8Array;
+  readonly releaseEntry: Uint8Array;
+  readonly releaseIndex: number;
+  readonly logged: boolean;
+  /** pp-gpu: the GPU's evidence bound to `session` (the CVM commits to its GPU in REPORT_DATA). */
+  readonly gpuEvidence: ((session: Uint8Array) => { reportData: Uint8Array; attachment: Uint8Array }) | null;
+  /** Virtual time by which the world's work has ended (pcc epochs stop ticking after it). */
+  readonly workHorizonMs: number;
+  readonly bugs: { readonly nodeKeySurvivesRestart?: boolean; readonly enclaveLogsPlaintextToHost?: boolean };
+}
 
 interface ReleaseProof {
   leafIndex: number;
@@ -33,7 +55,6 @@ interface ReleaseProof {
   checkpoint: string;
 }
 
-const SUMMARY_SENTENCES = 3;
 const BOOT_FETCH_RETRY_MS = 500;
 const BOOT_FETCH_ATTEMPTS_MAX = 20;
 
@@ -56,7 +77,7 @@ export class NodeParty {
   private readonly contexts = new Map<number, RecipientContext>();
   /**
    * The simulator's bookkeeping about this node, not the enclave's state (the state walk skips
-   * it): the request each ref carries, the requests that ended here, every key it generated.
+   * it): the request each ref carries, the requests that ended here.
    */
   private readonly truth = {
     requestIds: new Map<number, string>(),
@@ -64,7 +85,6 @@ export class NodeParty {
     /** Requests opened here and not yet answered (a retry of an ended request is in flight again). */
     inFlight: new Map<string, number>(),
     lastEnded: null as { ref: number; requestId: string } | null,
-    generated: new Set<string>(),
   };
   /** pcc: the previous epoch's key, kept one epoch for requests sealed just before the rotation. */
   private previousSecretKey: Uint8Array | null = null;
@@ -79,17 +99,23 @@ export class NodeParty {
   /** Profile ra-tls: this boot's RA-TLS server (certificate key, sessions), sim/evidence/ra-tls.ts. */
   private raTls: RaTlsEnclave | null = null;
 
+  readonly index: number;
+  private readonly setup: NodeConfig;
+
+  /** `hostPort`: the host's (`host-<i>`, the node's address); `port`: the enclave's (`enclave-<i>`, no network of its own). */
   constructor(
-    private readonly world: World,
-    readonly index: number,
+    private readonly hostPort: PartyPort<NodeConfig>,
+    private readonly port: PartyPort<NodeConfig>,
   ) {
-    this.hostName = `host-${index}`;
-    this.enclaveName = `enclave-${index}`;
-    this.address = `node-${index}`;
-    this.rng = world.rng.fork(this.enclaveName);
-    this.host = new MachineActor<HostEvent>(this.hostName, hostMachine, undefined, world.trace, world.clock, world.transitions);
-    this.enclave = new MachineActor<EnclaveEvent>(this.enclaveName, enclaveMachine, { erase: world.defences['state-erasure'] }, world.trace, world.clock, world.transitions);
-    world.network.attach(this.address, (m) => this.receive(m));
+    this.setup = port.config;
+    this.index = port.config.index;
+    this.hostName = hostPort.name;
+    this.enclaveName = port.name;
+    this.address = hostPort.address;
+    this.rng = port.rng;
+    this.host = hostPort.actor<HostEvent>(hostMachine, undefined);
+    this.enclave = port.actor<EnclaveEvent>(enclaveMachine, { erase: port.config.defences['state-erasure'] });
+    hostPort.listen((m) => this.receive(m));
   }
 
   start(): void {
@@ -102,31 +128,22 @@ export class NodeParty {
     return this.enclaveKey !== null && equalBytes(key, this.enclaveKey);
   }
 
-  /**
-   * Ground truth: whether this node's honest enclave generated `key` (in any boot or epoch). A key
-   * it generated and later erased is no one's: sealing to it loses a request, not its content.
-   */
-  generatedKey(key: Uint8Array): boolean {
-    return this.truth.generated.has(toHex(key));
-  }
-
   /** The `later` position seizes the node's current key (after its restart). */
   seizeKey(): Uint8Array | null {
     return this.secretKey;
   }
 
   get logged(): boolean {
-    return !(this.world.spec.world.unloggedNodes ?? []).includes(this.index);
+    return this.setup.logged;
   }
 
   restart(): void {
-    this.world.trace.append(this.world.clock.nowMs(), 'fault', this.hostName, 'restart');
+    this.hostPort.note('fault', 'restart');
     this.host.send({ type: 'RESTART' });
   }
 
   receive(m: Message): void {
-    const w = this.world;
-    w.observer.holds(this.hostName, 'received', m.bytes, m.id);
+    this.hostPort.observe('received', m.bytes, m.id);
     if (m.link === 'node-log') {
       this.onReleaseProof(m.bytes);
       return;
@@ -138,7 +155,8 @@ export class NodeParty {
   // ---- host -------------------------------------------------------------------------------
 
   private performHost(intent: Intent): void {
-    const w = this.world;
+    const host = this.hostPort;
+    const c = this.setup;
     switch (intent.kind) {
       case 'boot': {
         this.generation = intent.generation;
@@ -152,16 +170,19 @@ export class NodeParty {
         this.epoch = -1;
         this.enclave.send({ type: 'RESET' });
         // The enclave generates its key inside the TEE (PROTOCOL.md step 0).
-        const pair = w.bugs.nodeKeySurvivesRestart ? deriveKeyPair(sha256(utf8(`fixed node key ${this.index}`))) : generateKeyPair(this.rng.fork(`boot-${this.generation}`));
+        const pair = c.bugs.nodeKeySurvivesRestart ? deriveKeyPair(sha256(utf8(`fixed node key ${this.index}`))) : generateKeyPair(this.rng.fork(`boot-${this.generation}`));
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
-        this.truth.generated.add(toHex(pair.publicKey));
-        w.keyGenerated(this.index, pair.secretKey);
+        this.port.tell({ kind: 'key-generated', publicKey: pair.publicKey, secretKey: pair.secretKey });
         this.tee.memory.boot.set('skE', pair.secretKey);
-        w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
+        this.port.note('crypto', 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
         this.acceptHostConfig();
-        if (isRaTls(w)) this.raTls = RaTlsEnclave.boot(this.raTls, w, this.index, this.generation, this.rng, this.hostData, this.truth.generated);
+        if (c.evidence === 'ra-tls') {
+          const port = this.port;
+          const env = { chip: c.chip, measurement: c.measurement, releaseEntry: c.releaseEntry, nowMs: () => port.nowMs(), note: port.note, tell: port.tell };
+          this.raTls = RaTlsEnclave.boot(this.raTls, env, this.index, this.generation, this.rng, this.hostData);
+        }
         this.fetchReleaseProof(this.generation, 0);
         return;
       }
@@ -176,7 +197,7 @@ export class NodeParty {
         const m = this.toEnclave.get(intent.ref);
         this.toEnclave.delete(intent.ref);
         if (!m) return;
-        w.network.send(this.address, w.gateway.address, 'gateway-node', nodeMessage(NODE_MSG.error, utf8(intent.code)), 'node-error', m.stream);
+        host.send(host.directory.gateway, 'gateway-node', nodeMessage(NODE_MSG.error, utf8(intent.code)), 'node-error', { stream: m.stream });
         return;
       }
       case 'from-enclave': {
@@ -185,10 +206,10 @@ export class NodeParty {
         this.fromEnclave.delete(intent.ref);
         this.toEnclave.delete(intent.ref);
         if (!bytes || !m) return;
-        w.observer.holds(this.hostName, 'received', bytes, m.id);
-        const out = w.network.send(this.address, w.gateway.address, 'gateway-node', bytes, bytes[0] === NODE_MSG.evidence ? 'attest-bundle' : 'inner-res', m.stream);
+        host.observe('received', bytes, m.id);
+        // The answer carries the request the enclave opened (the port keeps the provenance).
         const requestId = this.truth.requestIds.get(intent.ref);
-        if (requestId) w.provenance.set(out.id, requestId);
+        host.send(host.directory.gateway, 'gateway-node', bytes, bytes[0] === NODE_MSG.evidence ? 'attest-bundle' : 'inner-res', requestId ? { stream: m.stream, of: requestId } : { stream: m.stream });
         return;
       }
       default:
@@ -204,41 +225,40 @@ export class NodeParty {
    * launched with anything else. Nothing here depends on a defence switch.
    */
   private acceptHostConfig(): void {
-    const w = this.world;
-    const fed = w.hooks.hostConfig.map((f) => f(this.index)).find((c) => c !== null) ?? null;
+    const fed = this.hostPort.intercept('host-config', { node: this.index });
     let text = fed ?? RELEASED_ENCLAVE_CONFIG;
     try {
       this.config = parseEnclaveConfig(text);
     } catch (e) {
       // The program refuses a configuration it does not know and runs the released one.
-      w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'refused launch configuration', { ok: false, code: codeOf(e) });
+      this.port.note('verify', 'refused launch configuration', { ok: false, code: codeOf(e) });
       text = RELEASED_ENCLAVE_CONFIG;
       this.config = parseEnclaveConfig(text);
     }
     this.hostData = enclaveConfigDigest(text);
-    if (fed !== null) w.trace.append(w.clock.nowMs(), 'state', this.enclaveName, 'launched with host configuration', { config: text, hostData: toHex(this.hostData).slice(0, 16) });
+    if (fed !== null) this.port.note('state', 'launched with host configuration', { config: text, hostData: toHex(this.hostData).slice(0, 16) });
   }
 
   /** The host fetches the inclusion proof of its release entry from the log, retrying on loss. */
   private fetchReleaseProof(generation: number, attempt: number): void {
-    const w = this.world;
+    const host = this.hostPort;
     if (this.release !== null || generation !== this.generation) return;
     if (attempt >= BOOT_FETCH_ATTEMPTS_MAX) {
-      w.trace.append(w.clock.nowMs(), 'error', this.hostName, 'no release proof from the log: node stays down', { attempts: attempt });
+      host.note('error', 'no release proof from the log: node stays down', { attempts: attempt });
       return;
     }
-    const leaf = w.keys.releaseIndex(this.index);
-    w.network.send(this.address, w.log.address, 'node-log', Uint8Array.of(leaf >>> 24, (leaf >> 16) & 0xff, (leaf >> 8) & 0xff, leaf & 0xff), 'proof-req');
-    w.scheduler.after(BOOT_FETCH_RETRY_MS, `${this.hostName} proof retry`, () => this.fetchReleaseProof(generation, attempt + 1));
+    const leaf = this.setup.releaseIndex;
+    host.send(host.directory.log, 'node-log', Uint8Array.of(leaf >>> 24, (leaf >> 16) & 0xff, (leaf >> 8) & 0xff, leaf & 0xff), 'proof-req');
+    host.after(BOOT_FETCH_RETRY_MS, 'proof retry', () => this.fetchReleaseProof(generation, attempt + 1));
   }
 
   private onReleaseProof(bytes: Uint8Array): void {
-    const parsed = this.world.log.parseProofResponse(bytes);
+    const parsed = parseProofResponse(bytes);
     if (!parsed || this.release !== null || this.enclaveKey === null) return;
     this.release = parsed;
     this.host.send({ type: 'BOOTED' });
     this.enclave.send({ type: 'KEY_READY' });
-    if (this.world.pcc) this.publishEpochKey(this.generation);
+    if (this.setup.pcc) this.publishEpochKey(this.generation);
   }
 
   // ---- enclave (inside the TEE) ----------------------------------------------------------
@@ -249,7 +269,8 @@ export class NodeParty {
   }
 
   private performEnclave(intent: Intent): void {
-    const w = this.world;
+    const port = this.port;
+    const c = this.setup;
     switch (intent.kind) {
       case 'produce-evidence':
         return this.produceEvidence(intent.ref);
@@ -258,27 +279,27 @@ export class NodeParty {
         const m = this.toEnclave.get(intent.ref);
         if (!m || !this.secretKey) return;
         try {
-          const { plaintext, context } = w.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : this.raTls ? this.raTls.open(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
+          const { plaintext, context } = c.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : this.raTls ? this.raTls.open(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
           const req = JSON.parse(textOf(plaintext)) as { requestId: string };
           if (context) {
             this.contexts.set(intent.ref, context);
-            w.derivedFrom(context, req.requestId);
+            port.tell({ kind: 'derived', value: context, requestId: req.requestId });
           }
           this.tee.put(intent.ref, 'plaintext', plaintext);
           this.truth.requestIds.set(intent.ref, req.requestId);
           this.truth.inFlight.set(req.requestId, (this.truth.inFlight.get(req.requestId) ?? 0) + 1);
-          w.observer.fact(this.enclaveName, 'enclave-opened', { requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)) });
-          w.observer.holds(this.enclaveName, 'state', plaintext, m.id);
-          if (evidenceOf(w.spec.profile) === 'cvm-gpu') gpuProcesses(w, this.index, plaintext, m.id);
+          port.fact('enclave-opened', { requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)) });
+          port.observe('state', plaintext, m.id);
+          if (c.evidence === 'cvm-gpu') port.intercept('gpu-input', { node: this.index, plaintext, msg: m.id });
           // The program's log (configuration `log=requests`, or the planted bug) goes to the host.
-          if (w.bugs.enclaveLogsPlaintextToHost || this.config.log === 'requests') {
-            w.trace.append(w.clock.nowMs(), 'log', this.enclaveName, 'wrote opened request to the log the host collects', { ref: intent.ref, bytes: plaintext.length });
-            w.observer.holds(this.hostName, 'log', plaintext, m.id);
+          if (c.bugs.enclaveLogsPlaintextToHost || this.config.log === 'requests') {
+            port.note('log', 'wrote opened request to the log the host collects', { ref: intent.ref, bytes: plaintext.length });
+            this.hostPort.observe('log', plaintext, m.id);
           }
-          w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
+          port.note('crypto', `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
           this.enclave.send({ type: 'OPENED', ref: intent.ref });
         } catch (e) {
-          w.trace.append(w.clock.nowMs(), 'verify', this.enclaveName, 'inner request does not open', { ok: false, code: codeOf(e) });
+          port.note('verify', 'inner request does not open', { ok: false, code: codeOf(e) });
           this.endRequest(intent.ref);
           this.output(intent.ref, NODE_MSG.error, utf8(codeOf(e)));
           this.enclave.send({ type: 'OPEN_FAILED', ref: intent.ref, code: codeOf(e) });
@@ -288,12 +309,11 @@ export class NodeParty {
       case 'infer': {
         const pt = this.tee.get(intent.ref, 'plaintext');
         if (!pt) return;
-        const req = JSON.parse(textOf(pt)) as { requestId: string; canary: string; messages: ChatMessage[] };
-        // The canary of the request travels with the answer, as a real summary could quote it.
-        const summary = this.tee.backend.summarise([...req.messages, { from: 'client', text: `Request ${req.canary}.` }], SUMMARY_SENTENCES);
-        const answer = utf8(JSON.stringify({ requestId: req.requestId, summary, canary: req.canary }));
+        const req = JSON.parse(textOf(pt)) as EnclaveTask;
+        // The enclave program's summarise step (tee/enclave-program.ts), the one the TEE runners run.
+        const answer = summariseTask(req, this.tee.backend);
         this.tee.put(intent.ref, 'answer', answer);
-        w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, `summarised ${req.requestId}`, { messages: req.messages.length, bytes: answer.length });
+        port.note('crypto', `summarised ${req.requestId}`, { messages: req.messages.length, bytes: answer.length });
         this.enclave.send({ type: 'INFERRED', ref: intent.ref });
         return;
       }
@@ -309,9 +329,9 @@ export class NodeParty {
         const sealed = key ? sealInnerResponse(key, answer, this.rng) : this.raTls!.seal(intent.ref, answer);
         const requestId = this.truth.requestIds.get(intent.ref);
         if (requestId) {
-          if (key) w.derivedFrom(key, requestId);
-          if (requestKey) w.derivedFrom(requestKey, requestId);
-          w.observer.fact(this.enclaveName, 'answer-produced', { requestId, answer: toHex(sha256(answer)) });
+          if (key) port.tell({ kind: 'derived', value: key, requestId });
+          if (requestKey) port.tell({ kind: 'derived', value: requestKey, requestId });
+          port.fact('answer-produced', { requestId, answer: toHex(sha256(answer)) });
         }
         this.endRequest(intent.ref);
         this.output(intent.ref, NODE_MSG.answer, sealed);
@@ -322,8 +342,8 @@ export class NodeParty {
         this.tee.erase(intent.ref);
         this.contexts.delete(intent.ref);
         this.raTls?.erase(intent.ref);
-        w.trace.append(w.clock.nowMs(), 'erase', this.enclaveName, `erased request state`, { ref: intent.ref });
-        w.mark('enclave.erased');
+        port.note('erase', `erased request state`, { ref: intent.ref });
+        port.mark('enclave.erased');
         this.enclave.send({ type: 'ERASED', ref: intent.ref });
         return;
       }
@@ -333,33 +353,32 @@ export class NodeParty {
   }
 
   private produceEvidence(ref: number): void {
-    const w = this.world;
     const m = this.toEnclave.get(ref);
     if (!m || !this.enclaveKey || !this.release) return;
     const nonce = m.bytes.subarray(1);
     if (this.raTls) return this.output(ref, ...this.raTls.attest(ref, nonce, this.enclaveName, this.release));
     const bundle = this.bundleFor(nonce);
-    w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
+    this.port.note('crypto', 'signed attestation report', { ref, nonce: toHex(nonce).slice(0, 16) });
     this.output(ref, NODE_MSG.evidence, bundle);
   }
 
   /** The attestation bundle of the current key for `nonce` (a client's, or a pcc epoch's). */
   private bundleFor(nonce: Uint8Array): Uint8Array {
-    const w = this.world;
-    const session = reportDataBinding(this.enclaveKey!, w.defences['client-nonce'] ? nonce : null);
+    const c = this.setup;
+    const session = reportDataBinding(this.enclaveKey!, c.defences['client-nonce'] ? nonce : null);
     // Profile pp-gpu: REPORT_DATA commits to the session and this CVM's GPU, whose evidence rides along (sim/evidence/gpu.ts).
-    const gpu = evidenceOf(w.spec.profile) === 'cvm-gpu' ? gpuBoundEvidence(w, this.index, session) : null;
+    const gpu = c.evidence === 'cvm-gpu' && c.gpuEvidence ? c.gpuEvidence(session) : null;
     const reportData = gpu?.reportData ?? session;
-    const chip = w.keys.chip(this.index);
-    const report = chip.signReport({ reportData, measurement: w.keys.measurementOf(this.index), hostData: this.hostData });
-    w.reportNonce.set(toHex(sha256(report)), toHex(nonce));
+    const chip = c.chip;
+    const report = chip.signReport({ reportData, measurement: c.measurement, hostData: this.hostData });
+    this.port.tell({ kind: 'report-produced', report, nonce });
     const release = this.release!;
     return encodeBundle({
       nodeId: this.enclaveName,
       enclaveKey: this.enclaveKey!,
       report,
       certificates: gpu ? [...chip.certificates, gpu.attachment] : chip.certificates,
-      releaseEntry: w.keys.releaseEntryOf(this.index),
+      releaseEntry: c.releaseEntry,
       leafIndex: release.leafIndex,
       treeSize: release.treeSize,
       inclusionProof: release.proof,
@@ -374,9 +393,9 @@ export class NodeParty {
    * to the gateway's directory, and rotates at every epoch boundary while this boot lives.
    */
   private publishEpochKey(generation: number): void {
-    const w = this.world;
+    const port = this.port;
     if (generation !== this.generation || !this.release || !this.secretKey) return;
-    const e = epochAt(w.clock.nowMs());
+    const e = epochAt(port.nowMs());
     if (e !== this.epoch) {
       if (this.epoch >= 0) {
         // Rotate: a fresh key for the new epoch; the old one stays one epoch for requests in flight.
@@ -384,24 +403,23 @@ export class NodeParty {
         const pair = generateKeyPair(this.rng.fork(`boot-${this.generation}-epoch-${e}`));
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
-        this.truth.generated.add(toHex(pair.publicKey));
-        w.keyGenerated(this.index, pair.secretKey);
+        port.tell({ kind: 'key-generated', publicKey: pair.publicKey, secretKey: pair.secretKey });
         this.tee.memory.boot.set('skE', pair.secretKey);
-        w.trace.append(w.clock.nowMs(), 'crypto', this.enclaveName, 'rotated enclave key', { epoch: e, pk: toHex(pair.publicKey).slice(0, 16) });
+        port.note('crypto', 'rotated enclave key', { epoch: e, pk: toHex(pair.publicKey).slice(0, 16) });
       }
       this.epoch = e;
       const bundle = this.bundleFor(epochNonce(e));
-      w.network.send(this.address, w.gateway.address, 'gateway-node', nodeMessage(NODE_MSG.publish, encodeCandidate({ epoch: e, node: this.index, bundle })), 'publish-key');
+      this.hostPort.send(this.hostPort.directory.gateway, 'gateway-node', nodeMessage(NODE_MSG.publish, encodeCandidate({ epoch: e, node: this.index, bundle })), 'publish-key');
     }
     // Epochs tick while there is work; after it the world must go quiet (the run ends when idle).
-    if ((e + 1) * EPOCH_MS <= w.workHorizonMs) w.scheduler.at((e + 1) * EPOCH_MS, `${this.enclaveName} epoch ${e + 1}`, () => this.publishEpochKey(generation));
+    if ((e + 1) * EPOCH_MS <= this.setup.workHorizonMs) port.at((e + 1) * EPOCH_MS, `epoch ${e + 1}`, () => this.publishEpochKey(generation));
   }
 
   /** Opens a diffused request with this epoch's key or the previous one; refuses a replay. */
   private openDiffused(ref: number, bytes: Uint8Array): { plaintext: Uint8Array; context: null } {
     const digest = toHex(sha256(bytes));
     if (this.replayCache.has(digest)) {
-      this.world.mark('enclave.replay-refused');
+      this.port.mark('enclave.replay-refused');
       throw new InnerSessionError('replay', 'this request was already opened (enclave replay cache)');
     }
     let opened: { plaintext: Uint8Array; key: Uint8Array } | null = null;
@@ -432,62 +450,23 @@ export class NodeParty {
   }
 
   /**
-   * Walks the enclave's whole state (every field of this node object but the host side and the
-   * simulator's bookkeeping, recursively: the TEE memory, contexts, keys, caches, and any field a
-   * future change adds) and records, as a fact, everything in it derived from a request that has
-   * ended: its canary (in plaintext, an answer, any byte string or string), a key or an HPKE
-   * context derived from it (invariant `stateless`).
+   * Hands the observer the enclave's whole state (every field of this node object but the host
+   * side and the simulator's bookkeeping: the TEE memory, contexts, keys, caches, and any field a
+   * future change adds); the observer walks it for anything derived from a request that has
+   * ended (its canary, a key or an HPKE context derived from it) and records the fact (invariant
+   * `stateless`, sim/state-walk.ts).
    */
   snapshotEnclave(when: string): void {
     const last = this.truth.lastEnded;
     if (!last) return;
-    const w = this.world;
-    const found = new Map<string, string>();
-    const seen = new Set<object>();
-    const note = (requestId: string, path: string) => {
-      if (this.truth.ended.has(requestId) && !this.truth.inFlight.has(requestId) && !found.has(`${requestId}|${path}`)) found.set(`${requestId}|${path}`, requestId);
-    };
-    const visit = (v: unknown, path: string, depth: number): void => {
-      if (v === null || v === undefined || depth > 16) return;
-      if (typeof v === 'string') {
-        for (const r of w.observer.contentIn(utf8(v))) note(r, path);
-        return;
-      }
-      if (typeof v !== 'object') return;
-      if (seen.has(v)) return;
-      seen.add(v);
-      const derived = w.derivedRequest(v);
-      if (derived) note(derived, path);
-      if (v instanceof Uint8Array) {
-        for (const r of w.observer.contentIn(v)) note(r, path);
-        return;
-      }
-      if (v instanceof Map) {
-        for (const [k, x] of v) {
-          visit(k, `${path}.key(${String(k)})`, depth + 1);
-          visit(x, `${path}.get(${String(k)})`, depth + 1);
-        }
-        return;
-      }
-      if (v instanceof Set) {
-        let i = 0;
-        for (const x of v) visit(x, `${path}.values[${i++}]`, depth + 1);
-        return;
-      }
-      if (Array.isArray(v)) {
-        v.forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
-        return;
-      }
-      for (const k of Object.keys(v)) visit((v as Record<string, unknown>)[k], `${path}.${k}`, depth + 1);
-    };
+    const state: Record<string, unknown> = {};
     for (const k of Object.keys(this)) {
       if (NOT_ENCLAVE_STATE.has(k)) continue;
-      visit((this as unknown as Record<string, unknown>)[k], k, 0);
+      state[k] = (this as unknown as Record<string, unknown>)[k];
     }
-    const leftover = [...found.keys()].sort();
-    w.observer.fact(this.enclaveName, 'enclave-state', { afterRef: last.ref, requestId: last.requestId, leftover }, `state walk ${when}: ${leftover.length} value(s) of ended requests`);
+    this.port.tell({ kind: 'enclave-state', state, afterRef: last.ref, requestId: last.requestId, ended: this.truth.ended, inFlight: this.truth.inFlight, when });
   }
 }
 
-/** Fields of a node that are not the enclave's state: the host side, the world, the simulator's bookkeeping. */
-const NOT_ENCLAVE_STATE = new Set(['world', 'host', 'enclave', 'hostName', 'enclaveName', 'address', 'index', 'rng', 'toEnclave', 'fromEnclave', 'truth', 'release', 'generation']);
+/** Fields of a node that are not the enclave's state: the host side, the ports, the configuration, the simulator's bookkeeping. */
+const NOT_ENCLAVE_STATE = new Set(['hostPort', 'port', 'setup', 'host', 'enclave', 'hostName', 'enclaveName', 'address', 'index', 'rng', 'toEnclave', 'fromEnclave', 'truth', 'release', 'generation']);

@@ -14,10 +14,10 @@ import { BASELINE_POLICY } from '../../protocol/attestation/verifier.js';
 import { TlsClient, verifyRaTlsSession } from '../../protocol/tls/index.js';
 import type { EvidenceChecks } from '../../model/intents.js';
 import { SIM_EPOCH_MS } from '../clock.js';
-import { MIN_TCB } from '../world-keys.js';
-import type { World } from '../world.js';
-import { checkBundle, type BundleCheck, type LogViewState } from '../evidence-check.js';
-import { RaTlsSimError, raTlsKeyId, raTlsMode, freshCertificate, SESSION_ID_BYTES } from '../evidence/ra-tls.js';
+import type { PartyPort } from '../port.js';
+import { checkBundle, CLIENT_MIN_TCB, type BundleCheck, type LogViewState } from '../evidence-check.js';
+import { RaTlsSimError, raTlsKeyId, raTlsMode, SESSION_ID_BYTES } from '../evidence/ra-tls.js';
+import type { ClientConfig } from './client.js';
 import { decodeBatch } from './common.js';
 import { concat } from '../../protocol/bytes.js';
 
@@ -32,15 +32,17 @@ interface Session {
 export class RaTlsClientSide {
   private session: Session | null = null;
 
-  constructor(
-    private readonly world: World,
-    private readonly user: string,
-    private readonly rng: Rng,
-  ) {}
+  private readonly rng: Rng;
+  private readonly user: string;
+
+  constructor(private readonly port: PartyPort<ClientConfig>) {
+    this.rng = port.rng;
+    this.user = port.name;
+  }
 
   /** A new TLS session for this attempt: the ClientHello record (the body of the attest request). */
   hello(requestId: string, nonce: Uint8Array, node: string): Uint8Array {
-    const mode = raTlsMode(this.world);
+    const mode = raTlsMode(this.port.config.defences);
     const tls = new TlsClient({ rng: this.rng, serverName: `${node}.pph.test`, ...(mode === 'no-client-nonce' ? {} : { raTlsNonce: nonce }) });
     this.session = { requestId, nonce, tls, sent: false };
     return tls.start();
@@ -50,7 +52,6 @@ export class RaTlsClientSide {
   verify(requestId: string, reply: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null): BundleCheck {
     const s = this.session;
     if (!s || s.requestId !== requestId) return { ok: false, code: 'no-session', nodeId: null };
-    const w = this.world;
     let flight: Uint8Array;
     let log;
     try {
@@ -71,12 +72,12 @@ export class RaTlsClientSide {
     let verified;
     try {
       verified = verifyRaTlsSession({
-        mode: raTlsMode(w),
+        mode: raTlsMode(this.port.config.defences),
         peerCertificate: cert,
         session: { kind: 'nonce', value: s.nonce },
-        trustStore: w.keys.trust,
-        atMs: SIM_EPOCH_MS + w.clock.nowMs(),
-        policy: { ...BASELINE_POLICY, minTcb: MIN_TCB },
+        trustStore: this.port.config.trust.keys.trust,
+        atMs: SIM_EPOCH_MS + this.port.nowMs(),
+        policy: { ...BASELINE_POLICY, minTcb: CLIENT_MIN_TCB },
       });
     } catch (e) {
       return { ok: false, code: e instanceof PphError ? e.code : 'evidence', nodeId: log.nodeId };
@@ -84,8 +85,9 @@ export class RaTlsClientSide {
     // The rest of step 4 on the certificate's report, key and endorsements (the node's copies are ignored).
     const bundle = encodeBundle({ ...log, enclaveKey: raTlsKeyId(verified.evidence.spki), report: verified.evidence.report, certificates: [...verified.evidence.endorsements] });
     // REPORT_DATA was checked by verifyRaTlsSession (its formula is RA-TLS's, not the pp binding).
-    const fresh = freshCertificate(w, cert, s.tls.clientRandom, verified.evidence, s.nonce);
-    return checkBundle(w, this.user, bundle, s.nonce, { ...checks, binding: false }, view, keyDigest, chosenNode, fresh);
+    // Freshness is the observer's judgement, on the certificate and this session (the claim carries them).
+    const raTls = { certificate: cert, clientRandom: s.tls.clientRandom, bindingKind: verified.evidence.bindingKind, binding: verified.evidence.binding };
+    return checkBundle(this.port, requestId, bundle, s.nonce, { ...checks, binding: false }, view, keyDigest, chosenNode, raTls);
   }
 
   /** The inner request: `ClientHello.random ‖ client Finished ‖ request as application data`. */

@@ -29,7 +29,7 @@ export const MUTATIONS: Mutation[] = [
   {
     name: 'nonce check removed (REPORT_DATA binds the key only, on both sides)',
     edits: [
-      { file: 'sim/parties/node.ts', find: "w.defences['client-nonce'] ? nonce : null", replace: 'null', all: true },
+      { file: 'sim/parties/node.ts', find: "c.defences['client-nonce'] ? nonce : null", replace: 'null', all: true },
       { file: 'sim/evidence-check.ts', find: 'checks.clientNonce ? nonce : null', replace: 'null', all: true },
     ],
   },
@@ -37,8 +37,8 @@ export const MUTATIONS: Mutation[] = [
   { name: 'erasure of the HPKE context removed', edits: [{ file: 'sim/parties/node.ts', find: '        this.tee.erase(intent.ref);\n        this.contexts.delete(intent.ref);\n', replace: '        this.tee.erase(intent.ref);\n' }] },
   { name: 'erasure of the TEE request memory removed', edits: [{ file: 'sim/parties/node.ts', find: '        this.tee.erase(intent.ref);\n        this.contexts.delete(intent.ref);\n', replace: '        this.contexts.delete(intent.ref);\n' }] },
   { name: 'the enclave keeps the last plaintext in a field of its own', edits: [{ file: 'sim/parties/node.ts', find: "          this.tee.put(intent.ref, 'plaintext', plaintext);\n", replace: "          this.tee.put(intent.ref, 'plaintext', plaintext);\n          (this as unknown as { lastPlaintext: Uint8Array }).lastPlaintext = plaintext.slice();\n" }] },
-  { name: 'the outer request carries the account (x-user header)', edits: [{ file: 'sim/parties/client.ts', find: "      headers = [['pph-node', a.nodeId]];", replace: "      headers = [['pph-node', a.nodeId], ['x-user', this.account]];" }] },
-  { name: 'the outer request carries the user name (x-user header)', edits: [{ file: 'sim/parties/client.ts', find: "      headers = [['pph-node', a.nodeId]];", replace: "      headers = [['pph-node', a.nodeId], ['x-user', this.name]];" }] },
+  { name: 'the outer request carries the account (x-user header)', edits: [{ file: 'sim/parties/client.ts', find: "      headers = [[HEADERS.node, a.nodeId]];", replace: "      headers = [[HEADERS.node, a.nodeId], ['x-user', this.account]];" }] },
+  { name: 'the outer request carries the user name (x-user header)', edits: [{ file: 'sim/parties/client.ts', find: "      headers = [[HEADERS.node, a.nodeId]];", replace: "      headers = [[HEADERS.node, a.nodeId], ['x-user', this.name]];" }] },
 ];
 
 const copies: string[] = [];
