@@ -20,6 +20,7 @@ import { maliciousImage } from './malicious-image.js';
 import { revokedChipKey } from './revoked-chip-key.js';
 import { maliciousClient } from './malicious-client.js';
 import { gpuEvidence } from './gpu-evidence.js';
+import { staleLog } from './stale-log.js';
 
 /** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`), then revoked-chip-key (issue 14: a chip key the vendor revoked). */
 export const ADVERSARIES: readonly Adversary<any>[] = [
@@ -40,6 +41,8 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
   maliciousClient,
   // Issue 15: acts on profile pp-gpu (nodes are a CVM plus a confidential GPU).
   gpuEvidence,
+  // Issue 13: the log position on a growing log: a frozen or rolled-back view (docs/transparency.md).
+  staleLog,
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
@@ -67,6 +70,6 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, maliciousClient, gpuEvidence };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, maliciousClient, gpuEvidence, staleLog };
 
 export { runAttacked, type AttackedOptions } from './run.js';

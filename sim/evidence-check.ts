@@ -11,7 +11,10 @@ import { parseBundle, releaseMeasurement, reportDataBinding } from '../protocol/
 import { SevSnpVerifier, BASELINE_POLICY } from '../protocol/attestation/verifier.js';
 import { parseSevSnpReport } from '../protocol/attestation/sev-snp-report.js';
 import { hashLeaf, verifyInclusion } from '../protocol/tlog/merkle.js';
-import { verifyCosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
+import { verifyCosignedCheckpoint, type CosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
+import { checkLogView, type LogViewState } from './log-view.js';
+import { freshnessBoundMs } from '../model/log-policy.js';
+import { EPOCH_MS } from '../model/profile.js';
 import type { EvidenceChecks } from '../model/intents.js';
 import { SIM_EPOCH_MS } from './clock.js';
 import { MIN_TCB } from './world-keys.js';
@@ -23,9 +26,7 @@ import { evidenceOf } from '../model/profile.js';
 
 const RELEASED_CONFIG_DIGEST = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);
 
-export interface LogViewState {
-  last: { size: number; root: string } | null;
-}
+export type { LogViewState } from './log-view.js';
 
 export type BundleCheck = { ok: true; nodeId: string; enclaveKey: Uint8Array } | { ok: false; code: string; nodeId: string | null };
 
@@ -83,14 +84,16 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
 
   let size = bundle.treeSize;
   let root = '';
+  let cosigned: CosignedCheckpoint | null = null;
   if (checks.measurementInLog || checks.logConsistency || checks.keyConsistency) {
     try {
-      const { checkpoint } = verifyCosignedCheckpoint(bundle.checkpoint, {
+      cosigned = verifyCosignedCheckpoint(bundle.checkpoint, {
         log: world.keys.logVerifier,
         witnesses: world.keys.witnessVerifiers,
         quorum: checks.witnesses ? world.keys.witnessQuorum : 0,
         origin: 'log.pph.test',
       });
+      const checkpoint = cosigned.checkpoint;
       size = checkpoint.size;
       root = toHex(checkpoint.rootHash);
       if (checks.keyConsistency && !checkpoint.extensions.includes(`pph-keys ${keyDigest}`)) return fail('key-consistency', nodeId);
@@ -103,22 +106,28 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
       return fail(code === 'quorum' ? 'witnesses' : e instanceof PphError && e.name === 'MerkleProofError' ? 'measurement' : `log-${code}`, nodeId);
     }
   }
-  // The log is append-only: a checkpoint of the size we saw must have its root; a different size
-  // would need a consistency proof, which the pp bundle does not carry (a growing log is refused).
-  if (checks.logConsistency && view.last && (view.last.size !== size || view.last.root !== root)) {
-    world.observer.fact(user, 'log-view', { size, root, accepted: false });
-    return fail('log-consistency', nodeId);
+  // The log is append-only and fresh (sim/log-view.ts): consistent with the newest checkpoint this
+  // client saw by an RFC 9162 consistency proof, and cosigned by the quorum within the freshness bound.
+  if (checks.logConsistency && cosigned) {
+    const policy = { nowMs: world.clock.nowMs(), freshnessMs: freshnessBoundMs(world.pcc ? 'pcc' : 'pp', EPOCH_MS), quorum: checks.witnesses ? world.keys.witnessQuorum : 0 };
+    const held = checkLogView(view, { size, rootHash: cosigned.checkpoint.rootHash, cosigners: cosigned.cosigners, consistency: bundle.consistency ?? [] }, policy);
+    if (!held.ok) {
+      world.mark('client.log-refused');
+      world.mark(`client.log-refused.${held.code}`);
+      world.observer.fact(user, 'log-view', { size, root, accepted: false });
+      return fail(held.code, nodeId);
+    }
+    if (held.verified) world.observer.fact(user, 'log-consistency', { from: held.verified.from, to: held.verified.to });
   }
-  if (root) view.last = { size, root };
 
   // pp-gpu: REPORT_DATA wraps the session binding with the GPU's identity; freshness is judged on the session it commits to.
   const boundData = gpu?.ok && equalBytes(report.reportData, gpu.reportData) ? reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) : report.reportData;
-  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, boundData, nonce, size, root, bundle.report);
+  recordAcceptance(world, user, nodeId, bundle.enclaveKey, report.measurement, boundData, nonce, size, root, bundle.report, bundle.checkpoint);
   return { ok: true, nodeId, enclaveKey: bundle.enclaveKey };
 }
 
 /** Ground truth about what the client just accepted, for the invariants. */
-function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string, reportBytes: Uint8Array): void {
+function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8Array, measurement: Uint8Array, reportData: Uint8Array, nonce: Uint8Array, size: number, root: string, reportBytes: Uint8Array, note: string): void {
   const produced = world.reportNonce.get(toHex(sha256(reportBytes)));
   const trueRoot = size >= 1 && size <= world.keys.log.size ? toHex(world.keys.log.root(size)) : null;
   const client = world.clients.find((c) => c.name === user);
@@ -137,5 +146,25 @@ function recordAcceptance(world: World, user: string, nodeId: string, key: Uint8
     keyHonest: world.nodes.some((n) => n.generatedKey(key)),
     checkpointSize: size,
     viewConsistent: root === '' || root === trueRoot,
+    ...logTruth(world, size, note),
   });
+}
+
+/**
+ * Observer judgements on the checkpoint a client accepted: how long the true log had superseded it
+ * (stale past the freshness bound of model/log-policy.ts), and how many witnesses that no adversary
+ * holds validly cosigned it (against the run's quorum).
+ */
+function logTruth(world: World, size: number, note: string): { checkpointStale: boolean; staleForMs: number; honestCosigners: number; quorumRequired: number } {
+  const now = world.clock.nowMs();
+  const at = world.growingLog.supersededAt(size);
+  const staleForMs = at === null ? 0 : Math.max(0, now - at);
+  const honest = world.keys.witnessVerifiers.filter((_, i) => !world.colludingWitnesses.has(i));
+  let honestCosigners = 0;
+  try {
+    honestCosigners = verifyCosignedCheckpoint(note, { log: world.keys.logVerifier, witnesses: honest, quorum: 0 }).cosigners.length;
+  } catch {
+    honestCosigners = 0; // a line from a known key that does not verify: no valid honest cosignature counted
+  }
+  return { checkpointStale: staleForMs > freshnessBoundMs(world.pcc ? 'pcc' : 'pp', EPOCH_MS), staleForMs, honestCosigners, quorumRequired: world.keys.witnessQuorum };
 }

@@ -10,7 +10,9 @@ import { Network, type LinkPolicy } from './network.js';
 import { Trace } from './trace.js';
 import type { PlantedBugs, RunSpec } from './spec.js';
 import { buildWorkload, makeCanary, type Workload } from './workload.js';
-import { createKeys, type WorldKeys } from './world-keys.js';
+import { createKeys, LOG_ORIGIN, type WorldKeys } from './world-keys.js';
+import { HonestLog } from './log-growth.js';
+import { freshnessBoundMs } from '../model/log-policy.js';
 import { ClientParty } from './parties/client.js';
 import { RelayParty } from './parties/relay.js';
 import { GatewayParty } from './parties/gateway.js';
@@ -19,7 +21,7 @@ import { IssuerParty } from './parties/issuer.js';
 import { LogParty } from './parties/log.js';
 import { seizeLater } from './later.js';
 import { emptyHooks, Powers, type AdversaryHooks, type AdversaryPlan } from './adversary.js';
-import { defencesFor, DIFFUSION_CAP, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
+import { defencesFor, DIFFUSION_CAP, EPOCH_MS, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
 import type { WorldView, PartyInfo } from '../model/world-view.js';
 import { viewFromTrace } from '../model/facts.js';
 import { Observer } from './observer.js';
@@ -74,6 +76,10 @@ export class World {
   readonly hooks: AdversaryHooks = emptyHooks();
   /** Compromised nodes (position `node:<i>`) and the adversary that reads them. */
   readonly compromised = new Map<number, string>();
+  /** Ground truth: the witnesses whose keys a `witnesses` adversary holds (their cosignatures are not honest). */
+  readonly colludingWitnesses = new Set<number>();
+  /** The honest log as it grows during the run (sim/log-growth.ts). */
+  readonly growingLog: HonestLog;
   /** Node keys the `later` position seized after the run (set by sim/later.ts). */
   seizedNodeKeys: { name: string; key: Uint8Array }[] = [];
   /** Coverage marks: how often each defence branch fired in this run. */
@@ -117,7 +123,11 @@ export class World {
       });
     }
     // The relay, the issuer and the log run on ports (sim/port.ts): they never see the world.
-    this.log = new LogParty(makePort(this, 'log', 'log', { log: this.keys.log, checkpointNote: this.keys.checkpointNote }));
+    this.growingLog = new HonestLog(this.keys.log, this.keys.logSigner, this.keys.witnessSigners, this.keys.witnessSeeds, LOG_ORIGIN, [`pph-keys ${this.keys.keyDigest}`], this.keys.checkpointNote);
+    // The log re-publishes while a client may still check evidence: every attempt of the last task
+    // (attest and answer timeouts each) plus one freshness bound; never past the work horizon.
+    const clientsDoneMs = lastTask + 2 * spec.network.requestTimeoutMs * (spec.network.retries + 1) + freshnessBoundMs(this.pcc ? 'pcc' : 'pp', EPOCH_MS);
+    this.log = new LogParty(makePort(this, 'log', 'log', { growing: this.growingLog, untilMs: Math.min(this.workHorizonMs, clientsDoneMs) }));
     this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: this.keys.issuer }));
     this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: this.bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
     this.gateway = new GatewayParty(this);
