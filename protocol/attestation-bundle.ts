@@ -128,7 +128,15 @@ export function parseBundle(bytes: Uint8Array): AttestationBundle {
     inclusionProof: r.list('inclusionProof'),
     checkpoint: r.text('checkpoint'),
   };
-  if (!r.done()) b.consistency = r.list('consistency').map(parseConsistencyStep);
+  if (!r.done()) {
+    // The optional last field; anything else after the checkpoint is trailing bytes.
+    try {
+      b.consistency = r.list('consistency').map(parseConsistencyStep);
+    } catch (e) {
+      if (e instanceof BundleError && e.code === 'limit') throw e;
+      throw new BundleError('trailing', 'bytes after the end of the bundle are not a consistency list');
+    }
+  }
   if (!r.done()) throw new BundleError('trailing', 'bytes after the end of the bundle');
   if (b.enclaveKey.length !== 32) throw new BundleError('invalid', `enclaveKey of ${b.enclaveKey.length} bytes, expected 32`);
   return b;
