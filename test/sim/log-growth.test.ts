@@ -16,6 +16,8 @@ import { SIM_EPOCH_MS } from '../../sim/clock.js';
 import { World } from '../../sim/world.js';
 import { Powers, PowerDenied } from '../../sim/adversary.js';
 import { freshnessBoundMs } from '../../model/log-policy.js';
+import { encodeProofResponse, parseProofResponse } from '../../sim/parties/log.js';
+import { encodeBundle, parseBundle, type AttestationBundle } from '../../protocol/attestation-bundle.js';
 
 const matrix = loadScenario(resolveScenarioPath('matrix', process.cwd()));
 /** Six requests: tasks run past the freshness bound after the first growth. */
@@ -47,6 +49,30 @@ describe('the log grows and clients verify consistency proofs', () => {
     const fast = new FastCosigner(slow, seed);
     const text = 'log.pph.test\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n';
     expect(toHex(fast.cosign(text, 1234).signature)).toBe(toHex(slow.cosign(text, 1234).signature));
+  });
+});
+
+describe('wire forms carrying the consistency ladder', () => {
+  const log = MerkleLog.fromLeaves([utf8('a'), utf8('b'), utf8('c'), utf8('d'), utf8('e')]);
+  const consistency = [3, 4].map((n) => ({ fromSize: n, proof: log.consistencyProof(n, 5) }));
+
+  it('a proof response round-trips; malformed ones parse to null', () => {
+    const view = { leafIndex: 2, treeSize: 5, proof: log.inclusionProof(2, 5), checkpoint: 'note\n', consistency };
+    const bytes = encodeProofResponse(view);
+    expect(parseProofResponse(bytes)).toEqual(view);
+    expect(parseProofResponse(bytes.subarray(0, bytes.length - 1))).toBeNull();
+    expect(parseProofResponse(encodeProofResponse({ ...view, consistency: [] }))).toEqual({ ...view, consistency: [] });
+    expect(parseProofResponse(Uint8Array.of(1, 2, 3))).toBeNull();
+  });
+
+  it('a bundle carries the ladder as an optional last field; without it the bytes are as before', () => {
+    const b: AttestationBundle = { nodeId: 'enclave-0', enclaveKey: new Uint8Array(32), report: new Uint8Array(4), certificates: [], releaseEntry: new Uint8Array(48), leafIndex: 2, treeSize: 5, inclusionProof: log.inclusionProof(2, 5), checkpoint: 'note\n' };
+    const plain = encodeBundle(b);
+    expect(parseBundle(plain).consistency).toBeUndefined();
+    const withLadder = encodeBundle({ ...b, consistency });
+    expect(withLadder.subarray(0, plain.length)).toEqual(plain);
+    expect(parseBundle(withLadder).consistency).toEqual(consistency);
+    expect(() => parseBundle(Uint8Array.of(...withLadder, 0))).toThrow(/consistency|trailing|after/);
   });
 });
 
