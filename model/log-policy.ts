@@ -13,11 +13,12 @@ export const LOG_GROWTH_MAX = 8;
 
 /**
  * The freshness bound: a client accepts a checkpoint only if the required witnesses cosigned it at
- * most this long ago (cosignature/v1 timestamps, whole seconds). pp: six refresh periods, so one or
- * two lost pushes on the node-log link and the timestamps' one-second resolution stay inside it.
- * pcc: plus two key epochs, since a candidate's bundle is made when its epoch key is published
- * and candidates of the previous epoch are accepted.
+ * most this long ago (cosignature/v1 timestamps, whole seconds). A deployment sets it for its
+ * network: here eight refresh periods (2 s: the timestamps' one-second resolution and a few lost
+ * pushes on the node-log link) plus eight worst-case link delays (the push, the bundle's trip to the
+ * client, and retransmissions). pcc adds two key epochs, since a candidate's bundle is made when
+ * its epoch key is published and candidates of the previous epoch are accepted.
  */
-export function freshnessBoundMs(base: 'pp' | 'pcc', epochMs: number): number {
-  return 8 * LOG_REFRESH_MS + (base === 'pcc' ? 2 * epochMs : 0);
+export function freshnessBoundMs(base: 'pp' | 'pcc', epochMs: number, maxLinkDelayMs: number): number {
+  return 8 * LOG_REFRESH_MS + 8 * maxLinkDelayMs + (base === 'pcc' ? 2 * epochMs : 0);
 }

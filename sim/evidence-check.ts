@@ -109,7 +109,7 @@ export function checkBundle(world: World, user: string, bytes: Uint8Array, nonce
   // The log is append-only and fresh (sim/log-view.ts): consistent with the newest checkpoint this
   // client saw by an RFC 9162 consistency proof, and cosigned by the quorum within the freshness bound.
   if (checks.logConsistency && cosigned) {
-    const policy = { nowMs: world.clock.nowMs(), freshnessMs: freshnessBoundMs(world.pcc ? 'pcc' : 'pp', EPOCH_MS), quorum: checks.witnesses ? world.keys.witnessQuorum : 0 };
+    const policy = { nowMs: world.clock.nowMs(), freshnessMs: freshnessBoundMs(world.pcc ? 'pcc' : 'pp', EPOCH_MS, world.spec.network.delayMs.max), quorum: checks.witnesses ? world.keys.witnessQuorum : 0 };
     const held = checkLogView(view, { size, rootHash: cosigned.checkpoint.rootHash, cosigners: cosigned.cosigners, consistency: bundle.consistency ?? [] }, policy);
     if (!held.ok) {
       world.mark('client.log-refused');
@@ -166,5 +166,5 @@ function logTruth(world: World, size: number, note: string): { checkpointStale: 
   } catch {
     honestCosigners = 0; // a line from a known key that does not verify: no valid honest cosignature counted
   }
-  return { checkpointStale: staleForMs > freshnessBoundMs(world.pcc ? 'pcc' : 'pp', EPOCH_MS), staleForMs, honestCosigners, quorumRequired: world.keys.witnessQuorum };
+  return { checkpointStale: staleForMs > freshnessBoundMs(world.pcc ? 'pcc' : 'pp', EPOCH_MS, world.spec.network.delayMs.max), staleForMs, honestCosigners, quorumRequired: world.keys.witnessQuorum };
 }

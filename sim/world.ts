@@ -12,7 +12,6 @@ import type { PlantedBugs, RunSpec } from './spec.js';
 import { buildWorkload, makeCanary, type Workload } from './workload.js';
 import { createKeys, LOG_ORIGIN, type WorldKeys } from './world-keys.js';
 import { HonestLog } from './log-growth.js';
-import { freshnessBoundMs } from '../model/log-policy.js';
 import { ClientParty } from './parties/client.js';
 import { RelayParty } from './parties/relay.js';
 import { GatewayParty } from './parties/gateway.js';
@@ -21,7 +20,7 @@ import { IssuerParty } from './parties/issuer.js';
 import { LogParty } from './parties/log.js';
 import { seizeLater } from './later.js';
 import { emptyHooks, Powers, type AdversaryHooks, type AdversaryPlan } from './adversary.js';
-import { defencesFor, DIFFUSION_CAP, EPOCH_MS, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
+import { defencesFor, DIFFUSION_CAP, isAblation, PROFILE_DEFS, type Defences } from '../model/profile.js';
 import type { WorldView, PartyInfo } from '../model/world-view.js';
 import { viewFromTrace } from '../model/facts.js';
 import { Observer } from './observer.js';
@@ -124,10 +123,11 @@ export class World {
     }
     // The relay, the issuer and the log run on ports (sim/port.ts): they never see the world.
     this.growingLog = new HonestLog(this.keys.log, this.keys.logSigner, this.keys.witnessSigners, this.keys.witnessSeeds, LOG_ORIGIN, [`pph-keys ${this.keys.keyDigest}`], this.keys.checkpointNote);
-    // The log re-publishes while a client may still check evidence: every attempt of the last task
-    // (attest and answer timeouts each) plus one freshness bound; never past the work horizon.
-    const clientsDoneMs = lastTask + 2 * spec.network.requestTimeoutMs * (spec.network.retries + 1) + freshnessBoundMs(this.pcc ? 'pcc' : 'pp', EPOCH_MS);
-    this.log = new LogParty(makePort(this, 'log', 'log', { growing: this.growingLog, untilMs: Math.min(this.workHorizonMs, clientsDoneMs) }));
+    // The log is an always-on service: it re-publishes until the work horizon, then for as long as
+    // anything else is still scheduled (a late retry), so the run still reaches quiescence; capped
+    // well inside the scheduler's time limit.
+    const capMs = Math.min(3 * this.workHorizonMs, spec.limits.maxTimeMs / 2);
+    this.log = new LogParty(makePort(this, 'log', 'log', { growing: this.growingLog, untilMs: this.workHorizonMs, capMs, busy: () => this.scheduler.pending > 0 }));
     this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: this.keys.issuer }));
     this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: this.bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
     this.gateway = new GatewayParty(this);

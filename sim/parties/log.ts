@@ -18,8 +18,11 @@ import { decodeBatch, encodeBatch, textOf, utf8 } from './common.js';
 
 export interface LogConfig {
   growing: HonestLog;
-  /** The log re-publishes until this virtual time (the world's work horizon), then stops. */
+  /** The log re-publishes until this virtual time (the world's work horizon) ... */
   untilMs: number;
+  /** ... then while the simulation has anything else scheduled, up to this time (so a run quiesces). */
+  capMs: number;
+  busy: () => boolean;
 }
 
 /** The log runs on its port: the view it serves each node is a decision point (`log-view`). */
@@ -53,10 +56,12 @@ export class LogParty {
     const now = port.nowMs();
     const size = g.log.size;
     if (g.growths < LOG_GROWTH_MAX && now >= (g.growths + 1) * LOG_GROWTH_MS) g.grow();
+    const othersBusy = port.config.busy();
     g.publish(now);
     if (g.log.size !== size) port.note('log', `appended a release entry: checkpoint of size ${g.log.size}`, { size: g.log.size });
     for (const [to, leaf] of this.subscribers) this.serve(to, leaf, null);
-    if (now + LOG_REFRESH_MS <= port.config.untilMs) port.after(LOG_REFRESH_MS, 'refresh', () => this.refresh());
+    const { untilMs, capMs } = port.config;
+    if (now + LOG_REFRESH_MS <= untilMs || (now + LOG_REFRESH_MS <= capMs && othersBusy)) port.after(LOG_REFRESH_MS, 'refresh', () => this.refresh());
   }
 
   private perform(intent: Intent): void {

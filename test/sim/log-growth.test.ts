@@ -115,8 +115,9 @@ describe('client log view (sim/log-view.ts)', () => {
     expect(checkLogView(at3(), { size: 3, rootHash: r3, cosigners: [], consistency: [] }, { ...policy, quorum: 0 }).ok).toBe(true);
   });
 
-  it('the pcc bound covers two key epochs', () => {
-    expect(freshnessBoundMs('pcc', 4_000)).toBe(freshnessBoundMs('pp', 4_000) + 8_000);
+  it('the bound grows with the link delay; the pcc bound covers two key epochs', () => {
+    expect(freshnessBoundMs('pcc', 4_000, 30)).toBe(freshnessBoundMs('pp', 4_000, 30) + 8_000);
+    expect(freshnessBoundMs('pp', 4_000, 250)).toBe(freshnessBoundMs('pp', 4_000, 30) + 8 * 220);
   });
 });
 
