@@ -23,6 +23,7 @@ import { maliciousClient } from './malicious-client.js';
 import { gpuEvidence } from './gpu-evidence.js';
 import { nodeKeyCompromise } from './node-key-compromise.js';
 import { attestationRelay } from './attestation-relay.js';
+import { staleLog } from './stale-log.js';
 
 /** The 13 adversaries of the catalogue, in THREATS.md order (k-inflation acts on profile `pcc`), then revoked-chip-key (issue 14: a chip key the vendor revoked). */
 export const ADVERSARIES: readonly Adversary<any>[] = [
@@ -47,6 +48,8 @@ export const ADVERSARIES: readonly Adversary<any>[] = [
   targetingOperator,
   // Issue 15 §4: acts on the ra-tls family (the attested channel is an RA-TLS session).
   attestationRelay,
+  // Issue 13: the log position on a growing log: a frozen or rolled-back view (docs/transparency.md).
+  staleLog,
 ];
 
 /** Conditions of THREATS.md "Expected outcomes" that are not one catalogue entry. */
@@ -74,6 +77,6 @@ export function resolveAttacker(name: string): Adversary<any>[] | null {
   return a ? [a] : null;
 }
 
-export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, targetingOperator, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence, attestationRelay };
+export { maliciousRelay, forgedQuote, replay, metadataCorrelation, maliciousGateway, splitViewLog, issuerTagging, targeting, targetingOperator, vendorKeyLeak, keySeizureLater, curiousHost, unmeasuredInput, kInflation, maliciousImage, nodeKeyCompromise, maliciousClient, gpuEvidence, attestationRelay, staleLog };
 
 export { runAttacked, type AttackedOptions } from './run.js';

@@ -33,8 +33,10 @@ export interface FactData {
   /** The issuer evaluated `count` blinded token requests for `account` (the authenticated sender) at `atMs`. */
   issuance: { account: Str; count: number; atMs: number };
   'link-claim': { requestId: Str; user: Str };
-  'evidence-accepted': { requestId: Str; node: Str; nonce: Str; fresh: boolean; measurement: Str; measurementLogged: boolean; keyHonest: boolean; checkpointSize: number; viewConsistent: boolean };
+  'evidence-accepted': { requestId: Str; node: Str; nonce: Str; fresh: boolean; measurement: Str; measurementLogged: boolean; keyHonest: boolean; checkpointSize: number; viewConsistent: boolean; checkpointStale?: boolean; staleForMs?: number; honestCosigners?: number; quorumRequired?: number };
   'log-view': { size: number; root: Str; accepted: boolean };
+  /** The client verified an RFC 9162 consistency proof between two checkpoint sizes. */
+  'log-consistency': { from: number; to: number };
   'enclave-opened': { requestId: Str; ciphertext: Str };
   'enclave-state': { afterRef: number; requestId: Str; leftover: Str[] };
   routed: { requestId: Str; user: Str; node: Str };
@@ -48,7 +50,7 @@ export interface FactData {
   'seized-open': { what: Str; req: Str[]; chat: Str[] };
 }
 export type FactName = keyof FactData;
-export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'enclave-opened', 'enclave-state', 'routed', 'target', 'holds-key', 'opens', 'seized', 'seized-open'];
+export const FACT_NAMES: readonly FactName[] = ['world', 'party', 'chat', 'request', 'request-blocked', 'request-sent', 'sealed-to', 'request-ended', 'answer-produced', 'answer-accepted', 'holds', 'token', 'token-served', 'token-issued', 'issuance', 'link-claim', 'evidence-accepted', 'log-view', 'log-consistency', 'enclave-opened', 'enclave-state', 'routed', 'target', 'holds-key', 'opens', 'seized', 'seized-open'];
 
 /** A fact event's data: its tag and its fields. */
 export type Fact<K extends FactName = FactName> = { fact: K } & FactData[K];
@@ -76,6 +78,7 @@ function emptyView(): WorldView {
     targets: [],
     forwardSecrecy: { seized: [], attempts: 0, opened: [] },
     logViews: [],
+    logConsistency: [],
   };
 }
 
@@ -199,7 +202,12 @@ export function viewFromTrace(trace: readonly TraceEventView[]): WorldView {
       }
       case 'evidence-accepted': {
         const x = f as Fact<'evidence-accepted'>;
-        v.evidence.push({ requestId: x.requestId, user: e.party, node: x.node, nonce: x.nonce, fresh: x.fresh, measurement: x.measurement, measurementLogged: x.measurementLogged, keyHonest: x.keyHonest, checkpointSize: x.checkpointSize, viewConsistent: x.viewConsistent, event: at });
+        v.evidence.push({ requestId: x.requestId, user: e.party, node: x.node, nonce: x.nonce, fresh: x.fresh, measurement: x.measurement, measurementLogged: x.measurementLogged, keyHonest: x.keyHonest, checkpointSize: x.checkpointSize, viewConsistent: x.viewConsistent, checkpointStale: x.checkpointStale ?? false, staleForMs: x.staleForMs ?? 0, honestCosigners: x.honestCosigners ?? null, quorumRequired: x.quorumRequired ?? 0, event: at });
+        break;
+      }
+      case 'log-consistency': {
+        const x = f as Fact<'log-consistency'>;
+        v.logConsistency.push({ user: e.party, from: x.from, to: x.to, event: at });
         break;
       }
       case 'log-view': {

@@ -102,6 +102,14 @@ export interface EvidenceAcceptance {
   checkpointSize: number;
   /** Observer: the checkpoint the client accepted is one of the true log's. */
   viewConsistent: boolean;
+  /** Observer: the true log had published a larger checkpoint more than the freshness bound before (model/log-policy.ts). */
+  checkpointStale: boolean;
+  /** Observer: how long before the acceptance the true log superseded this checkpoint (0: it had not). */
+  staleForMs: number;
+  /** Observer: valid cosignatures on the checkpoint by witnesses no adversary holds (null: not recorded). */
+  honestCosigners: number | null;
+  /** The witness quorum of the run (spec). */
+  quorumRequired: number;
   event: number;
 }
 
@@ -184,4 +192,6 @@ export interface WorldView {
   forwardSecrecy: ForwardSecrecyRecord;
   /** Each checkpoint (size, root hex) every client saw, in order, and whether each was accepted. */
   logViews: { user: string; size: number; root: string; accepted: boolean; event: number }[];
+  /** Consistency proofs each client verified (fact `log-consistency`). */
+  logConsistency: { user: string; from: number; to: number; event: number }[];
 }

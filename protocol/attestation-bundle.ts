@@ -25,6 +25,8 @@ export interface AttestationBundle {
   inclusionProof: Uint8Array[];
   /** The signed checkpoint note (C2SP tlog-checkpoint + signatures + cosignatures). */
   checkpoint: string;
+  /** Optional: RFC 9162 consistency proofs from earlier checkpoint sizes to this checkpoint's. */
+  consistency?: { fromSize: number; proof: Uint8Array[] }[];
 }
 
 const VERSION = 1;
@@ -57,7 +59,17 @@ export function encodeBundle(b: AttestationBundle): Uint8Array {
     u32(b.treeSize),
     list(b.inclusionProof),
     field(utf8(b.checkpoint)),
+    // Optional, last: consistency proofs from earlier checkpoint sizes to this one (absent: none).
+    b.consistency && b.consistency.length ? list(b.consistency.map((c) => concat(u32(c.fromSize), list(c.proof)))) : new Uint8Array(0),
   );
+}
+
+function parseConsistencyStep(item: Uint8Array): { fromSize: number; proof: Uint8Array[] } {
+  const r = new Reader(item);
+  const fromSize = r.u32('consistency');
+  const proof = r.list('consistency');
+  if (!r.done()) throw new BundleError('trailing', 'bytes after a consistency step');
+  return { fromSize, proof };
 }
 
 class Reader {
@@ -116,6 +128,15 @@ export function parseBundle(bytes: Uint8Array): AttestationBundle {
     inclusionProof: r.list('inclusionProof'),
     checkpoint: r.text('checkpoint'),
   };
+  if (!r.done()) {
+    // The optional last field; anything else after the checkpoint is trailing bytes.
+    try {
+      b.consistency = r.list('consistency').map(parseConsistencyStep);
+    } catch (e) {
+      if (e instanceof BundleError && e.code === 'limit') throw e;
+      throw new BundleError('trailing', 'bytes after the end of the bundle are not a consistency list');
+    }
+  }
   if (!r.done()) throw new BundleError('trailing', 'bytes after the end of the bundle');
   if (b.enclaveKey.length !== 32) throw new BundleError('invalid', `enclaveKey of ${b.enclaveKey.length} bytes, expected 32`);
   return b;

@@ -18,6 +18,8 @@ import type { Candidate } from './epoch.js';
 import { measurementOfImage, type WorldChip } from './world-keys.js';
 import type { SimSigner } from '../protocol/attestation/sim-vendor.js';
 import type { Ed25519NoteSigner } from '../protocol/tlog/note-key.js';
+import type { CosignatureV1Signer } from '../protocol/tlog/cosignature.js';
+import type { ConsistencyStep } from './log-growth.js';
 import type { World } from './world.js';
 import { RELEASED_HOST_DATA } from '../tee/enclave-program.js';
 import type { TdxChip } from './evidence/tdx.js';
@@ -54,7 +56,9 @@ export type Position =
   | `node-key:${number}`
   | 'later'
   /** A user account of its own (a malicious client): its own address, issuance, requests through the relay. */
-  | 'client';
+  | 'client'
+  /** Colluding witnesses: the cosigning keys of fewer witnesses than the client's quorum (the trust model's bound). */
+  | 'witnesses';
 
 /** Links each position may act on (THREATS.md: the relay holds both relay links; the operator its own). */
 function linksOf(p: Position): LinkName[] {
@@ -68,7 +72,7 @@ function linksOf(p: Position): LinkName[] {
 
 export function isPosition(s: string): s is Position {
   if (/^network:/.test(s)) return (LINKS as readonly string[]).includes(s.slice(8));
-  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later', 'client'].includes(s) || /^node(-key)?:\d+$/.test(s);
+  return ['relay', 'gateway', 'issuer', 'log', 'vendor-key', 'later', 'client', 'witnesses'].includes(s) || /^node(-key)?:\d+$/.test(s);
 }
 
 /** What a link hook sees and may answer: the message as it crosses, and its decisions. */
@@ -95,6 +99,8 @@ export interface LogProofView {
   treeSize: number;
   proof: Uint8Array[];
   checkpoint: string;
+  /** Consistency proofs from earlier published sizes to `treeSize` (sim/log-growth.ts); a fork cannot give valid ones. */
+  consistency?: ConsistencyStep[];
 }
 
 /** The hooks the world consults; each set through a position-gated {@link Powers}. */
@@ -444,7 +450,8 @@ export class Powers {
   /**
    * Secret key material, only to the position that holds it: the operator holds the gateway and
    * (privately verifiable tokens) issuer keys; the log its signing key; `vendor-key` the chips'
-   * signing keys; no position holds an honest enclave's key or a witness key.
+   * signing keys; `witnesses` the keys of fewer witnesses than the quorum; no position holds an
+ * honest enclave's key or an honest witness's key.
    */
   key(name: 'gateway-ohttp'): GatewayKey;
   key(name: 'issuer'): VoprfIssuerKey;
@@ -453,6 +460,7 @@ export class Powers {
   key(name: 'chip:revoked'): SimSigner;
   key(name: 'tdx:outdated'): TdxChip | null;
   key(name: 'log'): Ed25519NoteSigner;
+  key(name: `witness:${number}`): CosignatureV1Signer;
   key(name: KeyName): unknown;
   key(name: KeyName): unknown {
     const k = this.world.keys;
@@ -486,6 +494,13 @@ export class Powers {
     if (name === 'log') {
       this.require('read the log signing key', this.has('log'));
       return k.logSigner;
+    }
+    if (name.startsWith('witness:')) {
+      // Position `witnesses`: fewer witnesses than the quorum collude, the first quorum - 1 of them.
+      const i = Number(name.slice('witness:'.length));
+      this.require(`read ${name}'s cosigning key`, this.has('witnesses') && Number.isInteger(i) && i >= 0 && i < Math.min(k.witnessQuorum - 1, k.witnessSigners.length));
+      this.world.colludingWitnesses.add(i);
+      return k.witnessSigners[i];
     }
     this.require(`read ${name}`, false);
     return undefined;

@@ -10,7 +10,8 @@ import { parseBundle, releaseMeasurement, reportDataBinding } from '../protocol/
 import { SevSnpVerifier, BASELINE_POLICY } from '../protocol/attestation/verifier.js';
 import { parseSevSnpReport } from '../protocol/attestation/sev-snp-report.js';
 import { hashLeaf, verifyInclusion } from '../protocol/tlog/merkle.js';
-import { verifyCosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
+import { verifyCosignedCheckpoint, type CosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
+import { checkLogView, type LogViewState } from './log-view.js';
 import type { EvidenceChecks } from '../model/intents.js';
 import { SIM_EPOCH_MS } from './clock.js';
 import { MIN_TCB, type WorldKeys } from './world-keys.js';
@@ -26,9 +27,7 @@ import type { SimGpuVendor } from '../protocol/attestation/nvidia/sim-gpu.js';
 
 const RELEASED_CONFIG_DIGEST = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);
 
-export interface LogViewState {
-  last: { size: number; root: string } | null;
-}
+export type { LogViewState } from './log-view.js';
 
 export type BundleCheck = { ok: true; nodeId: string; enclaveKey: Uint8Array } | { ok: false; code: string; nodeId: string | null };
 
@@ -43,6 +42,8 @@ export interface EvidenceTrust {
   /** pp-gpu: the simulated NVIDIA (its pinned root and golden CC-mode measurement), made on first use. */
   readonly gpuVendor: () => SimGpuVendor;
   readonly gpuBinding: boolean;
+  /** How long a checkpoint may have been superseded and still be accepted (model/log-policy.ts, the released policy). */
+  readonly logFreshnessMs: number;
 }
 
 const verifiers = new WeakMap<EvidenceTrust, Map<string, SevSnpVerifier>>();
@@ -66,7 +67,7 @@ function fail(code: string, nodeId: string | null = null): BundleCheck {
  * `raTls`: profile ra-tls, the certificate and session the claim carries (the observer judges
  * freshness on the certificate instead of the report).
  */
-export function checkBundle(port: Pick<PartyPort<{ trust: EvidenceTrust }>, 'config' | 'nowMs' | 'fact' | 'tell'>, requestId: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null, raTls?: NonNullable<Extract<Claim, { kind: 'evidence-accepted' }>['raTls']>): BundleCheck {
+export function checkBundle(port: Pick<PartyPort<{ trust: EvidenceTrust }>, 'config' | 'nowMs' | 'fact' | 'tell' | 'mark'>, requestId: string, bytes: Uint8Array, nonce: Uint8Array, checks: EvidenceChecks, view: LogViewState, keyDigest: string, chosenNode: string | null, raTls?: NonNullable<Extract<Claim, { kind: 'evidence-accepted' }>['raTls']>): BundleCheck {
   const trust = port.config.trust;
   const k = trust.keys;
   let bundle;
@@ -107,14 +108,16 @@ export function checkBundle(port: Pick<PartyPort<{ trust: EvidenceTrust }>, 'con
 
   let size = bundle.treeSize;
   let root = '';
+  let cosigned: CosignedCheckpoint | null = null;
   if (checks.measurementInLog || checks.logConsistency || checks.keyConsistency) {
     try {
-      const { checkpoint } = verifyCosignedCheckpoint(bundle.checkpoint, {
+      cosigned = verifyCosignedCheckpoint(bundle.checkpoint, {
         log: k.logVerifier,
         witnesses: k.witnessVerifiers,
         quorum: checks.witnesses ? k.witnessQuorum : 0,
         origin: 'log.pph.test',
       });
+      const checkpoint = cosigned.checkpoint;
       size = checkpoint.size;
       root = toHex(checkpoint.rootHash);
       if (checks.keyConsistency && !checkpoint.extensions.includes(`pph-keys ${keyDigest}`)) return fail('key-consistency', nodeId);
@@ -127,18 +130,24 @@ export function checkBundle(port: Pick<PartyPort<{ trust: EvidenceTrust }>, 'con
       return fail(code === 'quorum' ? 'witnesses' : e instanceof PphError && e.name === 'MerkleProofError' ? 'measurement' : `log-${code}`, nodeId);
     }
   }
-  // The log is append-only: a checkpoint of the size we saw must have its root; a different size
-  // would need a consistency proof, which the pp bundle does not carry (a growing log is refused).
-  if (checks.logConsistency && view.last && (view.last.size !== size || view.last.root !== root)) {
-    port.fact('log-view', { size, root, accepted: false });
-    return fail('log-consistency', nodeId);
+  // The log is append-only and fresh (sim/log-view.ts): consistent with the newest checkpoint this
+  // client saw by an RFC 9162 consistency proof, and cosigned by the quorum within the freshness bound.
+  if (checks.logConsistency && cosigned) {
+    const policy = { nowMs: port.nowMs(), freshnessMs: trust.logFreshnessMs, quorum: checks.witnesses ? k.witnessQuorum : 0 };
+    const held = checkLogView(view, { size, rootHash: cosigned.checkpoint.rootHash, cosigners: cosigned.cosigners, consistency: bundle.consistency ?? [] }, policy);
+    if (!held.ok) {
+      port.mark('client.log-refused');
+      port.mark(`client.log-refused.${held.code}`);
+      port.fact('log-view', { size, root, accepted: false });
+      return fail(held.code, nodeId);
+    }
+    if (held.verified) port.fact('log-consistency', { from: held.verified.from, to: held.verified.to });
   }
-  if (root) view.last = { size, root };
 
   // pp-gpu: REPORT_DATA wraps the session binding with the GPU's identity; freshness is judged on the session it commits to.
   const boundData = gpu?.ok && equalBytes(report.reportData, gpu.reportData) ? reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) : report.reportData;
   port.fact('log-view', { size, root, accepted: true });
   // What the client just accepted; the observer judges it (fresh, key honest, measurement logged, view consistent).
-  port.tell({ kind: 'evidence-accepted', requestId, node: nodeId, nonce, key: bundle.enclaveKey, measurement: report.measurement, reportData: boundData, report: bundle.report, checkpointSize: size, root, ...(raTls ? { raTls } : {}) });
+  port.tell({ kind: 'evidence-accepted', requestId, node: nodeId, nonce, key: bundle.enclaveKey, measurement: report.measurement, reportData: boundData, report: bundle.report, checkpointSize: size, root, checkpointNote: bundle.checkpoint, ...(raTls ? { raTls } : {}) });
   return { ok: true, nodeId, enclaveKey: bundle.enclaveKey };
 }

@@ -31,6 +31,8 @@ import type { Candidate } from './epoch.js';
 import type { NodeReplyView } from './adversary.js';
 import { gpuProcesses } from './evidence/gpu.js';
 import { walkEnclaveState } from './state-walk.js';
+import { verifyCosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
+import { tlsSessionKey } from './openers.js';
 import { freshCertificate, raTlsIssued, raTlsRetired } from './evidence/ra-tls.js';
 
 /** Where an adversary may decide in a party's place, with what it sees and what it returns. */
@@ -73,6 +75,8 @@ export type Claim =
       report: Uint8Array;
       checkpointSize: number;
       root: string;
+      /** The cosigned checkpoint note the client accepted (the observer judges its staleness and its honest cosigners). */
+      checkpointNote: string;
       /** Profile ra-tls: the certificate the handshake authenticated, its session and its evidence's binding (freshness is judged on the certificate). */
       raTls?: { certificate: Uint8Array; clientRandom: Uint8Array; bindingKind: string; binding: Uint8Array };
     }
@@ -90,6 +94,8 @@ export type Claim =
   | { kind: 'key-generated'; publicKey: Uint8Array; secretKey?: Uint8Array }
   /** Profile ra-tls: the enclave presented RA-TLS `certificate` (which it issued) in the session of ClientHello.random `clientRandom`. */
   | { kind: 'ra-tls-certificate'; certificate: Uint8Array; clientRandom: Uint8Array }
+  /** Profile ra-tls: the enclave completed its side of a TLS handshake (the client-side traffic secrets, which the enclave holds). */
+  | { kind: 'ra-tls-session'; clientRandom: Uint8Array; clientHandshakeSecret: Uint8Array; clientApplicationSecret: Uint8Array }
   /** Profile ra-tls: an enclave instance retired (restart), leaving its last certificate and key behind (what `attestation-relay` may extract). */
   | { kind: 'ra-tls-retired'; node: number; generation: number; certificate: Uint8Array; privateKey: Uint8Array }
   /** The enclave derived `value` (a key, an HPKE context) from request `requestId`. */
@@ -247,6 +253,25 @@ function decide<P extends DecisionPoint>(world: World, point: P, input: Decision
   }
 }
 
+/**
+ * Observer judgements on the checkpoint a client accepted: how long the true log had superseded it
+ * (stale past the freshness bound of model/log-policy.ts), and how many witnesses that no adversary
+ * holds validly cosigned it (against the run's quorum).
+ */
+function logTruth(world: World, size: number, note: string): { checkpointStale: boolean; staleForMs: number; honestCosigners: number; quorumRequired: number } {
+  const now = world.clock.nowMs();
+  const at = world.growingLog.supersededAt(size);
+  const staleForMs = at === null ? 0 : Math.max(0, now - at);
+  const honest = world.keys.witnessVerifiers.filter((_, i) => !world.colludingWitnesses.has(i));
+  let honestCosigners = 0;
+  try {
+    honestCosigners = verifyCosignedCheckpoint(note, { log: world.keys.logVerifier, witnesses: honest, quorum: 0 }).cosigners.length;
+  } catch {
+    honestCosigners = 0; // a line from a known key that does not verify: no valid honest cosignature counted
+  }
+  return { checkpointStale: staleForMs > world.logFreshnessMs, staleForMs, honestCosigners, quorumRequired: world.keys.witnessQuorum };
+}
+
 /** The observer's side of a claim: judged against the world's ground truth, recorded as a fact. */
 function judge(world: World, party: string, c: Claim): void {
   const o = world.observer;
@@ -268,6 +293,7 @@ function judge(world: World, party: string, c: Claim): void {
         keyHonest: world.generatedByEnclave(c.key),
         checkpointSize: size,
         viewConsistent: c.root === '' || c.root === trueRoot,
+        ...logTruth(world, size, c.checkpointNote),
       });
       return;
     }
@@ -303,6 +329,13 @@ function judge(world: World, party: string, c: Claim): void {
     case 'ra-tls-certificate':
       raTlsIssued(world, c.certificate, c.clientRandom);
       return;
+    case 'ra-tls-session': {
+      // A compromised enclave's holder (position node:<i>) holds its sessions' keys too (closure over keys).
+      const index = Number(/^enclave-(\d+)$/.exec(party)?.[1] ?? -1);
+      const thief = world.compromised.get(index);
+      if (thief) o.holdsKey(thief, tlsSessionKey(c.clientRandom, c.clientHandshakeSecret, c.clientApplicationSecret, party), `a TLS session of its ${party}`);
+      return;
+    }
     case 'ra-tls-retired':
       raTlsRetired(world, { node: c.node, generation: c.generation, certificate: c.certificate, privateKey: c.privateKey });
       return;

@@ -73,6 +73,10 @@ export interface WorldKeys {
   /** The log's signing key (only the `log` position may use it). */
   logSigner: Ed25519NoteSigner;
   witnessVerifiers: NoteVerifier[];
+  /** The witnesses' cosigning keys: honest witnesses in sim/log-growth.ts; a `witnesses` adversary holds fewer than the quorum. */
+  witnessSigners: CosignatureV1Signer[];
+  /** Their Ed25519 seeds, for the honest witnesses' fast cosigning (sim/log-growth.ts); no power hands them out. */
+  witnessSeeds: Uint8Array[];
   witnessQuorum: number;
 }
 
@@ -120,7 +124,8 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
   const unloggedImage = `${CURRENT_RELEASE}+unlogged-patch`;
 
   const logSigner = new Ed25519NoteSigner(LOG_ORIGIN, rng.fork('log-key').bytes(32));
-  const witnesses = Array.from({ length: spec.world.witnesses }, (_, i) => new CosignatureV1Signer(`witness-${i}.pph.test`, rng.fork(`witness-${i}`).bytes(32)));
+  const witnessSeeds = Array.from({ length: spec.world.witnesses }, (_, i) => rng.fork(`witness-${i}`).bytes(32));
+  const witnesses = witnessSeeds.map((seed, i) => new CosignatureV1Signer(`witness-${i}.pph.test`, seed));
   const body = formatCheckpoint({ origin: LOG_ORIGIN, size: log.size, rootHash: log.root(), extensions: [`pph-keys ${keyDigest}`] });
   const timestampSec = Math.floor(SIM_EPOCH_MS / 1000);
   let checkpointNote = signNote(body, [logSigner]);
@@ -148,6 +153,8 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     logVerifier: logSigner.verifier(),
     logSigner,
     witnessVerifiers: witnesses.map((w) => w.verifier()),
+    witnessSigners: witnesses,
+    witnessSeeds,
     witnessQuorum: spec.world.witnessQuorum,
   };
 }

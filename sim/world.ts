@@ -10,7 +10,8 @@ import { Network, type LinkPolicy } from './network.js';
 import { Trace } from './trace.js';
 import { issuanceLimitOf, type PlantedBugs, type RunSpec } from './spec.js';
 import { buildWorkload, makeCanary, type Workload } from './workload.js';
-import { createKeys, type WorldKeys } from './world-keys.js';
+import { createKeys, LOG_ORIGIN, type WorldKeys } from './world-keys.js';
+import { HonestLog } from './log-growth.js';
 import { ClientParty } from './parties/client.js';
 import { RelayParty } from './parties/relay.js';
 import { GatewayParty } from './parties/gateway.js';
@@ -25,7 +26,8 @@ import { viewFromTrace } from '../model/facts.js';
 import { Observer } from './observer.js';
 import { makePort } from './port.js';
 import { enclaveKey, ohttpKey } from './openers.js';
-import { evidenceOf } from '../model/profile.js';
+import { EPOCH_MS, evidenceOf } from '../model/profile.js';
+import { freshnessBoundMs } from '../model/log-policy.js';
 import { gpuBoundEvidence, gpuFleet } from './evidence/gpu.js';
 import type { EvidenceTrust } from './evidence-check.js';
 import { toHex } from '../protocol/bytes.js';
@@ -78,6 +80,14 @@ export class World {
   readonly hooks: AdversaryHooks = emptyHooks();
   /** Compromised nodes (position `node:<i>`) and the adversary that reads them. */
   readonly compromised = new Map<number, string>();
+  /** Ground truth: the witnesses whose keys a `witnesses` adversary holds (their cosignatures are not honest). */
+  readonly colludingWitnesses = new Set<number>();
+  /** The honest log as it grows during the run (sim/log-growth.ts). */
+  readonly growingLog: HonestLog;
+  /** The released freshness bound of checkpoints (model/log-policy.ts) on this run's network. */
+  get logFreshnessMs(): number {
+    return freshnessBoundMs(this.pcc ? 'pcc' : 'pp', EPOCH_MS, this.spec.network.delayMs.max);
+  }
   /** Node keys the `later` position seized after the run (set by sim/later.ts). */
   seizedNodeKeys: { name: string; key: Uint8Array }[] = [];
   /** Coverage marks: how often each defence branch fired in this run. */
@@ -127,7 +137,12 @@ export class World {
     const d = this.defences;
     const bugs = this.bugs;
     const evidence = evidenceOf(spec.profile);
-    this.log = new LogParty(makePort(this, 'log', 'log', { log: k.log, checkpointNote: k.checkpointNote }));
+    this.growingLog = new HonestLog(this.keys.log, this.keys.logSigner, this.keys.witnessSigners, this.keys.witnessSeeds, LOG_ORIGIN, [`pph-keys ${this.keys.keyDigest}`], this.keys.checkpointNote);
+    // The log is an always-on service: it re-publishes until the work horizon, then for as long as
+    // anything else is still scheduled (a late retry), so the run still reaches quiescence; capped
+    // well inside the scheduler's time limit.
+    const capMs = Math.min(3 * this.workHorizonMs, spec.limits.maxTimeMs / 2);
+    this.log = new LogParty(makePort(this, 'log', 'log', { growing: this.growingLog, untilMs: this.workHorizonMs, capMs, busy: () => this.scheduler.pending > 0 }));
     this.issuer = new IssuerParty(makePort(this, 'issuer', 'issuer', { key: k.issuer, limit: d['rate-limit'] ? issuanceLimitOf(spec) : null }));
     this.relay = new RelayParty(makePort(this, 'relay', 'relay', { leakAddress: bugs.relayForwardsClientAddress ? (id: number, address: string) => this.gateway.leakedAddress(id, address) : null }));
     const nodeIds = Array.from({ length: spec.world.nodes }, (_, i) => `enclave-${i}`);
@@ -165,6 +180,7 @@ export class World {
       evidence,
       gpuVendor: () => gpuFleet(this).vendor,
       gpuBinding: d['gpu-binding'],
+      logFreshnessMs: this.logFreshnessMs,
     };
     const w = this.workload;
     for (let u = 0; u < spec.world.users; u++) {

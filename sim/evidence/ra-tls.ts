@@ -138,6 +138,8 @@ export interface RaTlsLogMaterial {
   treeSize: number;
   inclusionProof: Uint8Array[];
   checkpoint: string;
+  /** RFC 9162 consistency proofs from earlier checkpoint sizes to this one (the growing log's ladder). */
+  consistency?: { fromSize: number; proof: Uint8Array[] }[];
 }
 
 /**
@@ -182,10 +184,10 @@ export class RaTlsEnclave {
   }
 
   /** The attest request is a ClientHello: [kind, payload] of the enclave's output (the handshake reply, or an error). */
-  attest(ref: number, clientHello: Uint8Array, nodeId: string, release: { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string }): [number, Uint8Array] {
+  attest(ref: number, clientHello: Uint8Array, nodeId: string, release: { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string; consistency?: { fromSize: number; proof: Uint8Array[] }[] }): [number, Uint8Array] {
     const env = this.#env;
     try {
-      const reply = this.handshake(clientHello, { nodeId, releaseEntry: env.releaseEntry, leafIndex: release.leafIndex, treeSize: release.treeSize, inclusionProof: release.proof, checkpoint: release.checkpoint });
+      const reply = this.handshake(clientHello, { nodeId, releaseEntry: env.releaseEntry, leafIndex: release.leafIndex, treeSize: release.treeSize, inclusionProof: release.proof, checkpoint: release.checkpoint, consistency: release.consistency });
       env.note('crypto', 'RA-TLS handshake: certificate with attestation report', { ref });
       return [NODE_MSG.evidence, reply];
     } catch (e) {
@@ -238,6 +240,7 @@ export class RaTlsEnclave {
     server.receive(clientHello);
     const flight = server.takeOutput();
     if (!cert || !server.clientRandom) throw new RaTlsSimError('handshake', 'ClientHello produced no server flight');
+    if (server.secrets?.application) this.#env.tell({ kind: 'ra-tls-session', clientRandom: server.clientRandom, clientHandshakeSecret: server.secrets.handshake.clientHandshakeTrafficSecret, clientApplicationSecret: server.secrets.application.clientApplicationTrafficSecret });
     this.sessions.set(toHex(server.clientRandom), server);
     if (this.sessions.size > MAX_OPEN_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     const chip = this.#env.chip;

@@ -53,6 +53,7 @@ interface ReleaseProof {
   treeSize: number;
   proof: Uint8Array[];
   checkpoint: string;
+  consistency: { fromSize: number; proof: Uint8Array[] }[];
 }
 
 const BOOT_FETCH_RETRY_MS = 500;
@@ -254,7 +255,12 @@ export class NodeParty {
 
   private onReleaseProof(bytes: Uint8Array): void {
     const parsed = parseProofResponse(bytes);
-    if (!parsed || this.release !== null || this.enclaveKey === null) return;
+    if (!parsed || this.enclaveKey === null) return;
+    // The log pushes a fresh proof at each refresh (sim/parties/log.ts): a booted host keeps the newest.
+    if (this.release !== null) {
+      if (parsed.treeSize >= this.release.treeSize) this.release = parsed;
+      return;
+    }
     this.release = parsed;
     this.host.send({ type: 'BOOTED' });
     this.enclave.send({ type: 'KEY_READY' });
@@ -383,6 +389,7 @@ export class NodeParty {
       treeSize: release.treeSize,
       inclusionProof: release.proof,
       checkpoint: release.checkpoint,
+      consistency: release.consistency,
     });
   }
 
