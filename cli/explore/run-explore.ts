@@ -117,15 +117,7 @@ export async function runExplore(o: ExploreOptions, clock: () => number): Promis
   const jobs = o.adversaries.map((a) => worldOf(o.spec, a, o.requests, o.attacks));
   const results = await exploreAll(jobs, o.bounds, o.workers);
   const wallMs = Math.max(1, clock() - t0);
-  const perAdversary: PerAdversary[] = results.map((r, i) => ({
-    adversary: o.adversaries[i]!,
-    states: r.states,
-    transitions: r.transitions,
-    depthReached: r.depthReached,
-    exhausted: r.exhausted,
-    truncated: r.truncated,
-    counterexample: r.counterexample ? { invariants: r.counterexample.invariants, depth: r.counterexample.depth } : null,
-  }));
+  const perAdversary = perAdversaryOf(results, o.adversaries);
   // The shortest counterexample over all adversaries (ties: catalogue order).
   let best: { i: number; cex: Counterexample } | null = null;
   results.forEach((r, i) => {
@@ -215,15 +207,7 @@ async function runConcrete(o: ExploreOptions, clock: () => number): Promise<{ fi
     wallMs: Math.round(wallMs),
     statesPerMinute: Math.round((states / wallMs) * 60_000),
     workers: 1,
-    perAdversary: results.map((r, i) => ({
-      adversary: o.adversaries[i]!,
-      states: r.states,
-      transitions: r.transitions,
-      depthReached: r.depthReached,
-      exhausted: r.exhausted,
-      truncated: r.truncated,
-      counterexample: r.counterexample ? { invariants: r.counterexample.invariants, depth: r.counterexample.depth } : null,
-    })),
+    perAdversary: perAdversaryOf(results, o.adversaries),
     counterexample: null,
     confirmation: null,
     discrepancy: null,
@@ -242,4 +226,17 @@ async function runConcrete(o: ExploreOptions, clock: () => number): Promise<{ fi
     return { file, replay: null };
   }
   return { file, replay: run.replay };
+}
+
+/** One row per adversary of an exploration (either engine): its counts and its shortest counterexample's invariants and depth. */
+function perAdversaryOf(results: readonly (Omit<PerAdversary, 'adversary' | 'counterexample'> & { counterexample: { invariants: string[]; depth: number } | null })[], adversaries: readonly SymbolicAdversary[]): PerAdversary[] {
+  return results.map((r, i) => ({
+    adversary: adversaries[i]!,
+    states: r.states,
+    transitions: r.transitions,
+    depthReached: r.depthReached,
+    exhausted: r.exhausted,
+    truncated: r.truncated,
+    counterexample: r.counterexample ? { invariants: [...r.counterexample.invariants], depth: r.counterexample.depth } : null,
+  }));
 }
