@@ -360,7 +360,7 @@ function averagePrecisionOfRuns(
   const sortedPos = new Float64Array(m);
   m = 0;
   for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) sortedPos[m++] = positiveScore[g]!;
-  sortedPos.sort();
+  sortPositiveDoubles(sortedPos);
   // Distinct thresholds ascending, with how many positives sit at each.
   const u = new Float64Array(m);
   const posAt = new Float64Array(m);
@@ -417,6 +417,51 @@ function averagePrecisionOfRuns(
     ap += (posAt[j]! / positivesTotal) * (posGe / (posGe + negGe));
   }
   return ap;
+}
+
+/** Set once: a double's low 32-bit word comes first in memory (every platform node runs on; else the built-in sort). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const RADIX_MIN = 1 << 12;
+
+/**
+ * Sorts positive finite doubles ascending, in place: the same order as `Float64Array.prototype.sort`
+ * (for positive doubles the IEEE 754 bit pattern, read as an unsigned 64-bit integer, orders as the
+ * value does), by an LSD radix sort on four 16-bit digits. Hand-written because the built-in sort
+ * (a comparison sort) was ~1.3 s of the 21 points at a million requests (a million positives a point);
+ * this takes a third of that. A digit that is the same for every value is skipped. Exactness:
+ * test/adversaries/metadata.test.ts compares it with the built-in sort on random and tied inputs.
+ */
+export function sortPositiveDoubles(a: Float64Array): void {
+  const n = a.length;
+  if (n < RADIX_MIN || !LITTLE_ENDIAN) {
+    a.sort();
+    return;
+  }
+  let from: Uint32Array<ArrayBufferLike> = new Uint32Array(a.buffer, a.byteOffset, n * 2);
+  let to: Uint32Array<ArrayBufferLike> = new Uint32Array(n * 2);
+  const count = new Int32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let i = word; i < 2 * n; i += 2) count[(from[i]! >>> shift) & 0xffff]!++;
+    if (count[(from[word]! >>> shift) & 0xffff] === n) continue; // one value of this digit: already in order
+    let sum = 0;
+    for (let k = 0; k < 65536; k++) {
+      const c = count[k]!;
+      count[k] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const d = count[(from[2 * i + word]! >>> shift) & 0xffff]!++;
+      to[2 * d] = from[2 * i]!;
+      to[2 * d + 1] = from[2 * i + 1]!;
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  if (from.buffer !== a.buffer) a.set(new Float64Array(from.buffer, from.byteOffset, n));
 }
 
 /**
