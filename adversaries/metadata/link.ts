@@ -32,6 +32,7 @@ import type { BatchPolicy } from './batching.js';
 import { gallop, indexClientSide, upperBound, type ClientIndex, type ClientSideArrays } from './client-index.js';
 import { MetadataInputError } from './errors.js';
 import { anonymityDegree } from './measures.js';
+import { scratch } from './scratch.js';
 
 export { MetadataInputError };
 export type { ClientSideArrays };
@@ -145,12 +146,13 @@ export function linkArrays(
     entropyBits: new Float64Array(ng),
   };
   // Kept for the later passes: the window in its group (-1: none, or not scored) and the posterior's normaliser.
-  const winLo = new Int32Array(ng).fill(-1);
-  const winHi = new Int32Array(ng);
-  const weightSum = new Float64Array(ng);
-  const positiveScore = new Float64Array(ng);
+  // Scratch (scratch.ts): none of these leaves this call; each is written before it is read, or zeroed.
+  const winLo = scratch.i32('winLo', ng).fill(-1);
+  const winHi = scratch.i32('winHi', ng);
+  const weightSum = scratch.f64('weightSum', ng);
+  const positiveScore = scratch.f64('positiveScore', ng).fill(0);
   /** 1 when the window holds a negative pair (a candidate other than the true send): the AUPRC pass visits only those. */
-  const hasNegatives = new Uint8Array(ng);
+  const hasNegatives = scratch.u8('hasNegatives', ng).fill(0);
 
   const relayHint = ix.relayStart.slice(0, ix.relays);
   // The index's arrays as locals: the loops below read them on every step.
@@ -357,13 +359,13 @@ function averagePrecisionOfRuns(
   let m = 0;
   for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) m++;
   if (m === 0) return 0;
-  const sortedPos = new Float64Array(m);
+  const sortedPos = scratch.f64('sortedPos', m);
   m = 0;
   for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) sortedPos[m++] = positiveScore[g]!;
   sortPositiveDoubles(sortedPos);
   // Distinct thresholds ascending, with how many positives sit at each.
-  const u = new Float64Array(m);
-  const posAt = new Float64Array(m);
+  const u = scratch.f64('u', m);
+  const posAt = scratch.f64('posAt', m);
   let distinct = 0;
   for (let i = 0; i < m; i++) {
     if (distinct > 0 && u[distinct - 1] === sortedPos[i]) posAt[distinct - 1]!++;
@@ -372,7 +374,7 @@ function averagePrecisionOfRuns(
       posAt[distinct++] = 1;
     }
   }
-  const negAt = new Float64Array(distinct);
+  const negAt = scratch.f64('negAt', distinct).fill(0);
   const lowest = u[0]!;
   const highest = u[distinct - 1]!;
   const placer = new NegativePlacer(u, distinct, negAt, runsBound);
@@ -438,8 +440,8 @@ export function sortPositiveDoubles(a: Float64Array): void {
     return;
   }
   let from: Uint32Array<ArrayBufferLike> = new Uint32Array(a.buffer, a.byteOffset, n * 2);
-  let to: Uint32Array<ArrayBufferLike> = new Uint32Array(n * 2);
-  const count = new Int32Array(65536);
+  let to: Uint32Array<ArrayBufferLike> = scratch.u32('radix', n * 2);
+  const count = scratch.i32('radixCount', 65536);
   for (let pass = 0; pass < 4; pass++) {
     const word = pass >> 1;
     const shift = (pass & 1) * 16;
@@ -516,8 +518,8 @@ class NegativePlacer {
     parts++;
     this.capacity = Math.max(1024, Math.floor(Math.min(GATHER_PAIRS, runsBound) / parts));
     this.fill = new Int32Array(parts);
-    this.bufS = new Float64Array(parts * this.capacity);
-    this.bufN = new Int32Array(parts * this.capacity);
+    this.bufS = scratch.f64('placerS', parts * this.capacity);
+    this.bufN = scratch.i32('placerN', parts * this.capacity);
   }
 
   /** One run of `negatives` pairs with score s, lowest ≤ s < highest. */
