@@ -53,4 +53,14 @@ describe('metadataCurvesParallel', () => {
     // a different seed gives a different file: the comparison can fail
     expect(JSON.stringify(metadataCurves({ ...options, seed: 6 }), null, 2)).not.toBe(sequential);
   }, 60_000);
+
+  it('the same for a plan without cover traffic (one pool stage) and for one with cover on every point but one', async () => {
+    for (const options of [
+      { requests: 6000, seed: 3, clients: 200, defences: ['padding', 'relays'] as const },
+      { requests: 6000, seed: 3, clients: 200, defences: ['cover', 'jitter'] as const, base: { coverHz: 1 } },
+    ]) {
+      const o = { ...options, defences: [...options.defences] };
+      expect(JSON.stringify(await metadataCurvesParallel(o, 2), null, 2)).toBe(JSON.stringify(metadataCurves(o), null, 2));
+    }
+  }, 60_000);
 });
