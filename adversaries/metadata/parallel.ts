@@ -72,6 +72,7 @@ export async function metadataCurvesParallel(options: CurvesOptions, workers: nu
           }),
       ),
     );
+    finished.catch(() => undefined); // awaited below; handled here too, in case stage 2 throws first
     if (!fullPosted) {
       // Stage 2, while the workers compute the jobs without cover: the cover layers merged in.
       const full: MetadataPoolMessage = { pool: sharedPool(addCover(world, real, plan.coverHzMax)), stage: 'full' };
