@@ -133,6 +133,12 @@ export function renderBenchMarkdown(b: BenchFile): string {
     out.push('', `Guided needed fewer runs (median) on ${sr.guidedFewer} mutants, as many on ${sr.ties}, more on ${sr.guidedMore}. A survivor counts as ${sr.maxRuns + 1} in a median (docs/coverage.md).`);
   }
 
+  const md = (b as Record<string, unknown>).metadata;
+  if (md) {
+    const m = obj(md);
+    out.push('', '## Metadata', '', `\`pph metadata\`'s analysis, all ${String(m.points)} points of ${String(m.curves)} curves at ${String(m.requests)} requests on ${String(m.workers)} worker threads: ${num(Number(m.wallMs), 0)} ms wall, ${num(Number(m.cpuMs), 0)} ms of CPU over all threads (goal: ≤ 10 s wall).`);
+  }
+
   const names = Object.keys(b.suites);
   if (names.length) {
     out.push('', '## Suites', '', '| suite | mean | ± | p99 | samples |', '|---|---|---|---|---|');

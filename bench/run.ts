@@ -4,7 +4,8 @@
  *
  * Sections: the per-layer suite groups (bench/suites.ts), `floor` (bench/floor.ts), `hot-path`
  * (bench/hot-path.ts, once per runner; implies `floor`, since the ratio needs a floor from the
- * same run), `peer` (bench/peer.ts), `sim` (bench/sim.ts) and `campaign` (bench/campaign.ts).
+ * same run), `peer` (bench/peer.ts), `sim` (bench/sim.ts), `campaign` (bench/campaign.ts), `explore` and `metadata`
+ * (`pph metadata`'s analysis, every curve at a million requests, on its default worker threads).
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { checkValue, BenchFileSchema, type BenchFile } from '../reports/schemas.js';
@@ -23,16 +24,20 @@ import { Stopwatch } from './stopwatch.js';
 import { makeWorld } from '../sim/explore/model.js';
 import { explore as exploreWorld } from '../sim/explore/explorer.js';
 import { adversariesFor, worldOf } from '../sim/explore/worlds.js';
+import { metadataCurvesParallel } from '../adversaries/metadata/parallel.js';
 import { CONCRETE_ADVERSARIES, exploreConcrete } from '../cli/explore/concrete.js';
 import { concreteSpec, MODEL_INVARIANTS } from '../cli/explore/run-explore.js';
 import { measureSearch } from './search.js';
 import { GROUPS_ON_SAMPLE, SUITE_GROUPS, suiteTasks, type SuiteGroup } from './suites.js';
 
-export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore', 'search'] as const;
+export const BENCH_SECTIONS = [...SUITE_GROUPS, 'floor', 'hot-path', 'peer', 'sim', 'campaign', 'explore', 'search', 'metadata'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** The goals of issue 7 (bench.md reports each as met or missed). */
-export const GOALS = { ratioToFloorMax: 1.5, ohttpSpeedupMin: 10, simOverheadMax: 1, campaignScalingMin: 1.8, exploreStatesPerMinuteMin: 1_000_000 } as const;
+export const GOALS = { ratioToFloorMax: 1.5, ohttpSpeedupMin: 10, simOverheadMax: 1, campaignScalingMin: 1.8, exploreStatesPerMinuteMin: 1_000_000, metadataWallMsMax: 10_000 } as const;
+
+/** The metadata section's world: `pph metadata --requests 1000000` with every other flag at its default. */
+const METADATA_REQUESTS = 1_000_000;
 
 /** The bounds of the explore section: `pph explore`'s defaults. */
 const EXPLORE_DEPTH = 48;
@@ -56,6 +61,8 @@ export interface BenchOptions {
   simScenario?: RunSpec & { seed?: number };
   /** Minimum simulator runs (default 2). */
   simRunsMin?: number;
+  /** Real requests of the metadata section (default 1,000,000: the goal's size; tests pass less). */
+  metadataRequests?: number;
   runnerOptions?: CreateRunnerOptions;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
@@ -271,6 +278,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     search = { ...f, rows: f.rows.map((r) => ({ ...r })) };
   }
 
+  let metadata: BenchFile['metadata'] = null;
+  if (wanted.has('metadata')) {
+    // Issue 12 item 5: `pph metadata --requests 1000000`'s analysis (all curves, default workers),
+    // timed in-process: the CLI adds its start-up and the report files (~1 s) to this.
+    const requests = options.metadataRequests ?? METADATA_REQUESTS;
+    const workers = Math.min(2, availableParallelism());
+    log(`metadata: all curves, ${requests} requests, ${workers} workers`);
+    const cpu0 = process.cpuUsage();
+    const mwatch = new Stopwatch();
+    const result = await metadataCurvesParallel({ requests, clients: 1000, seed: 1, rateHz: 1 }, workers);
+    const wallMs = mwatch.elapsedMs();
+    const cpu = process.cpuUsage(cpu0);
+    const points = result.curves.reduce((n, c) => n + c.points.length, 0);
+    metadata = { wallMs: round(wallMs), cpuMs: round((cpu.user + cpu.system) / 1000), requests, clients: 1000, seed: 1, curves: result.curves.length, points, workers };
+  }
+
   const file = {
     machine: host,
     suites: Object.fromEntries(Object.entries(suites).map(([k, v]) => [k, roundFigure(v)])),
@@ -282,7 +305,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     campaign,
     explore,
     search,
-    goals: goalsOf(hotPath, peer, sim, campaign, explore),
+    metadata,
+    goals: goalsOf(hotPath, peer, sim, campaign, explore, metadata),
     runners: probes,
     settings: { timeMs: settings.timeMs, iterationsMin: settings.iterationsMin, warmupMs: settings.warmupMs, sections: [...wanted], hotPathChatMessages: HOT_PATH_CHAT_MESSAGES },
     startedAt: started,
@@ -296,7 +320,7 @@ export interface Goal {
   met: boolean | null;
 }
 
-function goalsOf(hotPath: BenchFile['hotPath'], peer: BenchFile['peer'], sim: BenchFile['sim'], campaign: BenchFile['campaign'], explore: BenchFile['explore']): Record<string, Goal> {
+function goalsOf(hotPath: BenchFile['hotPath'], peer: BenchFile['peer'], sim: BenchFile['sim'], campaign: BenchFile['campaign'], explore: BenchFile['explore'], metadata: BenchFile['metadata']): Record<string, Goal> {
   const goals: Record<string, Goal> = {};
   for (const [runner, h] of Object.entries(hotPath ?? {})) {
     goals[`ratioToFloor.${runner}`] = { goal: `≤ ${GOALS.ratioToFloorMax}`, value: h.ratioToFloor, met: h.ratioToFloor === null ? null : h.ratioToFloor <= GOALS.ratioToFloorMax };
@@ -307,5 +331,6 @@ function goalsOf(hotPath: BenchFile['hotPath'], peer: BenchFile['peer'], sim: Be
     ? { goal: `≥ ${GOALS.campaignScalingMin}× with 2 workers`, value: campaign.scaling, met: campaign.scaling === null ? null : campaign.scaling >= GOALS.campaignScalingMin }
     : { goal: `≥ ${GOALS.campaignScalingMin}× with 2 workers`, value: null, met: null };
   if (explore) goals.exploreStatesPerMinute = { goal: `≥ ${GOALS.exploreStatesPerMinuteMin} states/min (symbolic)`, value: explore.statesPerMinute, met: explore.statesPerMinute === null ? null : explore.statesPerMinute >= GOALS.exploreStatesPerMinuteMin };
+  if (metadata) goals.metadataWallMs = { goal: `≤ ${GOALS.metadataWallMsMax / 1000} s wall (all curves, ${METADATA_REQUESTS} requests)`, value: metadata.wallMs, met: metadata.requests === METADATA_REQUESTS ? metadata.wallMs <= GOALS.metadataWallMsMax : null };
   return goals;
 }

@@ -251,6 +251,8 @@ export const BenchFileSchema = z.looseObject({
     })
     .nullable()
     .optional(),
+  /** Optional: `pph metadata`'s analysis, every curve at a million requests (wall and CPU over all threads, ms). */
+  metadata: z.looseObject({ wallMs: z.number(), cpuMs: z.number(), requests: Count, points: Count, workers: Count }).nullable().optional(),
   /** Optional: each goal of the bench and whether this run met it (a missed goal is a fact, not a failure). */
   goals: z.record(z.string(), z.looseObject({ goal: z.string(), value: NumberOrNull, met: z.boolean().nullable() })).optional(),
 });

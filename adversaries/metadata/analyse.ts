@@ -12,7 +12,7 @@
 import { ChaChaRng } from '../../sim/rng.js';
 import { releaseTimes } from './batching.js';
 import { linkArrays, MAX_PAIRS_DEFAULT, MetadataInputError, UNOBSERVED, type ClientSideArrays, type GatewaySideArrays, type LinkModel } from './link.js';
-import { drawTrafficPool, selectTraffic, type Traffic, type TrafficModel, type TrafficPool } from './traffic.js';
+import { addCoverLayers, drawRealPool as drawRealTraffic, drawTrafficPool, selectTraffic, type Traffic, type TrafficModel, type TrafficPool } from './traffic.js';
 
 /** RFC 9458 §4.3 encapsulated request: key id, KEM, KDF, AEAD ids (7) + X25519 enc (32) + AEAD tag (16). */
 export const OHTTP_REQUEST_OVERHEAD_BYTES = 7 + 32 + 16;
@@ -149,6 +149,18 @@ export function attackerModel(s: DefenceSettings): LinkModel {
 export function drawPool(o: WorldOptions, coverHzMax: number): TrafficPool {
   const w = worldOf(o);
   return drawTrafficPool(ChaChaRng.fromSeed(o.seed).fork('metadata'), w.traffic, o.requests, coverHzMax);
+}
+
+/**
+ * `drawPool` in two stages (the same pool: each stream has its own fork of the Rng, by label): the
+ * real requests, enough for every point without cover, then `addCover` merges the cover layers in.
+ */
+export function drawRealPool(o: WorldOptions): TrafficPool {
+  return drawRealTraffic(ChaChaRng.fromSeed(o.seed).fork('metadata'), worldOf(o).traffic, o.requests);
+}
+
+export function addCover(o: WorldOptions, real: TrafficPool, coverHzMax: number): TrafficPool {
+  return addCoverLayers(ChaChaRng.fromSeed(o.seed).fork('metadata'), worldOf(o).traffic, real, coverHzMax);
 }
 
 /**

@@ -187,15 +187,30 @@ export interface TrafficPool {
  * same span. Pure: the same (rng, arguments) give the same arrays.
  */
 export function drawTrafficPool(rng: Rng, model: TrafficModel, requests: number, coverHzMax: number): TrafficPool {
+  return addCoverLayers(rng, model, drawRealPool(rng, model, requests), coverHzMax);
+}
+
+/**
+ * The real requests alone: the pool of every point without cover (its `selectTraffic(pool, 0)` is
+ * the same as the full pool's: the merge keeps the real sends in their order). `pph metadata`'s
+ * workers start on these points while the cover layers are drawn (parallel.ts).
+ */
+export function drawRealPool(rng: Rng, model: TrafficModel, requests: number): TrafficPool {
   const perMs = (model.clients * model.rateHz) / 1000;
   const real = drawStream(rng.fork('real'), model, perMs, { count: requests }, -1);
-  const untilMs = real.n > 0 ? real.tMs[real.n - 1]! : 0;
-  let cols = real;
+  return { cols: real, real: real.n, coverHzMax: 0 };
+}
+
+/** `real` (from drawRealPool with the same rng and model) with the cover layers up to `coverHzMax` merged in. */
+export function addCoverLayers(rng: Rng, model: TrafficModel, real: TrafficPool, coverHzMax: number): TrafficPool {
+  const r = real.cols;
+  const untilMs = r.n > 0 ? r.tMs[r.n - 1]! : 0;
+  let cols = r;
   for (let layer = 0; layer < Math.ceil(coverHzMax); layer++) {
     if (layer > 127) throw new RangeError(`coverHz expected at most 128, got ${coverHzMax}`);
     cols = merge(cols, drawStream(rng.fork(`cover/${layer}`), model, model.clients / 1000, { untilMs }, layer));
   }
-  return { cols, real: real.n, coverHzMax };
+  return { cols, real: real.real, coverHzMax };
 }
 
 /** The sends at cover rate `coverHz` (≤ the pool's maximum): real ones, whole layers below it, the next layer thinned. */

@@ -98,6 +98,18 @@ describe('bench sections', () => {
     expect((c as { runs?: number }).runs).toBeGreaterThanOrEqual(4);
   });
 
+  it('metadata: the wall and CPU time of all curves of `pph metadata`, and the 10 s goal (judged only at a million requests)', async () => {
+    const b = await runBench({ sections: ['metadata'], metadataRequests: 4000, ...TINY });
+    expect(BENCH_SECTIONS).toContain('metadata');
+    const m = b.metadata!;
+    expect(m.requests).toBe(4000);
+    expect(m.points).toBe(26);
+    expect(m.wallMs).toBeGreaterThan(0);
+    expect(m.cpuMs).toBeGreaterThan(0);
+    expect(b.goals?.metadataWallMs).toEqual({ goal: '≤ 10 s wall (all curves, 1000000 requests)', value: m.wallMs, met: null });
+    expect(b.campaign).toBeNull();
+  });
+
   it('explore: the symbolic search of `pph explore matrix --profile pp`, its states and its rate', async () => {
     const b = await runBench({ sections: ['explore'], ...TINY });
     const e = b.explore!;
