@@ -6,7 +6,7 @@
  */
 import type { InferenceBackend } from './workload.js';
 import { extractiveSummariser } from './workload.js';
-import { EnclaveProgram } from './enclave-program.js';
+import { EnclaveProgram, type EnclaveLaunch } from './enclave-program.js';
 import { REPORT_DATA_BYTES, TeeError, type SimulatedAttester, type TeeAvailability, type TeeEvidence, type TeeRunner } from './runner.js';
 
 export interface TeeMemory {
@@ -61,6 +61,8 @@ export interface InProcessRunnerOptions {
   backend?: InferenceBackend;
   /** Simulated hardware that signs reports (the AMD-SP is outside the guest, so outside the program). */
   attester?: SimulatedAttester;
+  /** The program's launch options (erase or keep, launch configuration, the simulator's probe). */
+  launch?: EnclaveLaunch;
 }
 
 /**
@@ -79,7 +81,32 @@ export class InProcessRunner implements TeeRunner {
   }
 
   async start(): Promise<void> {
-    this.program ??= new EnclaveProgram(this.options.backend);
+    this.startSync();
+  }
+
+  /** The synchronous start the simulator uses (its events are synchronous). */
+  startSync(): void {
+    this.program ??= new EnclaveProgram(this.options.backend, this.options.launch);
+  }
+
+  /**
+   * The program's whole state, field by field (`Object.keys` of the program object, so any field
+   * it keeps, whatever its name): what a host that could read the enclave's memory would find.
+   * For checks (the `stateless` invariant's walk, sim/state-walk.ts), never for the protocol.
+   */
+  state(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (this.program === null) return out;
+    for (const k of Object.keys(this.program)) {
+      if (k === 'backend' || k === 'launch') continue;
+      out[k] = (this.program as unknown as Record<string, unknown>)[k];
+    }
+    return out;
+  }
+
+  /** The log the program wrote (configuration `log=requests`), collected by the host. */
+  drainLog(): Uint8Array[] {
+    return this.program?.drainLog() ?? [];
   }
 
   /** The synchronous call the async `enter` wraps (the hot path uses it to skip a promise). */
@@ -97,6 +124,11 @@ export class InProcessRunner implements TeeRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopSync();
+  }
+
+  /** The synchronous stop (a restart: the program and all it held are gone). */
+  stopSync(): void {
     this.program?.wipe();
     this.program = null;
   }

@@ -6,18 +6,31 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, toHex, utf8 } from '../../protocol/bytes.js';
 import { generateKeyPair, deriveKeyPair } from '../../protocol/hpke.js';
-import { diffusedResponseKey, InnerSessionError, openDiffusedRequest, openInnerRequest, responseKey, sealInnerResponse } from '../../protocol/inner-session.js';
 import { encodeCandidate, epochAt, epochNonce } from '../epoch.js';
 import { EPOCH_MS, type EvidenceKind } from '../../model/profile.js';
 import { RaTlsEnclave } from '../evidence/ra-tls.js';
 import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
-import type { RecipientContext } from '../../protocol/hpke.js';
 import type { Rng } from '../../protocol/rng.js';
 import { hostMachine, type HostEvent } from '../../model/machines/host.js';
 import { enclaveMachine, type EnclaveEvent } from '../../model/machines/enclave.js';
 import type { Intent } from '../../model/intents.js';
-import { InProcessTee } from '../../tee/in-process.js';
-import { enclaveConfigDigest, parseEnclaveConfig, RELEASED_ENCLAVE_CONFIG, summariseTask, type EnclaveConfig, type EnclaveTask } from '../../tee/enclave-program.js';
+import { InProcessRunner, InProcessTee } from '../../tee/in-process.js';
+import {
+  decodeReply,
+  encodeBootCall,
+  encodeRotateCall,
+  encodeStagedCall,
+  enclaveConfigDigest,
+  ENCLAVE_CALL,
+  OPEN_MODE,
+  parseEnclaveConfig,
+  RELEASED_ENCLAVE_CONFIG,
+  RESPONSE_NONCE_BYTES,
+  summariseTask,
+  type EnclaveProbe,
+  type EnclaveReply,
+  type EnclaveTask,
+} from '../../tee/enclave-program.js';
 import type { MachineActor } from '../actor.js';
 import type { Message } from '../network.js';
 import type { PartyPort } from '../port.js';
@@ -65,6 +78,13 @@ export class NodeParty {
   readonly address: string;
   readonly host: MachineActor<HostEvent>;
   readonly enclave: MachineActor<EnclaveEvent>;
+  /**
+   * Profiles pp, pcc (and pp-gpu): the enclave program (tee/enclave-program.ts) behind the
+   * in-process runner, one program per boot. Profile ra-tls keeps its own TLS path (RaTlsEnclave)
+   * and the request memory below.
+   */
+  private runner: InProcessRunner | null = null;
+  /** ra-tls only: the TEE's per-request memory (plaintext, answer) next to the TLS sessions. */
   private tee = new InProcessTee();
   private readonly rng: Rng;
   private generation = 0;
@@ -74,8 +94,6 @@ export class NodeParty {
   /** Host side: bytes waiting to cross the TEE boundary, by ref (= gateway message id). */
   private readonly toEnclave = new Map<number, Message>();
   private readonly fromEnclave = new Map<number, Uint8Array>();
-  /** Enclave side: HPKE contexts live only inside the TEE, by ref. */
-  private readonly contexts = new Map<number, RecipientContext>();
   /**
    * The simulator's bookkeeping about this node, not the enclave's state (the state walk skips
    * it): the request each ref carries, the requests that ended here.
@@ -87,15 +105,9 @@ export class NodeParty {
     inFlight: new Map<string, number>(),
     lastEnded: null as { ref: number; requestId: string } | null,
   };
-  /** pcc: the previous epoch's key, kept one epoch for requests sealed just before the rotation. */
-  private previousSecretKey: Uint8Array | null = null;
   private epoch = -1;
-  /** pcc: hashes of the requests this boot opened (the enclave replay cache). */
-  private readonly replayCache = new Set<string>();
-  /** pcc: request keys of the requests in progress (the answer is sealed under a key derived from it). */
-  private readonly requestKeys = new Map<number, Uint8Array>();
-  /** The launch configuration the program runs with, and its HOST_DATA (SHA-256 of the configuration text). */
-  private config: EnclaveConfig = parseEnclaveConfig(RELEASED_ENCLAVE_CONFIG);
+  /** The launch configuration text the program runs with, and its HOST_DATA (SHA-256 of the configuration text). */
+  private configText = RELEASED_ENCLAVE_CONFIG;
   private hostData: Uint8Array = enclaveConfigDigest(RELEASED_ENCLAVE_CONFIG);
   /** Profile ra-tls: this boot's RA-TLS server (certificate key, sessions), sim/evidence/ra-tls.ts. */
   private raTls: RaTlsEnclave | null = null;
@@ -162,12 +174,10 @@ export class NodeParty {
       case 'boot': {
         this.generation = intent.generation;
         this.tee.wipe();
-        this.contexts.clear();
-        this.requestKeys.clear();
-        this.replayCache.clear();
+        this.runner?.stopSync();
+        this.runner = null;
         this.enclaveKey = null;
         this.secretKey = null;
-        this.previousSecretKey = null;
         this.epoch = -1;
         this.enclave.send({ type: 'RESET' });
         // The enclave generates its key inside the TEE (PROTOCOL.md step 0).
@@ -175,11 +185,12 @@ export class NodeParty {
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
         this.port.tell({ kind: 'key-generated', publicKey: pair.publicKey, secretKey: pair.secretKey });
-        this.tee.memory.boot.set('skE', pair.secretKey);
         this.port.note('crypto', 'generated enclave key', { generation: this.generation, pk: toHex(pair.publicKey).slice(0, 16) });
         this.release = null;
         this.acceptHostConfig();
-        if (c.evidence === 'ra-tls') {
+        if (c.evidence !== 'ra-tls') this.launchProgram(pair.secretKey);
+        else {
+          this.tee.memory.boot.set('skE', pair.secretKey);
           const port = this.port;
           const env = { chip: c.chip, measurement: c.measurement, releaseEntry: c.releaseEntry, nowMs: () => port.nowMs(), note: port.note, tell: port.tell };
           this.raTls = RaTlsEnclave.boot(this.raTls, env, this.index, this.generation, this.rng, this.hostData);
@@ -229,13 +240,13 @@ export class NodeParty {
     const fed = this.hostPort.intercept('host-config', { node: this.index });
     let text = fed ?? RELEASED_ENCLAVE_CONFIG;
     try {
-      this.config = parseEnclaveConfig(text);
+      parseEnclaveConfig(text);
     } catch (e) {
       // The program refuses a configuration it does not know and runs the released one.
       this.port.note('verify', 'refused launch configuration', { ok: false, code: codeOf(e) });
       text = RELEASED_ENCLAVE_CONFIG;
-      this.config = parseEnclaveConfig(text);
     }
+    this.configText = text;
     this.hostData = enclaveConfigDigest(text);
     if (fed !== null) this.port.note('state', 'launched with host configuration', { config: text, hostData: toHex(this.hostData).slice(0, 16) });
   }
@@ -284,78 +295,161 @@ export class NodeParty {
         this.snapshotEnclave('before next request');
         const m = this.toEnclave.get(intent.ref);
         if (!m || !this.secretKey) return;
-        try {
-          const { plaintext, context } = c.pcc ? this.openDiffused(intent.ref, m.bytes.subarray(1)) : this.raTls ? this.raTls.open(intent.ref, m.bytes.subarray(1)) : openInnerRequest(this.secretKey, this.enclaveName, m.bytes.subarray(1));
-          const req = JSON.parse(textOf(plaintext)) as { requestId: string };
-          if (context) {
-            this.contexts.set(intent.ref, context);
-            port.tell({ kind: 'derived', value: context, requestId: req.requestId });
-          }
-          this.tee.put(intent.ref, 'plaintext', plaintext);
-          this.truth.requestIds.set(intent.ref, req.requestId);
-          this.truth.inFlight.set(req.requestId, (this.truth.inFlight.get(req.requestId) ?? 0) + 1);
-          port.fact('enclave-opened', { requestId: req.requestId, ciphertext: toHex(sha256(m.bytes)) });
-          port.observe('state', plaintext, m.id);
-          if (c.evidence === 'cvm-gpu') port.intercept('gpu-input', { node: this.index, plaintext, msg: m.id });
-          // The program's log (configuration `log=requests`, or the planted bug) goes to the host.
-          if (c.bugs.enclaveLogsPlaintextToHost || this.config.log === 'requests') {
-            port.note('log', 'wrote opened request to the log the host collects', { ref: intent.ref, bytes: plaintext.length });
-            this.hostPort.observe('log', plaintext, m.id);
-          }
-          port.note('crypto', `opened ${req.requestId}`, { ref: intent.ref, bytes: plaintext.length });
+        if (this.raTls) return this.openRaTls(intent.ref, m);
+        // The enclave program opens (tee/enclave-program.ts); its probe writes the facts (onOpened).
+        const reply = this.enter(encodeStagedCall(ENCLAVE_CALL.open, intent.ref, Uint8Array.of(c.pcc ? OPEN_MODE.diffused : OPEN_MODE.inner), m.bytes.subarray(1)));
+        if (reply.kind === 'opened') {
+          for (const entry of this.runner!.drainLog()) this.hostLog(intent.ref, m, entry);
           this.enclave.send({ type: 'OPENED', ref: intent.ref });
-        } catch (e) {
-          port.note('verify', 'inner request does not open', { ok: false, code: codeOf(e) });
-          this.endRequest(intent.ref);
-          this.output(intent.ref, NODE_MSG.error, utf8(codeOf(e)));
-          this.enclave.send({ type: 'OPEN_FAILED', ref: intent.ref, code: codeOf(e) });
+        } else {
+          const code = reply.kind === 'error' ? reply.code : reply.kind;
+          if (code === 'InnerSessionError.replay') port.mark('enclave.replay-refused');
+          this.openFailed(intent.ref, code);
         }
         return;
       }
       case 'infer': {
-        const pt = this.tee.get(intent.ref, 'plaintext');
-        if (!pt) return;
-        const req = JSON.parse(textOf(pt)) as EnclaveTask;
-        // The enclave program's summarise step (tee/enclave-program.ts), the one the TEE runners run.
-        const answer = summariseTask(req, this.tee.backend);
-        this.tee.put(intent.ref, 'answer', answer);
-        port.note('crypto', `summarised ${req.requestId}`, { messages: req.messages.length, bytes: answer.length });
+        if (this.raTls) return this.inferRaTls(intent.ref);
+        const requestId = this.truth.requestIds.get(intent.ref);
+        if (!requestId) return;
+        // The enclave program's summarise step (summariseTask, the one every TEE runner runs).
+        const reply = this.enter(encodeStagedCall(ENCLAVE_CALL.infer, intent.ref));
+        if (reply.kind !== 'inferred') return;
+        port.note('crypto', `summarised ${requestId}`, { ref: intent.ref });
         this.enclave.send({ type: 'INFERRED', ref: intent.ref });
         return;
       }
       case 'seal-response': {
-        const answer = this.tee.get(intent.ref, 'answer');
-        const context = this.contexts.get(intent.ref) ?? null;
-        const requestKey = this.requestKeys.get(intent.ref);
-        this.requestKeys.delete(intent.ref);
-        if (!answer || (!context && !requestKey && !this.raTls) || !this.enclaveKey) return;
-        // PROTOCOL.md step 8: the answer key is exported from this request's HPKE context (ra-tls: the TLS session's).
-        const key = this.raTls ? null : requestKey ? diffusedResponseKey(requestKey) : responseKey(context, true, this.enclaveKey);
-        if (key) this.tee.put(intent.ref, 'response-key', key);
-        const sealed = key ? sealInnerResponse(key, answer, this.rng) : this.raTls!.seal(intent.ref, answer);
-        const requestId = this.truth.requestIds.get(intent.ref);
-        if (requestId) {
-          if (key) port.tell({ kind: 'derived', value: key, requestId });
-          if (requestKey) port.tell({ kind: 'derived', value: requestKey, requestId });
-          port.fact('answer-produced', { requestId, answer: toHex(sha256(answer)) });
-        }
+        if (this.raTls) return this.sealRaTls(intent.ref);
+        if (!this.enclaveKey) return;
+        // PROTOCOL.md step 8, in the program; the response nonce is drawn from the run's Rng (reproducible runs).
+        const reply = this.enter(encodeStagedCall(ENCLAVE_CALL.seal, intent.ref, this.rng.bytes(RESPONSE_NONCE_BYTES)));
+        if (reply.kind !== 'answer') return;
         this.endRequest(intent.ref);
-        this.output(intent.ref, NODE_MSG.answer, sealed);
+        this.output(intent.ref, NODE_MSG.answer, reply.sealed.slice());
         this.enclave.send({ type: 'SEALED', ref: intent.ref });
         return;
       }
       case 'erase': {
-        this.tee.erase(intent.ref);
-        this.contexts.delete(intent.ref);
-        this.raTls?.erase(intent.ref);
-        port.note('erase', `erased request state`, { ref: intent.ref });
-        port.mark('enclave.erased');
+        // The program honours its launch option: erase (PROTOCOL.md step 8) or keep (the ablation).
+        const kept = this.raTls ? this.eraseRaTls(intent.ref) : this.enter(encodeStagedCall(ENCLAVE_CALL.erase, intent.ref)).kind === 'kept';
+        if (kept) port.note('state', 'kept request state (launched without erasure)', { ref: intent.ref });
+        else {
+          port.note('erase', `erased request state`, { ref: intent.ref });
+          port.mark('enclave.erased');
+        }
         this.enclave.send({ type: 'ERASED', ref: intent.ref });
         return;
       }
       default:
         throw new Error(`enclave cannot perform ${intent.kind}`);
     }
+  }
+
+  // ---- the enclave program through the in-process runner ------------------------------------
+
+  /**
+   * Boots this generation's program: a new runner (a restart loses everything), launched with the
+   * node's one erasure switch (`defences['state-erasure']`) and the accepted launch configuration
+   * (HOST_DATA-bound); the key generated above enters with the boot call.
+   */
+  private launchProgram(secretKey: Uint8Array): void {
+    const c = this.setup;
+    const probe: EnclaveProbe = {
+      opened: (ref, requestId, plaintext, context) => this.onOpened(ref, requestId, plaintext, context),
+      answered: (ref, answer, key, requestKey) => this.onAnswered(ref, answer, key, requestKey),
+    };
+    this.runner = new InProcessRunner({ backend: this.tee.backend, launch: { erase: c.defences['state-erasure'], config: this.configText, logsPlaintext: c.bugs.enclaveLogsPlaintextToHost === true, probe } });
+    this.runner.startSync();
+    const reply = this.enter(encodeBootCall({ secretKey, nodeId: this.enclaveName }));
+    if (reply.kind !== 'booted' || !equalBytes(reply.publicKey, this.enclaveKey!)) throw new Error(`enclave program did not boot: ${reply.kind === 'error' ? reply.code : reply.kind}`);
+  }
+
+  private enter(call: Uint8Array): EnclaveReply {
+    return decodeReply(this.runner!.enterSync(call));
+  }
+
+  /** Probe (inside the program, after it opened a request): the facts of the opening. */
+  private onOpened(ref: number, requestId: string, plaintext: Uint8Array, context: object | null): void {
+    const m = this.toEnclave.get(ref)!;
+    if (context) this.port.tell({ kind: 'derived', value: context, requestId });
+    this.recordOpened(ref, m, requestId, plaintext);
+  }
+
+  /** Probe (inside the program, after it sealed an answer): the derived keys and the answer fact. */
+  private onAnswered(ref: number, answer: Uint8Array, key: Uint8Array, requestKey: Uint8Array | null): void {
+    const requestId = this.truth.requestIds.get(ref);
+    if (!requestId) return;
+    this.port.tell({ kind: 'derived', value: key, requestId });
+    if (requestKey) this.port.tell({ kind: 'derived', value: requestKey, requestId });
+    this.port.fact('answer-produced', { requestId, answer: toHex(sha256(answer)) });
+  }
+
+  private recordOpened(ref: number, m: Message, requestId: string, plaintext: Uint8Array): void {
+    const port = this.port;
+    this.truth.requestIds.set(ref, requestId);
+    this.truth.inFlight.set(requestId, (this.truth.inFlight.get(requestId) ?? 0) + 1);
+    port.fact('enclave-opened', { requestId, ciphertext: toHex(sha256(m.bytes)) });
+    port.observe('state', plaintext, m.id);
+    if (this.setup.evidence === 'cvm-gpu') port.intercept('gpu-input', { node: this.index, plaintext, msg: m.id });
+    port.note('crypto', `opened ${requestId}`, { ref, bytes: plaintext.length });
+  }
+
+  /** The program's log (configuration `log=requests`, or the planted bug) goes to the host. */
+  private hostLog(ref: number, m: Message, plaintext: Uint8Array): void {
+    this.port.note('log', 'wrote opened request to the log the host collects', { ref, bytes: plaintext.length });
+    this.hostPort.observe('log', plaintext, m.id);
+  }
+
+  private openFailed(ref: number, code: string): void {
+    this.port.note('verify', 'inner request does not open', { ok: false, code });
+    this.endRequest(ref);
+    this.output(ref, NODE_MSG.error, utf8(code));
+    this.enclave.send({ type: 'OPEN_FAILED', ref, code });
+  }
+
+  // ---- profile ra-tls: its own TLS path (sim/evidence/ra-tls.ts) ----------------------------
+
+  private openRaTls(ref: number, m: Message): void {
+    try {
+      const { plaintext } = this.raTls!.open(ref, m.bytes.subarray(1));
+      const req = JSON.parse(textOf(plaintext)) as { requestId: string };
+      this.tee.put(ref, 'plaintext', plaintext);
+      this.recordOpened(ref, m, req.requestId, plaintext);
+      if (this.setup.bugs.enclaveLogsPlaintextToHost || parseEnclaveConfig(this.configText).log === 'requests') this.hostLog(ref, m, plaintext);
+      this.enclave.send({ type: 'OPENED', ref });
+    } catch (e) {
+      this.openFailed(ref, codeOf(e));
+    }
+  }
+
+  private inferRaTls(ref: number): void {
+    const pt = this.tee.get(ref, 'plaintext');
+    if (!pt) return;
+    const req = JSON.parse(textOf(pt)) as EnclaveTask;
+    const answer = summariseTask(req, this.tee.backend);
+    this.tee.put(ref, 'answer', answer);
+    this.port.note('crypto', `summarised ${req.requestId}`, { messages: req.messages.length, bytes: answer.length });
+    this.enclave.send({ type: 'INFERRED', ref });
+  }
+
+  private sealRaTls(ref: number): void {
+    const answer = this.tee.get(ref, 'answer');
+    if (!answer || !this.enclaveKey) return;
+    // PROTOCOL.md step 8 over RA-TLS: the answer rides the TLS session's keys.
+    const sealed = this.raTls!.seal(ref, answer);
+    const requestId = this.truth.requestIds.get(ref);
+    if (requestId) this.port.fact('answer-produced', { requestId, answer: toHex(sha256(answer)) });
+    this.endRequest(ref);
+    this.output(ref, NODE_MSG.answer, sealed);
+    this.enclave.send({ type: 'SEALED', ref });
+  }
+
+  /** Returns whether the state was kept (never: ra-tls erases when the machine asks). */
+  private eraseRaTls(ref: number): boolean {
+    this.tee.erase(ref);
+    this.raTls!.erase(ref);
+    return false;
   }
 
   private produceEvidence(ref: number): void {
@@ -406,12 +500,13 @@ export class NodeParty {
     if (e !== this.epoch) {
       if (this.epoch >= 0) {
         // Rotate: a fresh key for the new epoch; the old one stays one epoch for requests in flight.
-        this.previousSecretKey = this.secretKey;
+        // The host hands the program the epoch's key (generated from the run's Rng: reproducible runs); the program keeps the previous one an epoch.
         const pair = generateKeyPair(this.rng.fork(`boot-${this.generation}-epoch-${e}`));
+        const reply = this.enter(encodeRotateCall(pair.secretKey));
+        if (reply.kind !== 'booted' || !equalBytes(reply.publicKey, pair.publicKey)) throw new Error('enclave program did not rotate its key');
         this.secretKey = pair.secretKey;
         this.enclaveKey = pair.publicKey;
         port.tell({ kind: 'key-generated', publicKey: pair.publicKey, secretKey: pair.secretKey });
-        this.tee.memory.boot.set('skE', pair.secretKey);
         port.note('crypto', 'rotated enclave key', { epoch: e, pk: toHex(pair.publicKey).slice(0, 16) });
       }
       this.epoch = e;
@@ -420,29 +515,6 @@ export class NodeParty {
     }
     // Epochs tick while there is work; after it the world must go quiet (the run ends when idle).
     if ((e + 1) * EPOCH_MS <= this.setup.workHorizonMs) port.at((e + 1) * EPOCH_MS, `epoch ${e + 1}`, () => this.publishEpochKey(generation));
-  }
-
-  /** Opens a diffused request with this epoch's key or the previous one; refuses a replay. */
-  private openDiffused(ref: number, bytes: Uint8Array): { plaintext: Uint8Array; context: null } {
-    const digest = toHex(sha256(bytes));
-    if (this.replayCache.has(digest)) {
-      this.port.mark('enclave.replay-refused');
-      throw new InnerSessionError('replay', 'this request was already opened (enclave replay cache)');
-    }
-    let opened: { plaintext: Uint8Array; key: Uint8Array } | null = null;
-    let last: unknown = null;
-    for (const sk of [this.secretKey, this.previousSecretKey]) {
-      if (!sk || opened) continue;
-      try {
-        opened = openDiffusedRequest(sk, this.enclaveName, bytes);
-      } catch (e) {
-        last = e;
-      }
-    }
-    if (!opened) throw last;
-    this.replayCache.add(digest);
-    this.requestKeys.set(ref, opened.key);
-    return { plaintext: opened.plaintext, context: null };
   }
 
   /** The request at `ref` has been answered (or refused) here: from now on nothing of it may remain. */
@@ -471,9 +543,11 @@ export class NodeParty {
       if (NOT_ENCLAVE_STATE.has(k)) continue;
       state[k] = (this as unknown as Record<string, unknown>)[k];
     }
+    // The program's memory, every field of it, as the runner exposes it (tee/in-process.ts state()).
+    if (this.runner) state['program'] = this.runner.state();
     this.port.tell({ kind: 'enclave-state', state, afterRef: last.ref, requestId: last.requestId, ended: this.truth.ended, inFlight: this.truth.inFlight, when });
   }
 }
 
 /** Fields of a node that are not the enclave's state: the host side, the ports, the configuration, the simulator's bookkeeping. */
-const NOT_ENCLAVE_STATE = new Set(['hostPort', 'port', 'setup', 'host', 'enclave', 'hostName', 'enclaveName', 'address', 'index', 'rng', 'toEnclave', 'fromEnclave', 'truth', 'release', 'generation']);
+const NOT_ENCLAVE_STATE = new Set(['runner', 'hostPort', 'port', 'setup', 'host', 'enclave', 'hostName', 'enclaveName', 'address', 'index', 'rng', 'toEnclave', 'fromEnclave', 'truth', 'release', 'generation']);

@@ -31,11 +31,11 @@ describe('stateless', () => {
       expect(snap?.requestId).toBe(id);
       expect(snap?.leftover.length).toBe(Number(m![2]));
     }
-    // The leftovers are the request itself: its plaintext in TEE memory, its HPKE context, its response key.
+    // The leftovers are the request itself, in the enclave program's memory (tee/enclave-program.ts, as the runner exposes it): its plaintext, its HPKE context, its response key.
     const first = d.view.enclaveSnapshots.find((s) => s.leftover.length > 0)!;
     const fields = first.leftover.filter((l) => l.requestId === first.requestId).map((l) => l.field);
-    expect(fields.some((f) => f.startsWith('tee.memory.requests') && f.endsWith('.get(plaintext)'))).toBe(true);
-    expect(fields.some((f) => f.startsWith('contexts.get('))).toBe(true);
+    expect(fields.some((f) => f.startsWith('program.requests') && f.endsWith('.get(plaintext)'))).toBe(true);
+    expect(fields.some((f) => f.startsWith('program.contexts.get('))).toBe(true);
     expect(fields.some((f) => f.endsWith('.get(response-key)'))).toBe(true);
   });
 });

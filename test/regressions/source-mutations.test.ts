@@ -38,9 +38,15 @@ export const MUTATIONS: Mutation[] = [
     edits: [{ file: 'sim/evidence-check.ts', find: 'checkLogView(view, { size, rootHash: cosigned.checkpoint.rootHash, cosigners: cosigned.cosigners, consistency: bundle.consistency ?? [] }, policy)', replace: '({ ok: true, verified: null } as const)' }],
   },
   { name: 'report-data binding removed (the client does not compare REPORT_DATA)', edits: [{ file: 'sim/evidence-check.ts', find: 'binding: !checks.binding }', replace: 'binding: true }' }] },
-  { name: 'erasure of the HPKE context removed', edits: [{ file: 'sim/parties/node.ts', find: '        this.tee.erase(intent.ref);\n        this.contexts.delete(intent.ref);\n', replace: '        this.tee.erase(intent.ref);\n' }] },
-  { name: 'erasure of the TEE request memory removed', edits: [{ file: 'sim/parties/node.ts', find: '        this.tee.erase(intent.ref);\n        this.contexts.delete(intent.ref);\n', replace: '        this.contexts.delete(intent.ref);\n' }] },
-  { name: 'the enclave keeps the last plaintext in a field of its own', edits: [{ file: 'sim/parties/node.ts', find: "          this.tee.put(intent.ref, 'plaintext', plaintext);\n", replace: "          this.tee.put(intent.ref, 'plaintext', plaintext);\n          (this as unknown as { lastPlaintext: Uint8Array }).lastPlaintext = plaintext.slice();\n" }] },
+  { name: 'erasure of the HPKE context removed', edits: [{ file: 'tee/enclave-program.ts', find: '    this.forget(ref);\n    this.contexts.delete(ref);\n', replace: '    this.forget(ref);\n' }] },
+  {
+    name: 'erasure of the TEE request memory removed',
+    edits: [
+      { file: 'tee/enclave-program.ts', find: '    this.forget(ref);\n    this.contexts.delete(ref);\n', replace: '    this.contexts.delete(ref);\n' },
+      { file: 'sim/parties/node.ts', find: '    this.tee.erase(ref);\n    this.raTls!.erase(ref);\n', replace: '    this.raTls!.erase(ref);\n' },
+    ],
+  },
+  { name: 'the enclave keeps the last plaintext in a field of its own', edits: [{ file: 'tee/enclave-program.ts', find: "    this.put(ref, 'plaintext', plaintext);\n", replace: "    this.put(ref, 'plaintext', plaintext);\n    (this as unknown as { lastPlaintext: Uint8Array }).lastPlaintext = plaintext.slice();\n" }] },
   { name: 'the outer request carries the account (x-user header)', edits: [{ file: 'sim/parties/client.ts', find: "      headers = [[HEADERS.node, a.nodeId]];", replace: "      headers = [[HEADERS.node, a.nodeId], ['x-user', this.account]];" }] },
   { name: 'the outer request carries the user name (x-user header)', edits: [{ file: 'sim/parties/client.ts', find: "      headers = [[HEADERS.node, a.nodeId]];", replace: "      headers = [[HEADERS.node, a.nodeId], ['x-user', this.name]];" }] },
 ];
