@@ -399,7 +399,7 @@ export class Powers {
   /**
    * Node position: the enclave of node `i` is the adversary's (a compromised enclave): it sees
    * everything that node's host receives and holds every key the node generates from now on
-   * (sim/world.ts `keyGenerated`); the observer opens the one with the other.
+   * (sim/world.ts `compromisedEnclaveHolds`); the observer opens the one with the other.
    */
   compromiseNode(i: number): void {
     this.require(`read node ${i}`, this.has(`node:${i}`));

@@ -14,10 +14,8 @@ import { verifyCosignedCheckpoint, type CosignedCheckpoint } from '../protocol/t
 import { checkLogView, type LogViewState } from './log-view.js';
 import type { EvidenceChecks } from '../model/intents.js';
 import { SIM_EPOCH_MS } from './clock.js';
-import { MIN_TCB, type WorldKeys } from './world-keys.js';
-
-/** The minimum TCB of the client's policy (public: the released policy), for the checks outside this module (profile ra-tls). */
-export const CLIENT_MIN_TCB = MIN_TCB;
+import type { WorldKeys } from './world-keys.js';
+import type { TcbParts } from '../protocol/attestation/tcb-version.js';
 import type { Claim, PartyPort } from './port.js';
 import { enclaveConfigDigest, RELEASED_ENCLAVE_CONFIG } from '../tee/enclave-program.js';
 import { checkTdxQuote, type CheckedReport } from './evidence/tdx.js';
@@ -44,6 +42,8 @@ export interface EvidenceTrust {
   readonly gpuBinding: boolean;
   /** How long a checkpoint may have been superseded and still be accepted (model/log-policy.ts, the released policy). */
   readonly logFreshnessMs: number;
+  /** The released policy's minimum TCB (checked against the chip certificate's). */
+  readonly minTcb: TcbParts;
 }
 
 const verifiers = new WeakMap<EvidenceTrust, Map<string, SevSnpVerifier>>();
@@ -92,7 +92,7 @@ export function checkBundle(port: Pick<PartyPort<{ trust: EvidenceTrust }>, 'con
       if (!vcek) return fail('chain', nodeId);
       verifierFor(trust, vcek).verify(sev, {
         atMs: SIM_EPOCH_MS + port.nowMs(),
-        policy: { ...BASELINE_POLICY, minTcb: MIN_TCB, reportData: gpu?.ok ? gpu.reportData : reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) },
+        policy: { ...BASELINE_POLICY, minTcb: trust.minTcb, reportData: gpu?.ok ? gpu.reportData : reportDataBinding(bundle.enclaveKey, checks.clientNonce ? nonce : null) },
         tcbSource: checks.tcbFromReport ? 'report' : 'vcek',
         // PROTOCOL.md step 4: the vendor's CRL (ARK-signed) is part of the chain check.
         crls: [k.crl],

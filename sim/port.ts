@@ -32,7 +32,7 @@ import type { NodeReplyView } from './adversary.js';
 import { gpuProcesses } from './evidence/gpu.js';
 import { walkEnclaveState } from './state-walk.js';
 import { verifyCosignedCheckpoint } from '../protocol/tlog/witness-policy.js';
-import { tlsSessionKey } from './openers.js';
+import { enclaveKey, tlsSessionKey } from './openers.js';
 import { freshCertificate, raTlsIssued, raTlsRetired } from './evidence/ra-tls.js';
 
 /** Where an adversary may decide in a party's place, with what it sees and what it returns. */
@@ -287,7 +287,7 @@ function judge(world: World, party: string, c: Claim): void {
         requestId: c.requestId,
         node: c.node,
         nonce: toHex(c.nonce),
-        fresh: c.raTls ? freshCertificate(world, c.raTls.certificate, c.raTls.clientRandom, c.raTls, c.nonce) : produced !== undefined ? produced === toHex(c.nonce) : equalBytes(c.reportData, reportDataBinding(c.key, c.nonce)),
+        fresh: c.raTls ? freshCertificate(world, c.raTls, c.nonce) : produced !== undefined ? produced === toHex(c.nonce) : equalBytes(c.reportData, reportDataBinding(c.key, c.nonce)),
         measurement: toHex(c.measurement),
         measurementLogged: world.keys.loggedMeasurements.has(toHex(c.measurement)),
         keyHonest: world.generatedByEnclave(c.key),
@@ -322,8 +322,8 @@ function judge(world: World, party: string, c: Claim): void {
     case 'key-generated': {
       world.enclaveGenerated(c.publicKey);
       // A compromised enclave's holder (position node:<i>) holds what it generates (closure over keys).
-      const index = Number(/^enclave-(\d+)$/.exec(party)?.[1] ?? -1);
-      if (c.secretKey && index >= 0) world.keyGenerated(index, c.secretKey);
+      const secretKey = c.secretKey;
+      if (secretKey) world.compromisedEnclaveHolds(party, (name) => enclaveKey(secretKey, name, () => [name]), 'generated');
       return;
     }
     case 'ra-tls-certificate':
@@ -331,9 +331,7 @@ function judge(world: World, party: string, c: Claim): void {
       return;
     case 'ra-tls-session': {
       // A compromised enclave's holder (position node:<i>) holds its sessions' keys too (closure over keys).
-      const index = Number(/^enclave-(\d+)$/.exec(party)?.[1] ?? -1);
-      const thief = world.compromised.get(index);
-      if (thief) o.holdsKey(thief, tlsSessionKey(c.clientRandom, c.clientHandshakeSecret, c.clientApplicationSecret, party), `a TLS session of its ${party}`);
+      world.compromisedEnclaveHolds(party, (name) => tlsSessionKey(c.clientRandom, c.clientHandshakeSecret, c.clientApplicationSecret, name), 'a TLS session completed');
       return;
     }
     case 'ra-tls-retired':

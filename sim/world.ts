@@ -10,7 +10,7 @@ import { Network, type LinkPolicy } from './network.js';
 import { Trace } from './trace.js';
 import { issuanceLimitOf, type PlantedBugs, type RunSpec } from './spec.js';
 import { buildWorkload, makeCanary, type Workload } from './workload.js';
-import { createKeys, LOG_ORIGIN, type WorldKeys } from './world-keys.js';
+import { createKeys, LOG_ORIGIN, MIN_TCB, type WorldKeys } from './world-keys.js';
 import { HonestLog } from './log-growth.js';
 import { ClientParty } from './parties/client.js';
 import { RelayParty } from './parties/relay.js';
@@ -25,7 +25,7 @@ import type { WorldView, PartyInfo } from '../model/world-view.js';
 import { viewFromTrace } from '../model/facts.js';
 import { Observer } from './observer.js';
 import { makePort } from './port.js';
-import { enclaveKey, ohttpKey } from './openers.js';
+import { enclaveKey, ohttpKey, type HeldKey } from './openers.js';
 import { EPOCH_MS, evidenceOf } from '../model/profile.js';
 import { freshnessBoundMs } from '../model/log-policy.js';
 import { gpuBoundEvidence, gpuFleet } from './evidence/gpu.js';
@@ -181,6 +181,7 @@ export class World {
       gpuVendor: () => gpuFleet(this).vendor,
       gpuBinding: d['gpu-binding'],
       logFreshnessMs: this.logFreshnessMs,
+      minTcb: MIN_TCB,
     };
     const w = this.workload;
     for (let u = 0; u < spec.world.users; u++) {
@@ -276,13 +277,14 @@ export class World {
   }
 
   /**
-   * Node `index`'s enclave generated a key pair (boot or pcc epoch). An adversary that holds that
-   * enclave (position `node:<i>`, a compromised enclave) holds the key from now on.
+   * Enclave `enclaveName` generated or derived a key (a boot or pcc epoch key pair, an RA-TLS
+   * session's traffic secrets). An adversary that holds that enclave (position `node:<i>`, a
+   * compromised enclave) holds the key from now on.
    */
-  keyGenerated(index: number, secretKey: Uint8Array): void {
+  compromisedEnclaveHolds(enclaveName: string, key: (enclaveName: string) => HeldKey, how: string): void {
+    const index = this.nodes.findIndex((n) => n.enclaveName === enclaveName);
     const thief = this.compromised.get(index);
-    const n = this.nodes[index];
-    if (thief && n) this.observer.holdsKey(thief, enclaveKey(secretKey, n.enclaveName, () => [n.enclaveName]), `generated inside its ${n.enclaveName}`);
+    if (thief) this.observer.holdsKey(thief, key(enclaveName), `${how} inside its ${enclaveName}`);
   }
 
   /** Ground truth: which request a key, a context or a buffer an enclave derived belongs to (for the state walk). */

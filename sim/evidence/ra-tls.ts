@@ -25,7 +25,7 @@ import { PphError } from '../../protocol/errors.js';
 import { encodeBundle } from '../../protocol/attestation-bundle.js';
 import { p384KeyFromRng, p384Spki, type P384KeyPair } from '../../protocol/attestation/x509-issue.js';
 import { extractRaTlsEvidence, issueRaTlsCertificate, TlsServer, ecdsaSigner, SIG, type ClientHelloInfo, type RaTlsVerifyMode } from '../../protocol/tls/index.js';
-import { evidenceOf } from '../../model/profile.js';
+import type { ConsistencyStep } from '../log-growth.js';
 import { SIM_EPOCH_MS } from '../clock.js';
 import { encodeBatch, NODE_MSG } from '../parties/common.js';
 import type { World } from '../world.js';
@@ -41,10 +41,6 @@ const CERT_VALIDITY_MS = 86_400_000;
 const MAX_OPEN_SESSIONS = 64;
 
 export class RaTlsSimError extends PphError {}
-
-export function isRaTls(world: World): boolean {
-  return evidenceOf(world.spec.profile) === 'ra-tls';
-}
 
 /** What one enclave's RA-TLS server uses: its own hardware and release, the clock, and its port's trace and claims. */
 export interface RaTlsEnclaveEnv {
@@ -103,11 +99,11 @@ function book(world: World): Book {
  * honest enclave issued it and its evidence binds this session's nonce (a forgery made for this
  * session is fresh, if not genuine). A genuine certificate presented in another session is stale.
  */
-export function freshCertificate(world: World, certificate: Uint8Array, clientRandom: Uint8Array, evidence: { bindingKind: string; binding: Uint8Array }, nonce: Uint8Array): boolean {
+export function freshCertificate(world: World, c: { certificate: Uint8Array; clientRandom: Uint8Array; bindingKind: string; binding: Uint8Array }, nonce: Uint8Array): boolean {
   const b = book(world);
-  const h = toHex(sha256(certificate));
-  if (b.served.has(`${h}|${toHex(clientRandom)}`)) return true;
-  return !b.issued.has(h) && evidence.bindingKind === 'nonce' && toHex(evidence.binding) === toHex(nonce);
+  const h = toHex(sha256(c.certificate));
+  if (b.served.has(`${h}|${toHex(c.clientRandom)}`)) return true;
+  return !b.issued.has(h) && c.bindingKind === 'nonce' && toHex(c.binding) === toHex(nonce);
 }
 
 /** The observer's side of an enclave's claim: it presented `certificate` (its own) in the session of `clientRandom`. */
@@ -139,7 +135,7 @@ export interface RaTlsLogMaterial {
   inclusionProof: Uint8Array[];
   checkpoint: string;
   /** RFC 9162 consistency proofs from earlier checkpoint sizes to this one (the growing log's ladder). */
-  consistency?: { fromSize: number; proof: Uint8Array[] }[];
+  consistency?: ConsistencyStep[];
 }
 
 /**
@@ -184,7 +180,7 @@ export class RaTlsEnclave {
   }
 
   /** The attest request is a ClientHello: [kind, payload] of the enclave's output (the handshake reply, or an error). */
-  attest(ref: number, clientHello: Uint8Array, nodeId: string, release: { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string; consistency?: { fromSize: number; proof: Uint8Array[] }[] }): [number, Uint8Array] {
+  attest(ref: number, clientHello: Uint8Array, nodeId: string, release: { leafIndex: number; treeSize: number; proof: Uint8Array[]; checkpoint: string; consistency?: ConsistencyStep[] }): [number, Uint8Array] {
     const env = this.#env;
     try {
       const reply = this.handshake(clientHello, { nodeId, releaseEntry: env.releaseEntry, leafIndex: release.leafIndex, treeSize: release.treeSize, inclusionProof: release.proof, checkpoint: release.checkpoint, consistency: release.consistency });

@@ -9,6 +9,7 @@ import { generateKeyPair, deriveKeyPair } from '../../protocol/hpke.js';
 import { encodeCandidate, epochAt, epochNonce } from '../epoch.js';
 import { EPOCH_MS, type EvidenceKind } from '../../model/profile.js';
 import { RaTlsEnclave } from '../evidence/ra-tls.js';
+import type { ConsistencyStep } from '../log-growth.js';
 import { encodeBundle, reportDataBinding } from '../../protocol/attestation-bundle.js';
 import type { Rng } from '../../protocol/rng.js';
 import { hostMachine, type HostEvent } from '../../model/machines/host.js';
@@ -66,7 +67,7 @@ interface ReleaseProof {
   treeSize: number;
   proof: Uint8Array[];
   checkpoint: string;
-  consistency: { fromSize: number; proof: Uint8Array[] }[];
+  consistency: ConsistencyStep[];
 }
 
 const BOOT_FETCH_RETRY_MS = 500;

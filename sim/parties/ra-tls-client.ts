@@ -15,7 +15,7 @@ import { TlsClient, verifyRaTlsSession } from '../../protocol/tls/index.js';
 import type { EvidenceChecks } from '../../model/intents.js';
 import { SIM_EPOCH_MS } from '../clock.js';
 import type { PartyPort } from '../port.js';
-import { checkBundle, CLIENT_MIN_TCB, type BundleCheck, type LogViewState } from '../evidence-check.js';
+import { checkBundle, type BundleCheck, type LogViewState } from '../evidence-check.js';
 import { RaTlsSimError, raTlsKeyId, raTlsMode, SESSION_ID_BYTES } from '../evidence/ra-tls.js';
 import type { ClientConfig } from './client.js';
 import { decodeBatch } from './common.js';
@@ -77,7 +77,7 @@ export class RaTlsClientSide {
         session: { kind: 'nonce', value: s.nonce },
         trustStore: this.port.config.trust.keys.trust,
         atMs: SIM_EPOCH_MS + this.port.nowMs(),
-        policy: { ...BASELINE_POLICY, minTcb: CLIENT_MIN_TCB },
+        policy: { ...BASELINE_POLICY, minTcb: this.port.config.trust.minTcb },
       });
     } catch (e) {
       return { ok: false, code: e instanceof PphError ? e.code : 'evidence', nodeId: log.nodeId };
