@@ -112,6 +112,13 @@ export const WorldSchema = z.strictObject(
     /** Log witnesses, and the k of them whose cosignatures a checkpoint needs (step 4). */
     witnesses: intIn(1, LIMITS.witnessesMax).default(3),
     witnessQuorum: intIn(1, LIMITS.witnessesMax).default(2),
+    /**
+     * Long-term key material per scenario instead of per run: with a key seed, the gateway's OHTTP
+     * key, the issuer key, the vendor and its chips, the log and witness keys come from this seed,
+     * so every run of a campaign or matrix shares one deployment (and pays for its keys once).
+     * Absent (the default): each run derives fresh keys from its own seed.
+     */
+    keySeed: intIn(0, 2 ** 32 - 1).optional(),
   },
   { error: 'expected a mapping' },
 );

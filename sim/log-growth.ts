@@ -9,7 +9,7 @@
  * one proof from every earlier published size to the current one, which clients use to move their
  * view forward (or to check an older checkpoint against the newest they hold).
  */
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { concat, toHex, utf8 } from '../protocol/bytes.js';
 import { sha384 } from '@noble/hashes/sha2.js';
 import { encodeReleaseEntry } from '../protocol/attestation-bundle.js';
@@ -18,7 +18,7 @@ import { cosignatureV1Message, type CosignatureV1Signer } from '../protocol/tlog
 import { verifyConsistency } from '../protocol/tlog/merkle.js';
 import type { MerkleLog } from '../protocol/tlog/log.js';
 import { addSignatures, signNote, verifyNote, type NoteSignature } from '../protocol/tlog/note.js';
-import type { Ed25519NoteSigner, NoteVerifier } from '../protocol/tlog/note-key.js';
+import { ed25519PrivateKey, type Ed25519NoteSigner, type NoteVerifier } from '../protocol/tlog/note-key.js';
 import { parseCheckpoint } from '../protocol/tlog/checkpoint.js';
 import { SIM_EPOCH_MS } from './clock.js';
 
@@ -38,8 +38,6 @@ export interface Published {
 /** The most consistency proofs one checkpoint carries (the sizes published most recently). */
 export const LADDER_MAX = 8;
 
-const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-
 /**
  * cosignature/v1 with node:crypto's Ed25519 (hand-written glue, not crypto: the log re-cosigns every
  * LOG_REFRESH_MS and noble's pure-JS signing was 40% of a run). Ed25519 is deterministic, so the
@@ -52,7 +50,7 @@ export class FastCosigner {
     readonly signer: CosignatureV1Signer,
     seed: Uint8Array,
   ) {
-    this.key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    this.key = ed25519PrivateKey(seed);
   }
 
   cosign(text: string, timestampSec: number): NoteSignature {

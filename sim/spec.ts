@@ -20,6 +20,8 @@ export interface RunSpec {
     unloggedNodes?: readonly number[];
     /** The issuer's per-account limit per window of virtual time; defaults: {@link issuanceLimitOf}. */
     issuanceLimit?: { tokens?: number; windowMs?: number };
+    /** Long-term keys from this seed, shared by every run of the scenario (sim/world-keys.ts keysForRun); absent: from each run's seed. */
+    keySeed?: number;
   };
   network: {
     delayMs: { min: number; max: number };

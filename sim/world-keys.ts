@@ -20,6 +20,7 @@ import { signNote, addSignatures } from '../protocol/tlog/note.js';
 import { Ed25519NoteSigner, type NoteVerifier } from '../protocol/tlog/note-key.js';
 import { CosignatureV1Signer } from '../protocol/tlog/cosignature.js';
 import type { Rng } from '../protocol/rng.js';
+import { ChaChaRng } from './rng.js';
 import { SIM_EPOCH_MS } from './clock.js';
 import type { RunSpec } from './spec.js';
 import { GATEWAY_AUTHORITY, ISSUER_NAME } from '../protocol/request-path.js';
@@ -112,13 +113,7 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     if (td) chips[i] = { signer, tdx: td, certificates: [], signReport: (f) => td.quote(f) };
   }
 
-  const log = new MerkleLog();
-  const loggedMeasurements = new Set<string>();
-  for (const image of [...PAST_RELEASES, CURRENT_RELEASE]) {
-    const m = measurement(image);
-    log.append(encodeReleaseEntry(m, image));
-    loggedMeasurements.add(toHex(m));
-  }
+  const { log, loggedMeasurements } = releaseLog();
   const currentIndex = log.size - 1;
   const unlogged = new Set(spec.world.unloggedNodes ?? []);
   const unloggedImage = `${CURRENT_RELEASE}+unlogged-patch`;
@@ -157,6 +152,45 @@ export function createKeys(spec: RunSpec, rng: Rng): WorldKeys {
     witnessSeeds,
     witnessQuorum: spec.world.witnessQuorum,
   };
+}
+
+/**
+ * The world's keys for one run. By default they come from the run's own seed (`runRng`, the
+ * world's `keys` fork), so every run has fresh long-term keys. A scenario that sets
+ * `world.keySeed` says its runs share one deployment: the long-term keys (gateway OHTTP key,
+ * issuer key, vendor, chips, TDX fleet, log and witness keys, the first checkpoint) come from
+ * that seed and are built once per process for each shape of world that reads them. A run is
+ * still a pure function of (scenario, seed): the key seed is part of the scenario. What a run
+ * changes is never shared: each world gets its own release log (the growing log appends to it)
+ * and its own set of logged measurements.
+ */
+export function keysForRun(spec: RunSpec, runRng: Rng): WorldKeys {
+  const keySeed = spec.world.keySeed;
+  if (keySeed === undefined) return createKeys(spec, runRng);
+  const id = JSON.stringify([keySeed, evidenceOf(spec.profile), spec.world.nodes, spec.world.witnesses, spec.world.witnessQuorum, spec.world.unloggedNodes ?? []]);
+  let shared = sharedKeys.get(id);
+  if (!shared) {
+    shared = createKeys(spec, ChaChaRng.fromSeed(keySeed).fork('keys'));
+    // Made now, not on first use: a lazily made chip would depend on which run asked first.
+    shared.outdatedChip();
+    if (sharedKeys.size >= SHARED_KEYS_MAX) sharedKeys.delete(sharedKeys.keys().next().value!);
+    sharedKeys.set(id, shared);
+  }
+  return { ...shared, log: releaseLog().log, loggedMeasurements: new Set(shared.loggedMeasurements) };
+}
+const sharedKeys = new Map<string, WorldKeys>();
+const SHARED_KEYS_MAX = 16;
+
+/** The release log every world starts from: the past releases, then the current one. */
+function releaseLog(): { log: MerkleLog; loggedMeasurements: Set<string> } {
+  const log = new MerkleLog();
+  const loggedMeasurements = new Set<string>();
+  for (const image of [...PAST_RELEASES, CURRENT_RELEASE]) {
+    const m = measurement(image);
+    log.append(encodeReleaseEntry(m, image));
+    loggedMeasurements.add(toHex(m));
+  }
+  return { log, loggedMeasurements };
 }
 
 const crlCache = new Map<string, RevocationList>();

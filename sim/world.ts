@@ -10,7 +10,7 @@ import { Network, type LinkPolicy } from './network.js';
 import { Trace } from './trace.js';
 import { issuanceLimitOf, type PlantedBugs, type RunSpec } from './spec.js';
 import { buildWorkload, makeCanary, type Workload } from './workload.js';
-import { createKeys, LOG_ORIGIN, MIN_TCB, type WorldKeys } from './world-keys.js';
+import { keysForRun, LOG_ORIGIN, MIN_TCB, type WorldKeys } from './world-keys.js';
 import { HonestLog } from './log-growth.js';
 import { ClientParty } from './parties/client.js';
 import { RelayParty } from './parties/relay.js';
@@ -117,7 +117,7 @@ export class World {
     this.pcc = PROFILE_DEFS[spec.profile]?.base === 'pcc';
     this.defences = defencesFor([...(PROFILE_DEFS[spec.profile]?.ablations ?? []), ...spec.ablations.filter(isAblation)]);
     this.workload = buildWorkload(spec, this.rng.fork('workload'));
-    this.keys = createKeys(spec, this.rng.fork('keys'));
+    this.keys = keysForRun(spec, this.rng.fork('keys'));
     const lastTask = this.workload.tasks.reduce((m, t) => Math.max(m, t.atMs), 0);
     this.workHorizonMs = lastTask + 4 * spec.network.requestTimeoutMs * (spec.network.retries + 1);
     this.observer = new Observer(this.trace, this.clock, (msg) => this.provenance.get(msg));

@@ -2,10 +2,12 @@
  * Signed-note keys (c2sp.org/signed-note): key names, key IDs, verifier keys ("vkeys") and the
  * Ed25519 (signature type 0x01) signer and verifier.
  *
- * Signing uses noble (RFC 8032 Ed25519 is deterministic: same seed and text, same bytes);
- * verifying uses node:crypto with a KeyObject imported once per key.
+ * Signing and verifying use node:crypto (OpenSSL) with a KeyObject imported once per key; the
+ * public key comes from noble. RFC 8032 Ed25519 is deterministic (same seed and text, same bytes),
+ * so the signatures equal noble's `ed25519.sign` (test/protocol/tlog/note-key-node.test.ts checks
+ * it for random seeds and texts).
  */
-import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { abytes, concat, toHex, utf8 } from '../bytes.js';
 import { NoteError } from '../errors.js';
@@ -19,6 +21,14 @@ export const SIG_TYPE_COSIGNATURE_V1 = 0x04;
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SEED_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
+
+/** RFC 8410 §7: the PKCS #8 DER of an Ed25519 private key is this prefix, then the 32-byte seed. */
+export const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+/** An Ed25519 seed as a node:crypto private key. */
+export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, abytes('seed', seed, ED25519_SEED_BYTES)]), format: 'der', type: 'pkcs8' });
+}
 
 /** A key that can check note signatures from one (name, key ID). */
 export interface NoteVerifier {
@@ -163,20 +173,21 @@ export class Ed25519NoteVerifier implements NoteVerifier {
 export class Ed25519NoteSigner implements NoteSigner {
   readonly keyId: number;
   readonly publicKey: Uint8Array;
-  private readonly seed: Uint8Array;
+  private readonly key: KeyObject;
 
   constructor(
     readonly name: string,
     seed: Uint8Array,
   ) {
     if (!isValidKeyName(name)) throw new RangeError('name expected a non-empty key name without spaces or +');
-    this.seed = abytes('seed', seed, ED25519_SEED_BYTES).slice();
-    this.publicKey = ed25519.getPublicKey(this.seed);
+    const copy = abytes('seed', seed, ED25519_SEED_BYTES).slice();
+    this.publicKey = ed25519.getPublicKey(copy);
+    this.key = ed25519PrivateKey(copy);
     this.keyId = computeKeyId(name, SIG_TYPE_ED25519, this.publicKey);
   }
 
   sign(text: Uint8Array): Uint8Array {
-    return ed25519.sign(text, this.seed);
+    return new Uint8Array(nodeSign(null, text, this.key));
   }
 
   /** The matching verifier. */
