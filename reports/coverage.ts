@@ -81,3 +81,44 @@ export function matrixCoverageHtml(coverage: Record<string, CoverageFile>): stri
     '</section>',
   ].join('\n');
 }
+
+/** What the sections read of a model-rule coverage (reports/schemas.ts ModelCoverageSchema, sim/explore/rules.ts). */
+export interface ModelCoverageView {
+  base: string;
+  rules: { total: number; reached: number; percent: number };
+  parties: readonly { party: string; total: number; reached: number; percent: number; never: readonly string[] }[];
+  notExplored?: readonly string[];
+  transitions?: Readonly<Record<string, string>>;
+}
+
+const MODEL_NOTE = 'Model rules are the steps and branches of the symbolic model (sim/explore/rules.ts: party steps, defence branches with the defence on, the same condition with it off, each adversary op), not machine transitions: the symbolic engine runs no xstate machine.';
+
+/** Markdown: the model rules reached per party (symbolic engine), then the never-reached ones. */
+export function modelCoverageMarkdown(title: string, cov: ModelCoverageView, level = '###'): string[] {
+  const t = cov.rules;
+  const out = [`${level} ${title}`, '', `Model rules reached: ${t.reached} of ${t.total} (${t.percent}%), the rules of the ${cov.base} model. ${MODEL_NOTE}`, ''];
+  out.push('| party | reached | total | coverage |', '|---|---|---|---|', ...cov.parties.map((p) => `| ${p.party} | ${p.reached} | ${p.total} | ${p.percent}% |`), '');
+  const never = cov.parties.flatMap((p) => p.never);
+  const notExplored = new Set(cov.notExplored ?? []);
+  if (never.length > 0) out.push('Never reached:', '', ...never.map((id) => `- \`${id.replace(/`/g, "'")}\`${notExplored.has(id) ? ' (its adversary was not explored)' : ''}`), '');
+  else out.push('Every model rule was reached.', '');
+  return out;
+}
+
+/** HTML: per-party table of model rules with the never-reached list. */
+export function modelCoverageHtml(id: string, title: string, cov: ModelCoverageView): string {
+  const t = cov.rules;
+  const rows = cov.parties.map((p) => ({
+    cls: p.reached === p.total ? 'ok' : '',
+    cells: [esc(p.party), String(p.reached), String(p.total), `<span class="cov-bar" style="display:inline-block;width:${Math.round(p.percent)}px;height:0.7em;background:#4a8"></span> ${p.percent}%`],
+  }));
+  const never = cov.parties.flatMap((p) => p.never);
+  const notExplored = new Set(cov.notExplored ?? []);
+  return [
+    `<section id="${esc(id)}"><h2>${esc(title)}</h2>`,
+    `<p>Model rules reached: <b>${t.reached}</b> of ${t.total} (${t.percent}%), the rules of the ${esc(cov.base)} model. ${esc(MODEL_NOTE)}</p>`,
+    table(['party', 'reached', 'total', 'coverage'], rows, 'data coverage'),
+    never.length > 0 ? `<details open><summary>Never reached (${never.length})</summary><ul class="never">${never.map((n) => `<li><code>${esc(n)}</code>${notExplored.has(n) ? ' <span class="muted">(its adversary was not explored)</span>' : ''}</li>`).join('')}</ul></details>` : '<p>Every model rule was reached.</p>',
+    '</section>',
+  ].join('\n');
+}

@@ -8,6 +8,7 @@ import type { ReportInput } from './report-input.js';
 import { anchorId, cmd, esc, table, type Diagrams } from './html-kit.js';
 import { replayCounterexample } from './html-counterexample.js';
 import { exploreReplayLine, exploreReproduceLine } from './verdict.js';
+import { coverageHtml, modelCoverageHtml } from './coverage.js';
 
 type Explore = NonNullable<ReportInput['explore']>;
 
@@ -28,6 +29,8 @@ export function exploreSections(d: Diagrams, e: Explore, dirLabel: string): stri
   });
   out.push(table(['adversary', 'states', 'transitions', 'depth reached', 'result'], rows, 'data explore'));
   out.push(`<p class="reproduce">reproduce: ${cmd(exploreReproduceLine(f))}</p>`, '</section>');
+  if (f.modelCoverage) out.push(modelCoverageHtml('coverage-explore', `Model-rule coverage (symbolic engine, profile ${f.profile})`, f.modelCoverage));
+  if (f.coverage) out.push(coverageHtml('coverage-explore', `Transition coverage (concrete engine: every simulator run of the exploration, profile ${f.profile})`, f.coverage));
   const cx = f.counterexample;
   if (cx) {
     const replay = exploreReplayLine(e, dirLabel);
@@ -39,6 +42,7 @@ export function exploreSections(d: Diagrams, e: Explore, dirLabel: string): stri
     else if (f.discrepancy) out.push(`<p class="warn">MODEL DISCREPANCY: ${esc(f.discrepancy.reason)}</p><ul>${f.discrepancy.concrete.map((c) => `<li>seed ${c.seed}: concrete run violated ${esc(c.violated.length ? c.violated.join(', ') : 'nothing')}</li>`).join('')}</ul>`);
     else out.push('<p class="muted">Not confirmed concretely (<code>--no-confirm</code>).</p>');
     if (replay) out.push(`<p class="reproduce">replay: ${cmd(replay)}</p>`);
+    if (f.confirmationCoverage) out.push(coverageHtml('coverage-confirmation', `Transition coverage of the confirmation (the counterexample's concrete runs, ${f.confirmation?.seedsTried ?? 0} seed(s))`, f.confirmationCoverage));
     out.push('</section>');
     if (e.replay) out.push(replayCounterexample(d, e.replay, { anchor: anchorId('cx', e.replay.file), heading: `the concrete run of the counterexample (${e.replay.file})`, invariant: cx.invariants[0] ?? null, reproduce: replay ?? `pph replay ${e.replay.file}` }));
     out.push('</section>');

@@ -170,6 +170,7 @@ export function reportHtml(input: ReportInput, opts: HtmlOptions): HtmlPage {
     facts.push(exploreFacts(input.explore));
     body.push(exploreSections(d, input.explore, opts.dirLabel));
     toc.push(['#explore', 'exploration']);
+    if (input.explore.file.modelCoverage || input.explore.file.coverage) toc.push(['#coverage-explore', 'coverage']);
   }
   if (body.some((s) => s.includes('id="counterexamples"'))) toc.push(['#counterexamples', 'counterexamples']);
   const present = (href: string) => body.some((s) => s.includes(`id="${href.slice(1)}"`));

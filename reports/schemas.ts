@@ -105,6 +105,21 @@ export const CoverageSchema = z.looseObject({
   marks: Count.optional(),
 });
 
+/**
+ * Model-rule coverage of a symbolic exploration (sim/explore/rules.ts `ModelRuleCoverage`): the
+ * steps and branches of the symbolic model, per party; not machine transitions.
+ */
+export const ModelCoverageSchema = z.looseObject({
+  base: z.enum(['pp', 'pcc']),
+  rules: z.looseObject({ total: Count, reached: Count, percent: z.number().nonnegative() }),
+  parties: z.array(z.looseObject({ party: z.string(), total: Count, reached: Count, percent: z.number().nonnegative(), never: z.array(z.string()) })),
+  hits: z.record(z.string(), Count).optional(),
+  /** Never-reached rules of adversaries the exploration did not search. */
+  notExplored: z.array(z.string()).optional(),
+  /** Rule id → sim/coverage.ts transition id, for reached rules that have one. */
+  transitions: z.record(z.string(), z.string()).optional(),
+});
+
 /** `campaign.json` of `pph campaign`. */
 export const CampaignFileSchema = z.looseObject({
   kind: z.literal('campaign'),
@@ -309,6 +324,12 @@ export const ExploreFileSchema = z.looseObject({
   counterexample: z.looseObject({ adversary: z.string(), invariants: z.array(z.string()), depth: Count, actions: z.array(z.string()), attack: z.array(z.string()) }).nullable(),
   /** Its concrete run with real crypto; null with --no-confirm or without a counterexample. */
   confirmation: z.looseObject({ confirmed: z.boolean(), seed: Count.nullable(), seedsTried: Count, plan: z.unknown(), concrete: z.array(z.looseObject({ seed: Count, violated: z.array(z.string()) })) }).nullable(),
+  /** Optional: machine-transition coverage of the concrete engine's simulator runs (null for the symbolic engine). */
+  coverage: CoverageSchema.nullable().optional(),
+  /** Optional: model-rule coverage of the symbolic engine (null for the concrete engine). */
+  modelCoverage: ModelCoverageSchema.nullable().optional(),
+  /** Optional: machine-transition coverage of the confirmation's concrete runs (null when none ran). */
+  confirmationCoverage: CoverageSchema.nullable().optional(),
   /** The counterexample did not violate its invariant concretely: a bug in the model or the simulator. */
   discrepancy: z.looseObject({ reason: z.string(), concrete: z.array(z.looseObject({ seed: Count, violated: z.array(z.string()) })) }).nullable(),
   /** The replay file of the confirmed counterexample (a path; its file name is looked up in the folder). */
@@ -344,6 +365,7 @@ export type RunFile = z.output<typeof RunFileSchema>;
 export type CampaignRunLine = z.output<typeof CampaignRunLineSchema>;
 export type CampaignFile = z.output<typeof CampaignFileSchema>;
 export type CoverageFile = z.output<typeof CoverageSchema>;
+export type ModelCoverageFile = z.output<typeof ModelCoverageSchema>;
 export type ReplayFile = z.output<typeof ReplayFileSchema>;
 export type MatrixFile = z.output<typeof MatrixFileSchema>;
 export type MatrixCell = MatrixFile['cells'][number];

@@ -17,7 +17,7 @@ import { benchOverGate } from './html-bench.js';
 import { BENCH_RATIO_TO_FLOOR_MAX } from './junit.js';
 import { runReproduceLine } from './html-run.js';
 import { chartNumber } from './charts.js';
-import { coverageMarkdown, matrixCoverageMarkdown } from './coverage.js';
+import { coverageMarkdown, matrixCoverageMarkdown, modelCoverageMarkdown } from './coverage.js';
 
 /** A Markdown table cell: one line, `|` escaped. */
 export function mdCell(s: string | number): string {
@@ -155,6 +155,8 @@ function explorePart(e: NonNullable<ReportInput['explore']>, dirLabel: string): 
     a.counterexample ? `**${a.counterexample.invariants.join(', ')} violated at depth ${a.counterexample.depth}**` : a.exhausted ? 'no violation (every behaviour ended)' : a.truncated ? 'no violation (state bound reached)' : 'no violation',
   ]);
   out.push(...mdTable(['adversary', 'states', 'transitions', 'depth', 'result'], rows), '');
+  if (f.modelCoverage) out.push(...modelCoverageMarkdown(`Model-rule coverage (symbolic engine, profile ${f.profile})`, f.modelCoverage));
+  if (f.coverage) out.push(...coverageMarkdown(`Transition coverage (concrete engine: every simulator run of the exploration, profile ${f.profile})`, f.coverage));
   const cx = f.counterexample;
   if (cx) {
     out.push(`### Shortest counterexample: ${cx.invariants.join(', ')} at depth ${cx.depth} by ${cx.adversary}`, '', ...cx.actions.map((a, k) => `${k + 1}. ${a.replace(/[\r\n]+/g, ' ')}`), '');
@@ -163,6 +165,7 @@ function explorePart(e: NonNullable<ReportInput['explore']>, dirLabel: string): 
     else out.push('Not confirmed concretely (`--no-confirm`).', '');
     const replay = exploreReplayLine(e, dirLabel);
     if (replay) out.push(`Replay: \`${replay}\``, '');
+    if (f.confirmationCoverage) out.push(...coverageMarkdown(`Transition coverage of the confirmation (the counterexample's concrete runs, ${f.confirmation?.seedsTried ?? 0} seed(s))`, f.confirmationCoverage, '####'));
   }
   out.push(`Reproduce: \`${exploreReproduceLine(f)}\``, '');
   return out;

@@ -144,6 +144,8 @@ export function exploreLines(f: ExploreFile, label: string, verdict: Verdict): s
     const res = a.counterexample ? `${a.counterexample.invariants.join(', ')} violated at depth ${a.counterexample.depth}` : a.exhausted ? 'no violation (every behaviour ended)' : a.truncated ? 'no violation (state bound reached)' : 'no violation';
     out.push(`${a.adversary.padEnd(20)} ${String(a.states).padStart(8)} ${String(a.transitions).padStart(12)} ${String(a.depthReached).padStart(6)}  ${res}`);
   }
+  if (f.modelCoverage) out.push(`model rules reached: ${f.modelCoverage.rules.reached} of ${f.modelCoverage.rules.total} (${f.modelCoverage.parties.map((p) => `${p.party} ${p.reached}/${p.total}`).join(', ')}); never reached: see summary.md`);
+  if (f.coverage) out.push(`machine transitions reached: ${f.coverage.transitions.reached} of ${f.coverage.transitions.total} (${f.coverage.machines.map((m) => `${m.machine} ${m.reached}/${m.total}`).join(', ')}); never reached: see summary.md`);
   if (!f.counterexample) {
     out.push(`no violation of ${f.invariants.join(', ')} up to depth ${f.bounds.depth} (${f.states} states)`);
     return out;

@@ -32,6 +32,17 @@ import { judgeTrace } from '../../sim/runner.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { World } from '../../sim/world.js';
 
+/** Machine-transition and coverage-mark hits (sim/coverage.ts), summed over simulator runs. */
+export interface RunHits {
+  transitions: Record<string, number>;
+  marks: Record<string, number>;
+}
+export const newRunHits = (): RunHits => ({ transitions: {}, marks: {} });
+
+function addMap(into: Record<string, number>, m: ReadonlyMap<string, number>): void {
+  for (const [k, n] of m) into[k] = (into[k] ?? 0) + n;
+}
+
 /** The adversaries the concrete engine drives, with their alphabet: the links they hold and the ops tried at each choice point. */
 export const CONCRETE_ALPHABET = {
   'malicious-relay': { links: ['client-relay', 'relay-gateway'], ops: ['drop', 'duplicate'] },
@@ -65,6 +76,8 @@ export interface ConcreteResult {
   /** Simulator runs made (one per state reached, plus the root). */
   runs: number;
   counterexample: ConcreteCounterexample | null;
+  /** The machine transitions and coverage marks every one of those runs took (summed over runs, up to where each stopped). */
+  hits: RunHits;
 }
 
 interface Node {
@@ -89,8 +102,11 @@ interface Reached {
 class Pause extends Error {}
 const PAUSE = new Pause('paused');
 
-/** Re-runs the world from its seed with `plan`, stopping just before transition `depth + 1`. */
-export function reach(spec: RunSpec, seed: number, adversary: ConcreteAdversary, plan: readonly NetAction[], depth: number, invariants: readonly string[]): Reached {
+/**
+ * Re-runs the world from its seed with `plan`, stopping just before transition `depth + 1`; the
+ * run's machine transitions and marks (up to the stop) are added into `hits` when given.
+ */
+export function reach(spec: RunSpec, seed: number, adversary: ConcreteAdversary, plan: readonly NetAction[], depth: number, invariants: readonly string[], hits?: RunHits): Reached {
   const [a] = resolveAttacker(adversary)!;
   const world = new World(spec, seed, { adversaries: [{ adversary: a!, plan }] });
   const clients = new Set(world.clients.map((c) => c.address));
@@ -143,6 +159,10 @@ export function reach(spec: RunSpec, seed: number, adversary: ConcreteAdversary,
     if (e !== PAUSE) throw e;
     paused = true;
   }
+  if (hits) {
+    addMap(hits.transitions, world.transitions);
+    addMap(hits.marks, world.marks);
+  }
   const judged = world.trace.judged;
   const verdicts = judgeTrace(judged, invariants, {});
   const violated = invariants.filter((id) => verdicts[id] && !verdicts[id]!.holds);
@@ -169,9 +189,10 @@ export function reach(spec: RunSpec, seed: number, adversary: ConcreteAdversary,
 export function exploreConcrete(spec: RunSpec, seed: number, adversary: ConcreteAdversary, bounds: ExploreBounds, maxAttacks: number, invariants: readonly string[]): ConcreteResult {
   const { ops } = CONCRETE_ALPHABET[adversary];
   let runs = 0;
+  const hits = newRunHits();
   const run = (n: Node): Reached => {
     runs++;
-    return reach(spec, seed, adversary, n.plan, n.depth, invariants);
+    return reach(spec, seed, adversary, n.plan, n.depth, invariants, hits);
   };
   const root: Node = { plan: [], depth: 0, attacks: 0 };
   const r0 = run(root);
@@ -187,6 +208,7 @@ export function exploreConcrete(spec: RunSpec, seed: number, adversary: Concrete
     truncated: false,
     terminal,
     runs,
+    hits,
     counterexample: {
       invariants: r.violated,
       depth: r.depth,
@@ -228,5 +250,5 @@ export function exploreConcrete(spec: RunSpec, seed: number, adversary: Concrete
     frontier = next;
     if (truncated) break;
   }
-  return { states: visited.size, transitions, depthReached: depth, exhausted: frontier.every((f) => !f.r.paused), truncated, terminal, runs, counterexample: null };
+  return { states: visited.size, transitions, depthReached: depth, exhausted: frontier.every((f) => !f.r.paused), truncated, terminal, runs, counterexample: null, hits };
 }

@@ -9,7 +9,10 @@ import { worldOf } from '../../sim/explore/worlds.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { confirm, runPlan, type Confirmation } from './confirm.js';
-import { CONCRETE_ADVERSARIES, exploreConcrete, type ConcreteAdversary } from './concrete.js';
+import { CONCRETE_ADVERSARIES, exploreConcrete, newRunHits, type ConcreteAdversary, type RunHits } from './concrete.js';
+import { addCounts, coverageOf, type CoverageSummary } from '../../sim/coverage.js';
+import { ruleCoverageOf, type ModelRuleCoverage } from '../../sim/explore/rules.js';
+import { PROFILE_DEFS } from '../../model/profile.js';
 
 export const EXPLORE_SCHEMA_VERSION = 1;
 
@@ -69,7 +72,16 @@ export interface ExploreFile {
     actions: string[];
     attack: string[];
   };
-  confirmation: null | Omit<Confirmation, 'replay'>;
+  confirmation: null | Omit<Confirmation, 'replay' | 'hits'>;
+  /**
+   * Machine-transition coverage (sim/coverage.ts) of the exploration's own simulator runs: the
+   * concrete engine only (every run it made, up to where each stopped); null for the symbolic engine.
+   */
+  coverage: CoverageSummary | null;
+  /** Model-rule coverage (sim/explore/rules.ts) of the symbolic engine: not machine transitions; null for the concrete engine. */
+  modelCoverage: ModelRuleCoverage | null;
+  /** Machine-transition coverage of the confirmation's concrete runs (every seed tried); null when nothing was confirmed. */
+  confirmationCoverage: CoverageSummary | null;
   discrepancy: null | { reason: string; concrete: Confirmation['concrete'] };
   replay: string | null;
 }
@@ -145,6 +157,9 @@ export async function runExplore(o: ExploreOptions, clock: () => number): Promis
     perAdversary,
     counterexample: null,
     confirmation: null,
+    coverage: null,
+    modelCoverage: ruleCoverageOf(sumHits(results.map((r) => r.ruleHits)), PROFILE_DEFS[o.spec.profile]!.base, o.adversaries),
+    confirmationCoverage: null,
     discrepancy: null,
     replay: null,
   };
@@ -155,8 +170,9 @@ export async function runExplore(o: ExploreOptions, clock: () => number): Promis
     file.counterexample = { adversary, invariants: cex.invariants, depth: cex.depth, actions: cex.actions.map((a) => a.text), attack: cex.actions.filter((a) => a.kind === 'attack').map((a) => a.text) };
     if (o.confirm !== false) {
       const c = confirm(o.spec, adversary, cex);
-      const { replay: r, ...rest } = c;
+      const { replay: r, hits, ...rest } = c;
       file.confirmation = rest;
+      file.confirmationCoverage = runCoverage(hits);
       replay = r;
       if (!c.confirmed) {
         file.discrepancy = {
@@ -210,6 +226,9 @@ async function runConcrete(o: ExploreOptions, clock: () => number): Promise<{ fi
     perAdversary: perAdversaryOf(results, o.adversaries),
     counterexample: null,
     confirmation: null,
+    coverage: runCoverage(results.reduce((acc, r) => addRunHits(acc, r.hits), newRunHits())),
+    modelCoverage: null,
+    confirmationCoverage: null,
     discrepancy: null,
     replay: null,
   };
@@ -221,11 +240,30 @@ async function runConcrete(o: ExploreOptions, clock: () => number): Promise<{ fi
   const run = runPlan(spec, adversary, seed, cex.plan);
   const confirmed = cex.invariants.some((id) => run.violated.includes(id));
   file.confirmation = { confirmed, seed: confirmed ? seed : null, seedsTried: 1, plan: cex.plan, concrete: [{ seed, violated: run.violated }] };
+  file.confirmationCoverage = runCoverage(run.hits);
   if (!confirmed) {
     file.discrepancy = { reason: `the prefix violated ${cex.invariants.join(', ')} but the whole run of its plan did not: a bug in the concrete engine`, concrete: file.confirmation.concrete };
     return { file, replay: null };
   }
   return { file, replay: run.replay };
+}
+
+/** Counter arrays summed slot by slot (the adversaries' explorations, in catalogue order). */
+function sumHits(all: readonly (readonly number[])[]): number[] {
+  const out: number[] = [];
+  for (const h of all) h.forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
+  return out;
+}
+
+function addRunHits(a: RunHits, b: RunHits): RunHits {
+  addCounts(a.transitions, b.transitions);
+  addCounts(a.marks, b.marks);
+  return a;
+}
+
+/** The campaign/matrix coverage shape (sim/coverage.ts) of summed simulator-run hits. */
+function runCoverage(h: RunHits): CoverageSummary {
+  return coverageOf(h.transitions, h.marks);
 }
 
 /** One row per adversary of an exploration (either engine): its counts and its shortest counterexample's invariants and depth. */

@@ -35,10 +35,17 @@ export interface ExploreResult {
   /** States where every request ended. */
   terminal: number;
   counterexample: Counterexample | null;
+  /**
+   * Model-rule hits (sim/explore/rules.ts MODEL_RULES order): how often each step or branch of the
+   * model was taken while generating the successors of the states explored.
+   */
+  ruleHits: number[];
 }
 
 /** Explores `w` breadth-first within `bounds`; stops at the first violating state. */
 export function explore(w: World, bounds: ExploreBounds): ExploreResult {
+  // The counters count this exploration only (a World may be explored twice).
+  w.hits.fill(0);
   const init = initialState(w);
   const visited = new Set<number>([hashState(init)]);
   const parent: number[] = [-1];
@@ -48,15 +55,13 @@ export function explore(w: World, bounds: ExploreBounds): ExploreResult {
   let depth = 0;
   let terminal = 0;
   let truncated = false;
-  const found = (id: number, invariants: ModelInvariant[], d: number): ExploreResult => ({
-    states: visited.size,
-    transitions,
-    depthReached: d,
-    exhausted: false,
-    truncated: false,
-    terminal,
-    counterexample: { invariants, depth: d, actions: pathTo(w, id, parent, via) },
-  });
+  const found = (id: number, invariants: ModelInvariant[], d: number): ExploreResult => {
+    // Read before the path is rebuilt: re-running its transitions is not exploring.
+    const ruleHits = Array.from(w.hits);
+    const actions = pathTo(w, id, parent, via);
+    w.hits.set(ruleHits);
+    return { states: visited.size, transitions, depthReached: d, exhausted: false, truncated: false, terminal, counterexample: { invariants, depth: d, actions }, ruleHits };
+  };
   const first = violations(w, init);
   if (first.length) return found(0, first, 0);
   while (frontier.length > 0 && depth < bounds.depth) {
@@ -87,7 +92,7 @@ export function explore(w: World, bounds: ExploreBounds): ExploreResult {
     frontier = next;
     if (truncated) break;
   }
-  return { states: visited.size, transitions, depthReached: depth, exhausted: frontier.length === 0, truncated, terminal, counterexample: null };
+  return { states: visited.size, transitions, depthReached: depth, exhausted: frontier.length === 0, truncated, terminal, counterexample: null, ruleHits: Array.from(w.hits) };
 }
 
 /** The actions from the initial state to state `id`, by re-running the recorded transitions. */

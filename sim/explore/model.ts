@@ -20,6 +20,10 @@
  * its encoding is canonical and a 64-bit hash of it identifies revisits.
  */
 import { DIFFUSION_CAP, PROFILE_DEFS, defencesFor, type Defences } from '../../model/profile.js';
+import { MODEL_RULES, newRuleHits, RU as RULE_INDEX } from './rules.js';
+
+/** The rule indexes as a module-local object (one plain property load per count on the hot path). */
+const RU = { ...RULE_INDEX };
 
 // ---- message kinds and hops --------------------------------------------------------------------
 
@@ -129,6 +133,8 @@ export interface World {
   /** Network links the adversary holds, by hop. */
   netHops: Set<number>;
   netOps: readonly ('drop' | 'duplicate')[];
+  /** Model-rule counters (sim/explore/rules.ts), indexed by rule: incremented where a branch is taken. */
+  hits: Uint32Array;
 }
 
 const NET_POWERS: Partial<Record<SymbolicAdversary, { hops: number[]; ops: ('drop' | 'duplicate')[] }>> = {
@@ -151,6 +157,7 @@ export function makeWorld(c: WorldConfig): World {
     cap: DIFFUSION_CAP,
     netHops: new Set(net?.hops ?? []),
     netOps: net?.ops ?? [],
+    hits: newRuleHits(),
   };
 }
 
@@ -233,21 +240,84 @@ export interface Successor {
 /** The client's step 4 (PROTOCOL.md) on evidence for request r: null when it accepts, else the failed check. */
 export function clientChecks(w: World, e: Evidence, r: number, chosen: number, pcc: boolean): string | null {
   const d = w.d;
-  if (e.signer === SIGNER.parse) return 'parse';
-  if (e.signer === SIGNER.ownRoot && d['chain-check']) return 'chain';
-  if (e.signer === SIGNER.badSig && d['report-signature']) return 'signature';
-  if (e.debug && d['policy-check']) return 'debug';
-  // TCB: the outdated chip's certificate says an old TCB; its report claims the current one.
-  if (e.signer === SIGNER.outdated && d['tcb-check'] && d['tcb-from-report']) return 'tcb';
-  if (e.unlogged && d['measurement-log']) return 'measurement';
-  if (e.fork && d['witness-cosignatures']) return 'witnesses';
-  if (e.fork && d['log-consistency']) return 'log-consistency';
-  if (d['report-binding']) {
-    if (e.keyRogue !== e.boundRogue) return 'binding';
-    if (!pcc && d['client-nonce'] && e.nonce !== r) return 'binding';
+  const h = w.hits;
+  if (e.signer === SIGNER.parse) {
+    h[RU.rejParse]!++;
+    return 'parse';
   }
-  if (e.hostOther && d['measured-config']) return 'host-data';
-  if (!pcc && e.node !== chosen) return 'node-choice';
+  if (e.signer === SIGNER.ownRoot) {
+    if (d['chain-check']) {
+      h[RU.rejChain]!++;
+      return 'chain';
+    }
+    h[RU.passChain]!++;
+  }
+  if (e.signer === SIGNER.badSig) {
+    if (d['report-signature']) {
+      h[RU.rejSig]!++;
+      return 'signature';
+    }
+    h[RU.passSig]!++;
+  }
+  if (e.debug) {
+    if (d['policy-check']) {
+      h[RU.rejDebug]!++;
+      return 'debug';
+    }
+    h[RU.passDebug]!++;
+  }
+  // TCB: the outdated chip's certificate says an old TCB; its report claims the current one.
+  if (e.signer === SIGNER.outdated) {
+    if (d['tcb-check'] && d['tcb-from-report']) {
+      h[RU.rejTcb]!++;
+      return 'tcb';
+    }
+    h[RU.passTcb]!++;
+  }
+  if (e.unlogged) {
+    if (d['measurement-log']) {
+      h[RU.rejMeas]!++;
+      return 'measurement';
+    }
+    h[RU.passMeas]!++;
+  }
+  if (e.fork) {
+    if (d['witness-cosignatures']) {
+      h[RU.rejWitness]!++;
+      return 'witnesses';
+    }
+    h[RU.passWitness]!++;
+    if (d['log-consistency']) {
+      h[RU.rejLog]!++;
+      return 'log-consistency';
+    }
+    h[RU.passLog]!++;
+  }
+  if (e.keyRogue !== e.boundRogue) {
+    if (d['report-binding']) {
+      h[RU.rejBindKey]!++;
+      return 'binding';
+    }
+    h[RU.passBindKey]!++;
+  }
+  if (!pcc && e.nonce !== r) {
+    if (d['report-binding'] && d['client-nonce']) {
+      h[RU.rejBindNonce]!++;
+      return 'binding';
+    }
+    h[RU.passBindNonce]!++;
+  }
+  if (e.hostOther) {
+    if (d['measured-config']) {
+      h[RU.rejHost]!++;
+      return 'host-data';
+    }
+    h[RU.passHost]!++;
+  }
+  if (!pcc && e.node !== chosen) {
+    h[RU.rejNode]!++;
+    return 'node-choice';
+  }
   return null;
 }
 
@@ -315,6 +385,14 @@ export function forge(kind: ForgeryKind, honest: Evidence, seen: readonly number
 
 const OFFER_MODES = ['honest', 'all', 'duplicates', 'stale'] as const;
 
+// The attack rules of forgeries and offers are indexed from their first (sim/explore/rules.ts): the orders must agree.
+FORGERY_KINDS.forEach((k, i) => {
+  if (MODEL_RULES[RU.forge0 + i]!.id !== `adversary: forge:${k}`) throw new Error(`model rule of forgery ${k} out of order`);
+});
+OFFER_MODES.slice(1).forEach((m, i) => {
+  if (MODEL_RULES[RU.offer0 + i]!.id !== `adversary: offer:${m}`) throw new Error(`model rule of offer ${m} out of order`);
+});
+
 /** The enabled transitions of a state, in a fixed order (the model is deterministic). */
 export function successors(w: World, s: State): Successor[] {
   const out: Successor[] = [];
@@ -326,7 +404,9 @@ export function successors(w: World, s: State): Successor[] {
     for (let r = 0; r < w.cfg.requests; r++) if (s[rq(w, r, R.phase)] !== PH.idle) return true;
     return ((s[G.tok]! & 0xff) !== 0);
   };
-  const attack = (op: string, text: string, extra: Partial<Action>, f: (t: State) => void) => {
+  const hits = w.hits;
+  const attack = (rule: number, op: string, text: string, extra: Partial<Action>, f: (t: State) => void) => {
+    hits[rule]!++;
     const t = s.slice();
     t[G.attacks]!++;
     f(t);
@@ -336,17 +416,22 @@ export function successors(w: World, s: State): Successor[] {
   // The adversary's one-shot set-up powers (before any traffic: host configuration, log view).
   if (attacksLeft && !anyStarted()) {
     for (let i = 0; i < n; i++) {
-      if (adv === 'unmeasured-input' && !((s[G.cfgm]! >> i) & 1)) attack('feed-config', `host feeds node-${i} an unmeasured configuration`, { node: i }, (t) => (t[G.cfgm]! |= 1 << i));
-      if (adv === 'split-view-log' && !((s[G.fork]! >> i) & 1)) attack('fork', `log serves node-${i} a forked checkpoint`, { node: i }, (t) => (t[G.fork]! |= 1 << i));
+      if (adv === 'unmeasured-input' && !((s[G.cfgm]! >> i) & 1)) attack(RU.feedConfig, 'feed-config', `host feeds node-${i} an unmeasured configuration`, { node: i }, (t) => (t[G.cfgm]! |= 1 << i));
+      if (adv === 'split-view-log' && !((s[G.fork]! >> i) & 1)) attack(RU.fork, 'fork', `log serves node-${i} a forked checkpoint`, { node: i }, (t) => (t[G.fork]! |= 1 << i));
     }
   }
   if (adv === 'curious-host' && attacksLeft) {
     for (let i = 0; i < n; i++) {
       if ((s[G.gens]! >> i) & 1) continue;
-      attack('restart', `host restarts node-${i}`, { node: i }, (t) => {
+      attack(RU.restart, 'restart', `host restarts node-${i}`, { node: i }, (t) => {
         t[G.gens]! |= 1 << i;
         // A restart reads what the node left behind (nothing, when state is erased).
-        for (let r = 0; r < w.cfg.requests; r++) if ((t[G.residue]! >> r) & 1 && t[rq(w, r, R.key)] >> 1 === i) t[G.know]! |= KNOW_SECRET(r);
+        for (let r = 0; r < w.cfg.requests; r++) {
+          if ((t[G.residue]! >> r) & 1 && t[rq(w, r, R.key)] >> 1 === i) {
+            t[G.know]! |= KNOW_SECRET(r);
+            hits[RU.hostResidue]!++;
+          }
+        }
       });
     }
   }
@@ -356,6 +441,7 @@ export function successors(w: World, s: State): Successor[] {
     if (((s[G.tok]! >> (2 * u)) & 3) !== 0) continue;
     const t = s.slice();
     t[G.tok]! |= 1 << (2 * u);
+    hits[RU.tokAsk]!++;
     out.push({ action: { kind: 'tokens', user: u, text: `client-${u} asks the issuer for tokens` }, next: withMsgs(w, t, -1, [msg(K.tokReq, H.ci, u, 0)]) });
   }
   for (let r = 0; r < w.cfg.requests; r++) {
@@ -369,6 +455,7 @@ export function successors(w: World, s: State): Successor[] {
       const t = s.slice();
       t[rq(w, r, R.phase)] = PH.attesting;
       t[rq(w, r, R.node)] = i;
+      hits[pcc ? RU.startPcc : RU.startPp]!++;
       out.push({ action: { kind: 'start', request: r, node: i, text: pcc ? `client-${u} fetches candidate keys for req-${r}` : `client-${u} starts req-${r}, picks node-${i}, sends a fresh nonce` }, next: withMsgs(w, t, -1, [msg(K.attReq, H.cr, r, i)]) });
     }
     break;
@@ -385,6 +472,7 @@ export function successors(w: World, s: State): Successor[] {
     const label = KIND_NAMES[mKind(m)]!;
     if (attacksLeft && w.netHops.has(hop)) {
       for (const op of w.netOps) {
+        hits[op === 'drop' ? RU.drop : RU.duplicate]!++;
         const t = s.slice();
         t[G.attacks]!++;
         const next = op === 'drop' ? withMsgs(w, t, m, []) : withMsgs(w, t, -1, [m]);
@@ -406,11 +494,13 @@ function deliver(w: World, s: State, m: number, out: Successor[]): void {
   const adv = w.cfg.adversary;
   const atk = s[G.attacks]! < w.cfg.maxAttacks;
   const label = KIND_NAMES[kind]!;
+  const hits = w.hits;
   const text = `deliver ${label} of ${kind === K.tokReq || kind === K.tokRes ? `client-${r}` : `req-${r}`} on ${HOP_LINK[hop]}`;
   const push = (t: State, add: number[], a: Partial<Action> = {}): void => {
     out.push({ action: { kind: 'deliver', label, link: HOP_LINK[hop], request: r, text, ...a }, next: withMsgs(w, t, m, add) });
   };
-  const pushAttack = (t: State, add: number[], a: Partial<Action> & { op: string; text: string }): void => {
+  const pushAttack = (rule: number, t: State, add: number[], a: Partial<Action> & { op: string; text: string }): void => {
+    hits[rule]!++;
     t[G.attacks]!++;
     out.push({ action: { kind: 'attack', ...a }, next: withMsgs(w, t, m, add) });
   };
@@ -420,52 +510,67 @@ function deliver(w: World, s: State, m: number, out: Successor[]): void {
     case K.tokReq: {
       // The issuer issues (PROTOCOL.md step 2); issuer-tagging may use a key of this user's own.
       const u = r;
-      if ((((s[G.tok]! >> (2 * u)) & 3) !== 1)) return push(t0(), []);
+      if ((((s[G.tok]! >> (2 * u)) & 3) !== 1)) {
+        hits[RU.issueIgnore]!++;
+        return push(t0(), []);
+      }
+      hits[RU.issue]!++;
       push(t0(), [msg(K.tokRes, H.ic, u, 0)]);
       if (adv === 'issuer-tagging' && atk) {
         const t = t0();
         t[G.tag]! |= 1 << u;
-        pushAttack(t, [msg(K.tokRes, H.ic, u, 1)], { op: 'tag', user: u, text: `issuer issues client-${u} tokens under a key of its own` });
+        pushAttack(RU.tag, t, [msg(K.tokRes, H.ic, u, 1)], { op: 'tag', user: u, text: `issuer issues client-${u} tokens under a key of its own` });
       }
       return;
     }
     case K.tokRes: {
       const u = r;
       const t = t0();
-      if (((t[G.tok]! >> (2 * u)) & 3) !== 1) return push(t, []);
+      if (((t[G.tok]! >> (2 * u)) & 3) !== 1) {
+        hits[RU.tokIgnore]!++;
+        return push(t, []);
+      }
       t[G.tok] = (t[G.tok]! & ~(3 << (2 * u))) | (2 << (2 * u));
       // Step 3, key consistency: a key not every client gets is refused (the user then has no token).
+      if (p === 1) hits[w.d['key-consistency'] ? RU.tokKeyRefuse : RU.tokKeyTake]!++;
+      else hits[RU.tokTake]!++;
       if (p === 1 && w.d['key-consistency']) t[G.tok] = t[G.tok]! & ~(3 << (2 * u)) | (3 << (2 * u));
       return push(t, []);
     }
     case K.attReq: {
-      if (hop === H.cr) return push(t0(), [msg(K.attReq, H.rg, r, p)]);
+      if (hop === H.cr) {
+        hits[RU.relayAttReq]!++;
+        return push(t0(), [msg(K.attReq, H.rg, r, p)]);
+      }
       if (hop === H.rg) {
         if (pcc) {
           // pcc: the gateway answers the candidate fetch with the epoch's pre-attested keys.
           const i = Math.min(s[G.attests]!, 7);
           const t = t0();
           t[G.attests] = Math.min(i + 1, 7);
+          hits[RU.gwCandidates]!++;
           push(t, [msg(K.attRes, H.gr, r, 0)]);
           if (atk && adv === 'k-inflation') {
-            for (let mode = 1; mode < OFFER_MODES.length; mode++) pushAttack(t.slice(), [msg(K.attRes, H.gr, r, mode * 32)], { op: 'offer', mode: OFFER_MODES[mode], nth: i, request: r, text: `gateway offers ${OFFER_MODES[mode]} candidates for req-${r}` });
+            for (let mode = 1; mode < OFFER_MODES.length; mode++) pushAttack(RU.offer0 + mode - 1, t.slice(), [msg(K.attRes, H.gr, r, mode * 32)], { op: 'offer', mode: OFFER_MODES[mode], nth: i, request: r, text: `gateway offers ${OFFER_MODES[mode]} candidates for req-${r}` });
           }
           if (atk && adv === 'forged-quote') {
-            FORGERY_KINDS.forEach((k, fi) => pushAttack(t.slice(), [msg(K.attRes, H.gr, r, fi + 1)], { op: `forge:${k}`, nth: i, request: r, text: `gateway forges candidate evidence (${k}) for req-${r}` }));
+            FORGERY_KINDS.forEach((k, fi) => pushAttack(RU.forge0 + fi, t.slice(), [msg(K.attRes, H.gr, r, fi + 1)], { op: `forge:${k}`, nth: i, request: r, text: `gateway forges candidate evidence (${k}) for req-${r}` }));
           }
           return;
         }
+        hits[RU.gwAttReq]!++;
         push(t0(), [msg(K.attReq, H.gn, r, p)]);
         if (atk && adv === 'malicious-gateway' && w.cfg.nodes > 1) {
           const i = Math.min(s[G.attests]!, 7);
           const other = (p + 1) % w.cfg.nodes;
-          pushAttack(t0(), [msg(K.attReq, H.gn, r, other)], { op: 'route', nth: i, request: r, node: other, text: `gateway routes req-${r}'s attest request to node-${other} instead of node-${p}` });
+          pushAttack(RU.route, t0(), [msg(K.attReq, H.gn, r, other)], { op: 'route', nth: i, request: r, node: other, text: `gateway routes req-${r}'s attest request to node-${other} instead of node-${p}` });
         }
         return;
       }
       // At the node: it answers with its evidence for this nonce.
       const t = t0();
       const ev = honestEvidence(w, t, p, r, pcc);
+      hits[RU.enAttest]!++;
       return push(t, [msg(K.attRes, H.ng, r, encEv(ev))]);
     }
     case K.attRes: {
@@ -476,29 +581,37 @@ function deliver(w: World, s: State, m: number, out: Successor[]): void {
         t[G.attests] = Math.min(i + 1, 7);
         const seen = seenEvidence(t);
         addSeen(t, p);
+        hits[RU.gwEvidence]!++;
         push(t, [msg(K.attRes, H.gr, r, p)]);
         if (!atk) return;
         const honest = decEv(p);
         if (adv === 'forged-quote') {
-          for (const k of FORGERY_KINDS) {
+          for (let fi = 0; fi < FORGERY_KINDS.length; fi++) {
+            const k = FORGERY_KINDS[fi]!;
             const f = forge(k, honest, seen, r);
-            if (f) pushAttack(t.slice(), [msg(K.attRes, H.gr, r, encEv(f))], { op: `forge:${k}`, nth: i, request: r, node: honest.node, text: `gateway replaces req-${r}'s evidence: ${k}` });
+            if (f) pushAttack(RU.forge0 + fi, t.slice(), [msg(K.attRes, H.gr, r, encEv(f))], { op: `forge:${k}`, nth: i, request: r, node: honest.node, text: `gateway replaces req-${r}'s evidence: ${k}` });
           }
           if (!((s[G.gens]! >> honest.node) & 1)) {
             const u = t.slice();
             u[G.gens]! |= 1 << honest.node;
-            pushAttack(u, [msg(K.attRes, H.gr, r, p)], { op: 'restart-after', nth: i, node: honest.node, request: r, text: `operator restarts node-${honest.node} after relaying req-${r}'s evidence` });
+            pushAttack(RU.restartAfter, u, [msg(K.attRes, H.gr, r, p)], { op: 'restart-after', nth: i, node: honest.node, request: r, text: `operator restarts node-${honest.node} after relaying req-${r}'s evidence` });
           }
         }
         if (adv === 'malicious-gateway') {
-          pushAttack(t.slice(), [msg(K.attRes, H.gr, r, encEv(forge('key-substitution', honest, seen, r)!))], { op: 'substitute-key', nth: i, request: r, text: `gateway substitutes its key in req-${r}'s evidence` });
+          pushAttack(RU.substituteKey, t.slice(), [msg(K.attRes, H.gr, r, encEv(forge('key-substitution', honest, seen, r)!))], { op: 'substitute-key', nth: i, request: r, text: `gateway substitutes its key in req-${r}'s evidence` });
         }
         return;
       }
-      if (hop === H.gr) return push(t0(), [msg(K.attRes, H.rc, r, p)]);
+      if (hop === H.gr) {
+        hits[RU.relayAttRes]!++;
+        return push(t0(), [msg(K.attRes, H.rc, r, p)]);
+      }
       // The client checks (step 4) and sends the request (step 5).
       const t = t0();
-      if (t[rq(w, r, R.phase)] !== PH.attesting) return push(t, []);
+      if (t[rq(w, r, R.phase)] !== PH.attesting) {
+        hits[RU.evIgnore]!++;
+        return push(t, []);
+      }
       if (pcc) return clientPcc(w, t, r, p, push);
       const e = decEv(p);
       const why = clientChecks(w, e, r, t[rq(w, r, R.node)]!, false);
@@ -513,46 +626,73 @@ function deliver(w: World, s: State, m: number, out: Successor[]): void {
       if (stale) t[G.viol]! |= V.freshness;
       if (e.fork) t[G.viol]! |= V.transparency;
       const key = e.keyRogue ? ROGUE_KEY : e.keyNode * 2 + e.gen;
+      hits[RU.evAccept]!++;
       t[rq(w, r, R.phase)] = PH.sending;
       t[rq(w, r, R.key)] = key;
       t[rq(w, r, R.ev)] = p + 1;
       return push(t, [msg(K.req, H.cr, r, key)], { text: `${text}: client accepts, seals req-${r} to ${key === ROGUE_KEY ? 'the rogue key' : `node-${e.keyNode}'s key`}` });
     }
     case K.req: {
-      if (hop === H.cr) return push(t0(), [msg(K.req, H.rg, r, p)]);
+      if (hop === H.cr) {
+        hits[RU.relayReq]!++;
+        return push(t0(), [msg(K.req, H.rg, r, p)]);
+      }
       if (hop === H.rg) {
         // Gateway (step 7): OHTTP decapsulation, token check and spend.
         const t = t0();
         const u = userOf(w, r);
-        if ((t[G.spent]! >> r) & 1 && w.d['token-spend']) return push(t, [], { text: `${text}: gateway refuses a spent token` });
+        if ((t[G.spent]! >> r) & 1 && w.d['token-spend']) {
+          hits[RU.gwSpentRefuse]!++;
+          return push(t, [], { text: `${text}: gateway refuses a spent token` });
+        }
         // A spent token accepted again is a freshness violation by itself (model/invariants/freshness.ts:
         // "token accepted again"), before any node opens the copy: found by the concrete engine.
-        if ((t[G.spent]! >> r) & 1) t[G.viol]! |= V.freshness;
+        if ((t[G.spent]! >> r) & 1) {
+          hits[RU.gwSpentAccept]!++;
+          t[G.viol]! |= V.freshness;
+        }
         t[G.spent]! |= 1 << r;
         if ((t[G.tag]! >> u) & 1) t[G.know]! |= KNOW_LINK(u);
         if (pcc) {
           // Forwarded to the first node of the sealed set (the gateway routes; any of them can open).
           const mask = p;
-          if (mask & ROGUE_BIT) t[G.know]! |= KNOW_SECRET(r);
+          if (mask & ROGUE_BIT) {
+            t[G.know]! |= KNOW_SECRET(r);
+            hits[RU.rogueOpens]!++;
+          }
           const first = [0, 1, 2].find((i) => (mask >> i) & 1);
+          hits[first === undefined ? RU.gwNoNode : RU.gwForwardPcc]!++;
           return push(t, first === undefined ? [] : [msg(K.req, H.gn, r, first)]);
         }
         if (p === ROGUE_KEY) {
           // The operator's rogue node opens what is sealed to its key (forge.ts RogueNode).
           t[G.know]! |= KNOW_SECRET(r);
+          hits[RU.rogueOpens]!++;
           return push(t, [msg(K.res, H.ng, r, 8 + r)], { text: `${text}: the operator's rogue node opens req-${r}` });
         }
+        hits[RU.gwForward]!++;
         return push(t, [msg(K.req, H.gn, r, p)]);
       }
       // The enclave (step 8) opens with its current key, answers, erases.
       const t = t0();
       const node = pcc ? p : p >> 1;
-      if (!pcc && (t[G.gens]! >> node & 1) !== (p & 1)) return push(t, [msg(K.res, H.ng, r, 15)], { text: `${text}: node-${node} was restarted, the key is gone` });
+      if (!pcc && (t[G.gens]! >> node & 1) !== (p & 1)) {
+        hits[RU.enKeyGone]!++;
+        return push(t, [msg(K.res, H.ng, r, 15)], { text: `${text}: node-${node} was restarted, the key is gone` });
+      }
       const opened = t[rq(w, r, R.opened)]!;
-      if (pcc && opened > 0) return push(t, [], { text: `${text}: enclave replay cache refuses it` });
+      if (pcc && opened > 0) {
+        hits[RU.enReplayCache]!++;
+        return push(t, [], { text: `${text}: enclave replay cache refuses it` });
+      }
       t[rq(w, r, R.opened)] = Math.min(opened + 1, 3);
+      hits[opened > 0 ? RU.enOpenAgain : RU.enOpen]!++;
       if (opened > 0) t[G.viol]! |= V.freshness;
-      if ((t[G.cfgm]! >> node) & 1) t[G.know]! |= KNOW_SECRET(r); // log=requests: the host collects the log
+      if ((t[G.cfgm]! >> node) & 1) {
+        hits[RU.hostLog]!++;
+        t[G.know]! |= KNOW_SECRET(r); // log=requests: the host collects the log
+      }
+      hits[w.d['state-erasure'] ? RU.enErase : RU.enKeep]!++;
       if (!w.d['state-erasure']) t[G.residue]! |= 1 << r;
       return push(t, [msg(K.res, H.ng, r, r)], { text: `${text}: node-${node} opens req-${r} and answers` });
     }
@@ -561,32 +701,42 @@ function deliver(w: World, s: State, m: number, out: Successor[]): void {
         const i = Math.min(s[G.answers]!, 7);
         const t = t0();
         t[G.answers] = Math.min(i + 1, 7);
+        hits[RU.gwAnswer]!++;
         push(t, [msg(K.res, H.gr, r, p)]);
         if (atk && adv === 'malicious-gateway') {
-          pushAttack(t.slice(), [msg(K.res, H.gr, r, 15)], { op: 'withhold', nth: i, request: r, text: `gateway withholds req-${r}'s answer` });
+          pushAttack(RU.withhold, t.slice(), [msg(K.res, H.gr, r, 15)], { op: 'withhold', nth: i, request: r, text: `gateway withholds req-${r}'s answer` });
           for (let q = 0; q < w.cfg.requests; q++) {
             if (q === r || s[rq(w, q, R.phase)] !== PH.done) continue;
-            pushAttack(t.slice(), [msg(K.res, H.gr, r, q)], { op: 'swap', nth: i, request: r, text: `gateway answers req-${r} with req-${q}'s answer` });
+            pushAttack(RU.swap, t.slice(), [msg(K.res, H.gr, r, q)], { op: 'swap', nth: i, request: r, text: `gateway answers req-${r} with req-${q}'s answer` });
             break;
           }
         }
         return;
       }
-      if (hop === H.gr) return push(t0(), [msg(K.res, H.rc, r, p)]);
+      if (hop === H.gr) {
+        hits[RU.relayRes]!++;
+        return push(t0(), [msg(K.res, H.rc, r, p)]);
+      }
       // Step 9: the client opens and checks the answer names its request.
       const t = t0();
-      if (t[rq(w, r, R.phase)] !== PH.sending) return push(t, []);
+      if (t[rq(w, r, R.phase)] !== PH.sending) {
+        hits[RU.ansIgnore]!++;
+        return push(t, []);
+      }
       if (p === 15) {
+        hits[RU.ansError]!++;
         t[rq(w, r, R.phase)] = PH.error;
         return push(t, [], { text: `${text}: explicit error` });
       }
       const from = p % 8;
       const rogue = p >= 8;
       if (from !== r && w.d['response-binding']) {
+        hits[RU.ansRejOther]!++;
         t[rq(w, r, R.phase)] = PH.error;
         return push(t, [], { text: `${text}: client rejects an answer to another request` });
       }
       if (from !== r || rogue) t[G.viol]! |= V.integrity;
+      hits[from !== r ? RU.ansTakeOther : RU.ansAccept]!++;
       t[rq(w, r, R.phase)] = PH.done;
       t[rq(w, r, R.answer)] = p;
       return push(t, [], { text: `${text}: client accepts the answer` });
@@ -599,7 +749,9 @@ function clientPcc(w: World, t: State, r: number, p: number, push: (t: State, ad
   const n = w.cfg.nodes;
   const mode = OFFER_MODES[p >> 5]!;
   const forged = p & 31;
+  const hits = w.hits;
   if (mode === 'stale') {
+    hits[RU.pccStale]!++;
     t[rq(w, r, R.phase)] = PH.error;
     return push(t, [], { text: 'client refuses keys of a past epoch' });
   }
@@ -632,11 +784,24 @@ function clientPcc(w: World, t: State, r: number, p: number, push: (t: State, ad
   // Step 5 with the cap: at most k nodes (the k-cap defence); without it every node offered.
   if (w.d['k-cap']) {
     let kept = 0;
-    for (let i = 0; i < 8; i++) if ((mask >> i) & 1) kept < w.cap ? kept++ : (mask &= ~(1 << i));
+    let trimmed = false;
+    for (let i = 0; i < 8; i++) {
+      if (((mask >> i) & 1) === 0) continue;
+      if (kept < w.cap) kept++;
+      else {
+        mask &= ~(1 << i);
+        trimmed = true;
+      }
+    }
+    if (trimmed) hits[RU.kCap]!++;
   }
   let size = 0;
   for (let i = 0; i < 8; i++) if ((mask >> i) & 1) size++;
-  if (size > w.cap) t[G.viol]! |= V['non-targetability'];
+  if (size > w.cap) {
+    hits[RU.kCapOff]!++;
+    t[G.viol]! |= V['non-targetability'];
+  }
+  hits[RU.pccSeal]!++;
   t[rq(w, r, R.phase)] = PH.sending;
   t[rq(w, r, R.key)] = mask;
   return push(t, [msg(K.req, H.cr, r, mask)], { text: `client seals req-${r} to ${size} node(s)` });

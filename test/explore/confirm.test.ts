@@ -77,11 +77,12 @@ describe('pph explore', () => {
     expect(readdirSync(out).sort()).toEqual(['explore.json', 'index.html', 'junit.xml', 'manifest.json', 'mermaid.min.js', 'summary.md']);
   });
 
-  it('workers: the same result on 1 and 2 worker threads', async () => {
+  it('workers: the same result (counts and model-rule coverage) on 1 and 2 worker threads', async () => {
     const run = async (workers: string) => {
       const out = mkdtempSync(join(tmpdir(), 'pph-explore-'));
       await command.run(['scenarios/matrix.yaml', '--depth', '14', '--adversary', 'forged-quote', '--adversary', 'malicious-gateway', '--workers', workers, '--out', out], memoryIo());
-      return JSON.parse(readFileSync(join(out, 'explore.json'), 'utf8')).perAdversary;
+      const f = JSON.parse(readFileSync(join(out, 'explore.json'), 'utf8'));
+      return { perAdversary: f.perAdversary, modelCoverage: f.modelCoverage };
     };
     expect(await run('2')).toEqual(await run('1'));
   });
