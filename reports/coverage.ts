@@ -12,25 +12,38 @@ export interface CoverageFile {
   marks?: number;
 }
 
+/** One row per group (machine or party): reached of total with a bar. */
+interface CoverageGroup {
+  readonly total: number;
+  readonly reached: number;
+  readonly percent: number;
+}
+function groupRows<G extends CoverageGroup>(groups: readonly G[], name: (g: G) => string) {
+  return groups.map((g) => ({
+    cls: g.reached === g.total ? 'ok' : '',
+    cells: [esc(name(g)), String(g.reached), String(g.total), `<span class="cov-bar" style="display:inline-block;width:${Math.round(g.percent)}px;height:0.7em;background:#4a8"></span> ${g.percent}%`],
+  }));
+}
+/** The markdown table of groups, then the never-reached list (or `all`). */
+function groupsMarkdown(column: string, groups: readonly (CoverageGroup & { name: string })[], never: readonly string[], note: (id: string) => string, all: string): string[] {
+  const out = [`| ${column} | reached | total | coverage |`, '|---|---|---|---|', ...groups.map((g) => `| ${g.name.replace(/\|/g, '\\|')} | ${g.reached} | ${g.total} | ${g.percent}% |`), ''];
+  if (never.length > 0) out.push('Never reached:', '', ...never.map((id) => `- \`${id.replace(/`/g, "'")}\`${note(id)}`), '');
+  else out.push(all, '');
+  return out;
+}
+
 /** Markdown: one table per coverage (per machine), then the never-reached transitions. */
 export function coverageMarkdown(title: string, cov: CoverageFile, level = '###'): string[] {
   const t = cov.transitions;
   const out = [`${level} ${title}`, '', `Transitions reached: ${t.reached} of ${t.total} (${t.percent}%)${cov.marks !== undefined ? `; distinct coverage marks reached: ${cov.marks}` : ''}.`, ''];
-  const cell = (s: string) => s.replace(/\|/g, '\\|');
-  out.push('| machine | reached | total | coverage |', '|---|---|---|---|', ...cov.machines.map((m) => `| ${cell(m.machine)} | ${m.reached} | ${m.total} | ${m.percent}% |`), '');
-  const never = cov.machines.flatMap((m) => m.never);
-  if (never.length > 0) out.push('Never reached:', '', ...never.map((id) => `- \`${id.replace(/`/g, "'")}\``), '');
-  else out.push('Every transition was reached.', '');
+  out.push(...groupsMarkdown('machine', cov.machines.map((m) => ({ ...m, name: m.machine })), cov.machines.flatMap((m) => m.never), () => '', 'Every transition was reached.'));
   return out;
 }
 
 /** HTML: a per-machine table with a bar per machine and the never-reached list. */
 export function coverageHtml(id: string, title: string, cov: CoverageFile): string {
   const t = cov.transitions;
-  const rows = cov.machines.map((m) => ({
-    cls: m.reached === m.total ? 'ok' : '',
-    cells: [esc(m.machine), String(m.reached), String(m.total), `<span class="cov-bar" style="display:inline-block;width:${Math.round(m.percent)}px;height:0.7em;background:#4a8"></span> ${m.percent}%`],
-  }));
+  const rows = groupRows(cov.machines, (m) => m.machine);
   const never = cov.machines.flatMap((m) => m.never);
   return [
     `<section id="${esc(id)}"><h2>${esc(title)}</h2>`,
@@ -97,21 +110,15 @@ const MODEL_NOTE = 'Model rules are the steps and branches of the symbolic model
 export function modelCoverageMarkdown(title: string, cov: ModelCoverageView, level = '###'): string[] {
   const t = cov.rules;
   const out = [`${level} ${title}`, '', `Model rules reached: ${t.reached} of ${t.total} (${t.percent}%), the rules of the ${cov.base} model. ${MODEL_NOTE}`, ''];
-  out.push('| party | reached | total | coverage |', '|---|---|---|---|', ...cov.parties.map((p) => `| ${p.party} | ${p.reached} | ${p.total} | ${p.percent}% |`), '');
-  const never = cov.parties.flatMap((p) => p.never);
   const notExplored = new Set(cov.notExplored ?? []);
-  if (never.length > 0) out.push('Never reached:', '', ...never.map((id) => `- \`${id.replace(/`/g, "'")}\`${notExplored.has(id) ? ' (its adversary was not explored)' : ''}`), '');
-  else out.push('Every model rule was reached.', '');
+  out.push(...groupsMarkdown('party', cov.parties.map((p) => ({ ...p, name: p.party })), cov.parties.flatMap((p) => p.never), (id) => (notExplored.has(id) ? ' (its adversary was not explored)' : ''), 'Every model rule was reached.'));
   return out;
 }
 
 /** HTML: per-party table of model rules with the never-reached list. */
 export function modelCoverageHtml(id: string, title: string, cov: ModelCoverageView): string {
   const t = cov.rules;
-  const rows = cov.parties.map((p) => ({
-    cls: p.reached === p.total ? 'ok' : '',
-    cells: [esc(p.party), String(p.reached), String(p.total), `<span class="cov-bar" style="display:inline-block;width:${Math.round(p.percent)}px;height:0.7em;background:#4a8"></span> ${p.percent}%`],
-  }));
+  const rows = groupRows(cov.parties, (p) => p.party);
   const never = cov.parties.flatMap((p) => p.never);
   const notExplored = new Set(cov.notExplored ?? []);
   return [
