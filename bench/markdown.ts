@@ -95,7 +95,7 @@ export function renderBenchMarkdown(b: BenchFile): string {
     out.push('', `## Simulator: ${num(b.sim.runsPerSec, 3)} runs/s of scenario ${String(s.scenario ?? '?')}`, '');
     out.push(`${String(s.runs ?? '?')} timed runs after one warm-up, ${us(Number(s.runMsMean) * 1000)} each; crypto ${us(Number(s.cryptoMsPerRun) * 1000)} of it; overhead ratio ${num(b.sim.overheadRatio)} (overhead time / crypto time).`);
     const small = obj(s.smallWorld);
-    if (s.runsPerSecond !== undefined) out.push('', `Small world (scenario ${String(small.scenario ?? '?')}, 1 worker, no profiler): ${num(Number(s.runsPerSecond), 3)} runs/s (sim.runsPerSecond), ${us(Number(small.runMsMean) * 1000)} a run over ${String(small.runs ?? '?')} runs.`);
+    if (s.runsPerSecond !== undefined) out.push('', `Small world (scenario ${String(small.scenario ?? '?')}, 1 worker, no profiler): ${num(Number(s.runsPerSecond), 3)} runs/s (sim.runsPerSecond), ${us(Number(small.runMsMean) * 1000)} a run over ${String(small.runs ?? '?')} runs${small.perRunKeys ? `; with fresh keys every run (no world.keySeed) ${us(Number(obj(small.perRunKeys).runMsMean) * 1000)} a run, so the key seed gives ${num(Number(small.keySeedSpeedup), 2)}×` : ''}.`);
     out.push('', `Method: ${String(s.method ?? '')}.`, '');
     out.push('| where the run\'s time goes | share |', '|---|---|');
     for (const [k, v] of Object.entries(obj(s.shares))) out.push(`| ${k} | ${(Number(v) * 100).toFixed(1)} % |`);

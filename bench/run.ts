@@ -207,9 +207,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
     const small = smallWorldScenario();
     log(`simulator: small world ${small.name}`);
     const w = await measureSim({ scenario: small, timeMs: Math.max(settings.timeMs * 5, 1), runsMin: Math.max(3, options.simRunsMin ?? 2), profile: false });
+    // The code path the key seed replaced, still there: the same world with fresh keys every run.
+    log(`simulator: small world ${small.name}, keys per run`);
+    const perRun = await measureSim({ scenario: { ...small, world: { ...small.world, keySeed: undefined } }, timeMs: Math.max(settings.timeMs * 5, 1), runsMin: Math.max(3, options.simRunsMin ?? 2), profile: false });
     sim = {
       runsPerSecond: round(w.runsPerSec),
-      smallWorld: { scenario: small.name, runs: w.runs, runMsMean: round(w.runMsMean), workers: 1 },
+      smallWorld: {
+        scenario: small.name,
+        runs: w.runs,
+        runMsMean: round(w.runMsMean),
+        workers: 1,
+        keySeed: small.world.keySeed ?? null,
+        perRunKeys: { runs: perRun.runs, runMsMean: round(perRun.runMsMean) },
+        keySeedSpeedup: round(perRun.runMsMean / w.runMsMean, 2),
+      },
       runsPerSec: round(s.runsPerSec),
       overheadRatio: s.overheadRatio === null ? null : round(s.overheadRatio),
       scenario: scenario.name,

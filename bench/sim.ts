@@ -156,20 +156,24 @@ async function profiledRun(spec: RunSpec, options: RunOptions): Promise<CpuProfi
  */
 export async function measureSim(options: MeasureSimOptions): Promise<SimFigures> {
   const spec = options.scenario;
-  const runOptions: RunOptions = { seed: spec.seed ?? 1, keepTrace: false };
-  runScenario(spec, runOptions); // warm-up: JIT, and the caches a long-lived process would have
+  const first = spec.seed ?? 1;
+  const runOptions: RunOptions = { seed: first, keepTrace: false };
+  // Warm-up (JIT, the per-process caches a campaign has) on a seed the timed runs do not use; each
+  // timed run has a seed of its own, as a campaign's runs do, so nothing derived from a run's seed
+  // (per-run keys, the simulated vendor's chips) comes from a cache the previous run filled.
+  runScenario(spec, { ...runOptions, seed: first + RUNS_MAX + 1 });
   const times: number[] = [];
   const started = performance.now();
   const runsMin = options.runsMin ?? 2;
   while (times.length < RUNS_MAX && (times.length < runsMin || performance.now() - started < options.timeMs)) {
     const t0 = performance.now();
-    runScenario(spec, runOptions);
+    runScenario(spec, { ...runOptions, seed: first + times.length });
     times.push(performance.now() - t0);
   }
   const runMsMean = times.reduce((a, b) => a + b, 0) / times.length;
   const figures: SimFigures = { runsPerSec: 1000 / runMsMean, overheadRatio: null, runMsMean, runs: times.length, cryptoMsPerRun: null, shares: {}, cryptoShares: {} };
   if (options.profile === false) return figures;
-  const { buckets: busy, cryptoByFile } = classifyProfile(await profiledRun(spec, runOptions));
+  const { buckets: busy, cryptoByFile } = classifyProfile(await profiledRun(spec, { ...runOptions, seed: first + RUNS_MAX + 2 }));
   const total = Object.values(busy).reduce((a, b) => a + b, 0);
   const crypto = busy.crypto ?? 0;
   for (const [k, v] of Object.entries(busy).sort((a, b) => b[1] - a[1])) figures.shares[k] = total > 0 ? v / total : 0;

@@ -84,6 +84,12 @@ describe('bench sections', () => {
     const total = Object.values(sim.shares).reduce((a, v) => a + v, 0);
     expect(total).toBeGreaterThan(0.98);
     expect(total).toBeLessThan(1.02);
+    // The small world is measured with its key seed and, on the old path, with fresh keys per run.
+    const small = (sim as unknown as { smallWorld: { keySeed: number | null; runs: number; perRunKeys: { runs: number; runMsMean: number }; keySeedSpeedup: number } }).smallWorld;
+    expect(small.keySeed).toBe(1);
+    expect(small.perRunKeys.runs).toBeGreaterThanOrEqual(3);
+    expect(small.perRunKeys.runMsMean).toBeGreaterThan(0);
+    expect(Number.isFinite(small.keySeedSpeedup)).toBe(true);
     expect(b.suites).toEqual({});
     expect(b.hotPath).toBeNull();
   });
