@@ -173,6 +173,7 @@ export function keysForRun(spec: RunSpec, runRng: Rng): WorldKeys {
     shared = createKeys(spec, ChaChaRng.fromSeed(keySeed).fork('keys'));
     // Made now, not on first use: a lazily made chip would depend on which run asked first.
     shared.outdatedChip();
+    shared.tdx?.outdated();
     if (sharedKeys.size >= SHARED_KEYS_MAX) sharedKeys.delete(sharedKeys.keys().next().value!);
     sharedKeys.set(id, shared);
   }
