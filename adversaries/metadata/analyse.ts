@@ -11,6 +11,7 @@
  */
 import { ChaChaRng } from '../../sim/rng.js';
 import { releaseTimes } from './batching.js';
+import { scratch } from './scratch.js';
 import { linkArrays, MAX_PAIRS_DEFAULT, MetadataInputError, UNOBSERVED, type ClientSideArrays, type GatewaySideArrays, type LinkModel } from './link.js';
 import { addCoverLayers, drawRealPool as drawRealTraffic, drawTrafficPool, selectTraffic, type Traffic, type TrafficModel, type TrafficPool } from './traffic.js';
 
@@ -185,8 +186,9 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   const span = settings.delayMsMax - settings.delayMsMin;
   const baseSpan = BASELINE.delayMsMax - BASELINE.delayMsMin;
 
-  const wire = new Int32Array(n);
-  const relay = new Int32Array(n);
+  // Scratch (scratch.ts): none of the per-send arrays below outlives this call.
+  const wire = scratch.i32('apWire', n);
+  const relay = scratch.i32('apRelay', n);
   const relayCount = new Int32Array(relays + 1);
   for (let i = 0; i < n; i++) {
     const raw = tr.rawBytes[i]!;
@@ -202,20 +204,20 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   let releaseMs: Float64Array;
   if (relays === 1) {
     if (settings.batchSize <= 1) releaseMs = tr.tMs;
-    else releaseTimes(tr.tMs, settings, (releaseMs = new Float64Array(n)));
+    else releaseTimes(tr.tMs, settings, (releaseMs = scratch.f64('apReleaseMs', n)));
   } else {
     for (let r = 0; r < relays; r++) relayCount[r + 1]! += relayCount[r]!;
     const cursor = relayCount.slice(0, relays);
-    const byRelay = new Int32Array(n);
-    const arrivals = new Float64Array(n);
+    const byRelay = scratch.i32('apByRelay', n);
+    const arrivals = scratch.f64('apArrivals', n);
     for (let i = 0; i < n; i++) {
       const q = cursor[relay[i]!]!++;
       byRelay[q] = i;
       arrivals[q] = tr.tMs[i]!;
     }
-    const released = new Float64Array(n);
+    const released = scratch.f64('apReleased', n);
     for (let r = 0; r < relays; r++) releaseTimes(arrivals.subarray(relayCount[r]!, relayCount[r + 1]!), settings, released.subarray(relayCount[r]!, relayCount[r + 1]!));
-    releaseMs = new Float64Array(n);
+    releaseMs = scratch.f64('apReleaseMs', n);
     for (let q = 0; q < n; q++) releaseMs[byRelay[q]!] = released[q]!;
   }
 
@@ -224,10 +226,10 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   const holds = (r: number): boolean => settings.coalition === 'all' || r === 0;
   let nc = 0;
   for (let i = 0; i < n; i++) if (holds(relay[i]!)) nc++;
-  const client: ClientSideArrays = { tMs: new Float64Array(nc), bytes: new Int32Array(nc), relay: new Int32Array(nc) };
-  const clientOf = new Int32Array(n).fill(UNOBSERVED);
+  const client: ClientSideArrays = { tMs: scratch.f64('apClientT', nc), bytes: scratch.i32('apClientBytes', nc), relay: scratch.i32('apClientRelay', nc) };
+  const clientOf = scratch.i32('apClientOf', n).fill(UNOBSERVED);
   const real = tr.real;
-  const gateway: GatewaySideArrays = { tMs: new Float64Array(real), bytes: new Int32Array(real), relay: new Int32Array(real), truth: new Int32Array(real) };
+  const gateway: GatewaySideArrays = { tMs: scratch.f64('apGatewayT', real), bytes: scratch.i32('apGatewayBytes', real), relay: scratch.i32('apGatewayRelay', real), truth: scratch.i32('apGatewayTruth', real) };
   let c = 0;
   let g = 0;
   let addedMs = 0;
@@ -254,7 +256,7 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
     const padMs = (wire[i]! - OHTTP_REQUEST_OVERHEAD_BYTES - raw) / w.uplinkBytesPerMs;
     addedMs += releaseMs[i]! - tr.tMs[i]! + (delay - (BASELINE.delayMsMin + baseSpan * u)) + padMs;
   }
-  const { summary } = linkArrays(client, gateway, attackerModel(settings), o.maxPairs ?? MAX_PAIRS_DEFAULT);
+  const { summary } = linkArrays(client, gateway, attackerModel(settings), o.maxPairs ?? MAX_PAIRS_DEFAULT, true);
   return {
     x,
     accuracy: summary.accuracy,

@@ -6,6 +6,7 @@
  */
 import { releaseTimes, type BatchPolicy } from './batching.js';
 import { MetadataInputError } from './errors.js';
+import { scratch } from './scratch.js';
 
 /** Client-side observations as parallel arrays (index = send id). */
 export interface ClientSideArrays {
@@ -26,13 +27,22 @@ export interface ClientIndex {
   relayRel: Float64Array;
   groupOf: Map<number, number>[];
   groupStart: Int32Array;
-  groupRel: Float64Array;
-  groupClient: Int32Array;
-  /** One past the last position with the same release time in the same group. */
-  runEnd: Int32Array;
+  /**
+   * Per position in group order, interleaved so that one cache line holds all three (the matcher
+   * reads them together, at positions scattered over the groups): the release time at
+   * `groupRec[2p]`, and through the Int32 view of the same buffer, the run's end at
+   * `groupRecI[4p + 2]` and the client-side index at `groupRecI[4p + 3]`.
+   */
+  groupRec: Float64Array;
+  groupRecI: Int32Array;
+  /* groupRecI[4p + 2]: one past the last position with the same release time in the same group. */
   positionOf: Int32Array;
 }
 
+/**
+ * Its arrays are scratch (scratch.ts), overwritten by the next call in this thread: the index must
+ * not outlive its caller's use of it (linkArrays, the one caller, keeps none of it).
+ */
 export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): ClientIndex {
   const n = c.tMs.length;
   if (c.bytes.length !== n || c.relay.length !== n) throw new MetadataInputError('input', `client side expected ${n} sizes and relays, got ${c.bytes.length} and ${c.relay.length}`);
@@ -49,7 +59,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   // Relays, densely numbered in order of first appearance (deterministic for a given input);
   // small non-negative ids through a table, others through a Map.
   const relayDense = new Map<number, number>();
-  const denseOf = new Int32Array(n);
+  const denseOf = scratch.i32('ixDenseOf', n);
   const smallIds = new Int32Array(SMALL_RELAY_IDS).fill(-1);
   for (let p = 0; p < n; p++) {
     const i = timeOrder === null ? p : timeOrder[p]!;
@@ -66,8 +76,8 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   const relayStart = new Int32Array(relays + 1);
   for (let i = 0; i < n; i++) relayStart[denseOf[i]! + 1]!++;
   for (let r = 0; r < relays; r++) relayStart[r + 1]! += relayStart[r]!;
-  const byRelay = new Int32Array(n);
-  const relayArrival = new Float64Array(n);
+  const byRelay = scratch.i32('ixByRelay', n);
+  const relayArrival = scratch.f64('ixRelayArrival', n);
   if (relays === 1 && timeOrder === null) {
     for (let i = 0; i < n; i++) byRelay[i] = i;
     relayArrival.set(c.tMs);
@@ -80,7 +90,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
       relayArrival[q] = c.tMs[i]!;
     }
   }
-  const relayRel = new Float64Array(n);
+  const relayRel = scratch.f64('ixRelayRel', n);
   for (let r = 0; r < relays; r++) {
     releaseTimes(relayArrival.subarray(relayStart[r]!, relayStart[r + 1]!), policy, relayRel.subarray(relayStart[r]!, relayStart[r + 1]!));
   }
@@ -96,7 +106,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   }
   const sizeSpan = maxSize + 1;
   const groupOf: Map<number, number>[] = Array.from({ length: relays }, () => new Map<number, number>());
-  const groupAt = new Int32Array(n);
+  const groupAt = scratch.i32('ixGroupAt', n);
   let groups = 0;
   const sizeTable = minSize >= 0 && sizeSpan <= SMALL_SIZES ? new Int32Array(sizeSpan) : null;
   for (let r = 0; r < relays; r++) {
@@ -125,19 +135,18 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   for (let q = 0; q < n; q++) groupStart[groupAt[q]! + 1]!++;
   for (let g = 0; g < groups; g++) groupStart[g + 1]! += groupStart[g]!;
   const gCursor = groupStart.slice(0, groups);
-  const groupRel = new Float64Array(n);
-  const groupClient = new Int32Array(n);
-  const positionOf = new Int32Array(n);
+  const groupRec = scratch.f64('ixGroupRec', 2 * n);
+  const groupRecI = new Int32Array(groupRec.buffer, groupRec.byteOffset, 4 * n);
+  const positionOf = scratch.i32('ixPositionOf', n);
   for (let q = 0; q < n; q++) {
     const pos = gCursor[groupAt[q]!]!++;
-    groupRel[pos] = relayRel[q]!;
-    groupClient[pos] = byRelay[q]!;
+    groupRec[2 * pos] = relayRel[q]!;
+    groupRecI[4 * pos + 3] = byRelay[q]!;
     positionOf[byRelay[q]!] = pos;
   }
-  const runEnd = new Int32Array(n);
   for (let g = 0; g < groups; g++) {
     const end = groupStart[g + 1]!;
-    for (let pos = end - 1; pos >= groupStart[g]!; pos--) runEnd[pos] = pos + 1 < end && groupRel[pos + 1] === groupRel[pos] ? runEnd[pos + 1]! : pos + 1;
+    for (let pos = end - 1; pos >= groupStart[g]!; pos--) groupRecI[4 * pos + 2] = pos + 1 < end && groupRec[2 * pos + 2] === groupRec[2 * pos] ? groupRecI[4 * pos + 6]! : pos + 1;
   }
   let maxRelay = -1;
   let minRelay = 0;
@@ -155,7 +164,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
     groupTable = new Int32Array(relays * sizeSpan).fill(-1);
     groupOf.forEach((m, r) => m.forEach((grp, size) => (groupTable![r * sizeSpan + size] = grp)));
   }
-  return { relayDense, relays, relayTable, groupTable, sizeSpan, relayStart, relayRel, groupOf, groupStart, groupRel, groupClient, runEnd, positionOf };
+  return { relayDense, relays, relayTable, groupTable, sizeSpan, relayStart, relayRel, groupOf, groupStart, groupRec, groupRecI, positionOf };
 }
 
 /** Relay ids below this are numbered through a table, others through a Map. */
@@ -215,4 +224,133 @@ export function gallop(a: Float64Array, lo: number, hi: number, x: number, hint:
   }
   if (l < lo) l = lo - 1;
   return strict ? upperBound(a, l + 1, next, x) : lowerBound(a, l + 1, next, x);
+}
+
+/**
+ * `gallop(a, lo, hi, x, hint, false)`, specialised (the matcher's hot loop calls it twice per
+ * observation: a monomorphic copy without the `strict` branches is inlined and cheaper).
+ */
+export function gallopGe(a: Float64Array, lo: number, hi: number, x: number, hint: number): number {
+  const h = hint < lo ? lo : hint > hi ? hi : hint;
+  if (h < hi && a[h]! < x) {
+    let prev = h;
+    let step = 1;
+    let r = h + 1;
+    while (r < hi && a[r]! < x) {
+      prev = r;
+      step *= 2;
+      r = h + step;
+    }
+    if (r > hi) r = hi;
+    return lowerBound(a, prev + 1, r, x);
+  }
+  let next = h;
+  let step = 1;
+  let l = h - 1;
+  while (l >= lo && a[l]! >= x) {
+    next = l;
+    step *= 2;
+    l = h - step;
+  }
+  if (l < lo) l = lo - 1;
+  return lowerBound(a, l + 1, next, x);
+}
+
+/** `gallop(a, lo, hi, x, hint, true)`, specialised like {@link gallopGe}. */
+export function gallopGt(a: Float64Array, lo: number, hi: number, x: number, hint: number): number {
+  const h = hint < lo ? lo : hint > hi ? hi : hint;
+  if (h < hi && a[h]! <= x) {
+    let prev = h;
+    let step = 1;
+    let r = h + 1;
+    while (r < hi && a[r]! <= x) {
+      prev = r;
+      step *= 2;
+      r = h + step;
+    }
+    if (r > hi) r = hi;
+    return upperBound(a, prev + 1, r, x);
+  }
+  let next = h;
+  let step = 1;
+  let l = h - 1;
+  while (l >= lo && a[l]! > x) {
+    next = l;
+    step *= 2;
+    l = h - step;
+  }
+  if (l < lo) l = lo - 1;
+  return upperBound(a, l + 1, next, x);
+}
+
+/** {@link gallopGe} over the release times of `groupRec` (`rec[2i]`, i in [lo, hi)). */
+export function gallopGe2(rec: Float64Array, lo: number, hi: number, x: number, hint: number): number {
+  const h = hint < lo ? lo : hint > hi ? hi : hint;
+  if (h < hi && rec[2 * h]! < x) {
+    let prev = h;
+    let step = 1;
+    let r = h + 1;
+    while (r < hi && rec[2 * r]! < x) {
+      prev = r;
+      step *= 2;
+      r = h + step;
+    }
+    if (r > hi) r = hi;
+    return lowerBound2(rec, prev + 1, r, x);
+  }
+  let next = h;
+  let step = 1;
+  let l = h - 1;
+  while (l >= lo && rec[2 * l]! >= x) {
+    next = l;
+    step *= 2;
+    l = h - step;
+  }
+  if (l < lo) l = lo - 1;
+  return lowerBound2(rec, l + 1, next, x);
+}
+
+/** {@link gallopGt} over the release times of `groupRec`. */
+export function gallopGt2(rec: Float64Array, lo: number, hi: number, x: number, hint: number): number {
+  const h = hint < lo ? lo : hint > hi ? hi : hint;
+  if (h < hi && rec[2 * h]! <= x) {
+    let prev = h;
+    let step = 1;
+    let r = h + 1;
+    while (r < hi && rec[2 * r]! <= x) {
+      prev = r;
+      step *= 2;
+      r = h + step;
+    }
+    if (r > hi) r = hi;
+    return upperBound2(rec, prev + 1, r, x);
+  }
+  let next = h;
+  let step = 1;
+  let l = h - 1;
+  while (l >= lo && rec[2 * l]! > x) {
+    next = l;
+    step *= 2;
+    l = h - step;
+  }
+  if (l < lo) l = lo - 1;
+  return upperBound2(rec, l + 1, next, x);
+}
+
+function lowerBound2(rec: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rec[2 * mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound2(rec: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rec[2 * mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

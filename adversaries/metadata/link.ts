@@ -29,9 +29,8 @@
  *   Real requests whose send the coalition never saw count as positives never retrieved.
  */
 import type { BatchPolicy } from './batching.js';
-import { gallop, indexClientSide, upperBound, type ClientIndex, type ClientSideArrays } from './client-index.js';
+import { gallopGe, gallopGe2, gallopGt, gallopGt2, indexClientSide, upperBound, type ClientIndex, type ClientSideArrays } from './client-index.js';
 import { MetadataInputError } from './errors.js';
-import { anonymityDegree } from './measures.js';
 import { scratch } from './scratch.js';
 
 export { MetadataInputError };
@@ -103,6 +102,21 @@ export const MAX_PAIRS_DEFAULT = 1 << 25;
 
 const EPS_MS = 1e-6;
 
+/** Math.log2 of the integers below LOG2_INT_SIZE (the anonymity sets N), computed by Math.log2 itself. */
+const LOG2_INT_SIZE = 1 << 16;
+const LOG2_INT = Float64Array.from({ length: LOG2_INT_SIZE }, (_, i) => Math.log2(i));
+
+/** Slots of linkArrays' sums. */
+const SCORED = 0;
+const OBSERVED = 1;
+const ACCURACY = 2;
+const CHANCE = 3;
+const DEGREE = 4;
+const CANDIDATES = 5;
+const CONCURRENT = 6;
+const ENTROPY = 7;
+const SUM_SLOTS = 8;
+
 function checkModel(m: LinkModel): void {
   const ok =
     Number.isFinite(m.delayMsMin) && Number.isFinite(m.delayMsMax) && m.delayMsMin >= 0 && m.delayMsMax >= m.delayMsMin &&
@@ -120,6 +134,8 @@ export function linkArrays(
   gateway: GatewaySideArrays,
   model: LinkModel,
   maxPairs: number = MAX_PAIRS_DEFAULT,
+  /** The per-observation arrays (`links`) as scratch (scratch.ts): for a caller that keeps only the summary (analysePool). */
+  scratchLinks = false,
 ): { links: LinkArrays; summary: LinkSummary } {
   checkModel(model);
   if (!(maxPairs >= 1)) throw new MetadataInputError('option', `maxPairs expected at least 1, got ${maxPairs}`);
@@ -138,13 +154,21 @@ export function linkArrays(
   const b = model.delayMsMax;
   const flat = model.shape === 'uniform' || b - a < EPS_MS;
 
-  const links: LinkArrays = {
-    guess: new Int32Array(ng).fill(-1),
-    posterior: new Float64Array(ng),
-    candidates: new Int32Array(ng),
-    concurrent: new Int32Array(ng),
-    entropyBits: new Float64Array(ng),
-  };
+  const links: LinkArrays = scratchLinks
+    ? {
+        guess: scratch.i32('linkGuess', ng).fill(-1),
+        posterior: scratch.f64('linkPosterior', ng).fill(0),
+        candidates: scratch.i32('linkCandidates', ng).fill(0),
+        concurrent: scratch.i32('linkConcurrent', ng).fill(0),
+        entropyBits: scratch.f64('linkEntropy', ng).fill(0),
+      }
+    : {
+        guess: new Int32Array(ng).fill(-1),
+        posterior: new Float64Array(ng),
+        candidates: new Int32Array(ng),
+        concurrent: new Int32Array(ng),
+        entropyBits: new Float64Array(ng),
+      };
   // Kept for the later passes: the window in its group (-1: none, or not scored) and the posterior's normaliser.
   // Scratch (scratch.ts): none of these leaves this call; each is written before it is read, or zeroed.
   const winLo = scratch.i32('winLo', ng).fill(-1);
@@ -154,12 +178,15 @@ export function linkArrays(
   /** 1 when the window holds a negative pair (a candidate other than the true send): the AUPRC pass visits only those. */
   const hasNegatives = scratch.u8('hasNegatives', ng).fill(0);
 
+  // Search hints, per relay and per group: where the previous observation's window started and ended.
   const relayHint = ix.relayStart.slice(0, ix.relays);
+  const relayHintHi = ix.relayStart.slice(0, ix.relays);
   // The index's arrays as locals: the loops below read them on every step.
-  const { relayTable, groupTable, sizeSpan, relayStart, relayRel, groupStart, groupRel, runEnd, positionOf, groupClient } = ix;
+  const { relayTable, groupTable, sizeSpan, relayStart, relayRel, groupStart, groupRec, groupRecI, positionOf } = ix;
   const { tMs: gT, bytes: gBytes, relay: gRelay, truth: gTruth } = gateway;
   const { concurrent: lConcurrent, candidates: lCandidates, entropyBits: lEntropy, guess: lGuess, posterior: lPosterior } = links;
   const groupHint = ix.groupStart.slice(0, ix.groupStart.length - 1);
+  const groupHintHi = ix.groupStart.slice(0, ix.groupStart.length - 1);
 
   /** Posterior, guess and measures of one observation over its window; returns its share of the accuracy sum. */
   const score = (g: number): number => {
@@ -177,11 +204,11 @@ export function linkArrays(
       const hi = winHi[g]!;
       const tp = truth >= 0 ? positionOf[truth]! : -1;
       for (let i = lo; i < hi; ) {
-        const j = Math.min(runEnd[i]!, hi);
+        const j = Math.min(groupRecI[4 * i + 2]!, hi);
         let w: number;
         if (flat) w = 1;
         else {
-          const d = t - groupRel[i]!;
+          const d = t - groupRec[2 * i]!;
           w = Math.min(d - a, b - d);
         }
         if (w > 0) {
@@ -203,7 +230,7 @@ export function linkArrays(
     lCandidates[g] = k;
     lEntropy[g] = k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
     if (guessPos >= 0) {
-      lGuess[g] = groupClient[guessPos]!;
+      lGuess[g] = groupRecI[4 * guessPos + 3]!;
       lPosterior[g] = wMax / wSum;
     }
     weightSum[g] = wSum;
@@ -215,28 +242,25 @@ export function linkArrays(
     return 0;
   };
 
-  let scored = 0;
-  let observed = 0;
-  let accuracySum = 0;
-  let chanceSum = 0;
-  let degreeSum = 0;
-  let candidatesSum = 0;
-  let concurrentSum = 0;
-  let entropySum = 0;
+  // The sums, in a typed array rather than closure variables: a double captured and updated by a
+  // closure lives boxed in its context (a heap number per update, churn for the GC).
+  const sums = new Float64Array(SUM_SLOTS);
   /** Adds a scored real request to the measures (in observation order, always the same sums). */
   const tally = (g: number, accuracy: number): void => {
     const k = lCandidates[g]!;
     const h = lEntropy[g]!;
     const concurrent = lConcurrent[g]!;
-    scored++;
-    candidatesSum += k;
-    concurrentSum += concurrent;
-    entropySum += h;
-    degreeSum += anonymityDegree(h, k === 0 ? 0 : concurrent);
+    sums[SCORED]!++;
+    sums[CANDIDATES]! += k;
+    sums[CONCURRENT]! += concurrent;
+    sums[ENTROPY]! += h;
+    // anonymityDegree(h, N) (measures.ts), with log2 N of the table: the same value, one Math.log2 fewer per request.
+    const setSize = k === 0 ? 0 : concurrent;
+    sums[DEGREE]! += setSize <= 0 ? 1 : setSize === 1 ? 0 : Math.min(1, Math.max(0, h / (setSize < LOG2_INT_SIZE ? LOG2_INT[setSize]! : Math.log2(setSize))));
     if (gTruth[g]! >= 0) {
-      observed++;
-      if (concurrent > 0) chanceSum += 1 / concurrent;
-      if (accuracy > 0) accuracySum += accuracy;
+      sums[OBSERVED]!++;
+      if (concurrent > 0) sums[CHANCE]! += 1 / concurrent;
+      if (accuracy > 0) sums[ACCURACY]! += accuracy;
     }
   };
 
@@ -257,22 +281,25 @@ export function linkArrays(
       if (r < 0) break window;
       const rs = relayStart[r]!;
       const re = relayStart[r + 1]!;
-      const from = gallop(relayRel, rs, re, fromT, relayHint[r]!, false);
+      const from = gallopGe(relayRel, rs, re, fromT, relayHint[r]!);
       relayHint[r] = from;
-      lConcurrent[g] = gallop(relayRel, from, re, toT, from, true) - from;
+      const to = gallopGt(relayRel, from, re, toT, relayHintHi[r]!);
+      relayHintHi[r] = to;
+      lConcurrent[g] = to - from;
       const size = gBytes[g]!;
       const grp = groupTable !== null ? (size >= 0 && size < sizeSpan ? groupTable[r * sizeSpan + size]! : -1) : (ix.groupOf[r]!.get(size) ?? -1);
       if (grp < 0) break window;
       const gs = groupStart[grp]!;
       const ge = groupStart[grp + 1]!;
-      const lo = gallop(groupRel, gs, ge, fromT, groupHint[grp]!, false);
+      const lo = gallopGe2(groupRec, gs, ge, fromT, groupHint[grp]!);
       groupHint[grp] = lo;
-      const hi = gallop(groupRel, lo, ge, toT, lo, true);
+      const hi = gallopGt2(groupRec, lo, ge, toT, groupHintHi[grp]!);
+      groupHintHi[grp] = hi;
       winLo[g] = lo;
       winHi[g] = hi;
       if (truth === NOT_SCORED) break window;
       if (model.batchSize === 1) pairs += hi - lo;
-      else for (let i = lo; i < hi; i = runEnd[i]!) pairs++; // a batch is scored once per window
+      else for (let i = lo; i < hi; i = groupRecI[4 * i + 2]!) pairs++; // a batch is scored once per window
     }
     if (fused) {
       if (pairs > maxPairs) fused = false;
@@ -297,7 +324,7 @@ export function linkArrays(
     weightSum.fill(0);
     positiveScore.fill(0);
     hasNegatives.fill(0);
-    scored = observed = accuracySum = chanceSum = degreeSum = candidatesSum = concurrentSum = entropySum = 0;
+    sums.fill(0);
     let scoredSeen = 0;
     for (let g = 0; g < ng; g++) {
       const truth = gTruth[g]!;
@@ -310,20 +337,21 @@ export function linkArrays(
     }
   }
 
+  const scored = sums[SCORED]!;
   const auprc = averagePrecisionOfRuns(ix, gateway, model, flat, winLo, winHi, hasNegatives, weightSum, positiveScore, scored, pairs);
   const per = (x: number): number => (scored > 0 ? x / scored : 0);
   return {
     links,
     summary: {
       scored,
-      observed,
-      accuracy: per(accuracySum),
-      chance: per(chanceSum),
-      anonymityDegree: per(degreeSum),
+      observed: sums[OBSERVED]!,
+      accuracy: per(sums[ACCURACY]!),
+      chance: per(sums[CHANCE]!),
+      anonymityDegree: per(sums[DEGREE]!),
       auprc,
-      meanCandidates: per(candidatesSum),
-      meanConcurrent: per(concurrentSum),
-      meanEntropyBits: per(entropySum),
+      meanCandidates: per(sums[CANDIDATES]!),
+      meanConcurrent: per(sums[CONCURRENT]!),
+      meanEntropyBits: per(sums[ENTROPY]!),
       stride,
       pairs,
     },
@@ -381,7 +409,7 @@ function averagePrecisionOfRuns(
   const a = model.delayMsMin;
   const b = model.delayMsMax;
   let negTop = 0;
-  const { runEnd, groupRel, positionOf } = ix;
+  const { groupRec, groupRecI, positionOf } = ix;
   const { tMs: gT, truth: gTruth } = gateway;
   for (let g = 0; g < winLo.length; g++) {
     const lo = winLo[g]!;
@@ -392,11 +420,11 @@ function averagePrecisionOfRuns(
     const wSum = weightSum[g]!;
     const tp = truth >= 0 ? positionOf[truth]! : -1;
     for (let i = lo; i < hi; ) {
-      const j = Math.min(runEnd[i]!, hi);
+      const j = Math.min(groupRecI[4 * i + 2]!, hi);
       let w: number;
       if (flat) w = 1;
       else {
-        const d = t - groupRel[i]!;
+        const d = t - groupRec[2 * i]!;
         w = Math.min(d - a, b - d);
       }
       const negatives = tp >= i && tp < j ? j - i - 1 : j - i;
@@ -577,7 +605,7 @@ function thresholdTable(u: Float64Array, distinct: number, perThreshold: number)
   let buckets = 1024;
   while (buckets < perThreshold * distinct && buckets < 1 << 23) buckets *= 2;
   const scale = buckets / u[distinct - 1]!;
-  const table = new Int32Array(buckets + 2);
+  const table = scratch.i32('thresholdTable', buckets + 2); // every entry written below
   let j = 0;
   for (let k = 0; k <= buckets + 1; k++) {
     while (j < distinct && Math.floor(u[j]! * scale) < k) j++;

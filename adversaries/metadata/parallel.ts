@@ -15,11 +15,21 @@ import type { MetadataJobMessage, MetadataPoolMessage, MetadataWorkerData, PoolS
 
 /**
  * A job's relative cost, for the order jobs are handed out (longest first keeps the last worker
- * from finishing alone). Padding fills every window with size-compatible candidates; cover
- * multiplies the sends; each extra relay splits the coalition's view.
+ * from finishing alone). Measured at a million requests (docs/performance.md): a fixed part per
+ * real request the coalition observes (its windows, its score), a smaller one per send (the
+ * defence applied, the index), and one per candidate run scored (the window's runs, the AUPRC
+ * pass). Candidate runs: the sends on the request's relay within the delay span (a batch counts
+ * once), times the chance that one has the same padded size (~1/2000 unpadded; padding to p bytes
+ * merges sizes about p/2400 of the way up to all of them, for the default 900 B median).
+ * Only the order depends on it, never a figure.
  */
-export function jobCost(s: DefenceSettings): number {
-  return ((1 + Math.min(s.paddingBytes, 16384) / 4096) * (1 + s.coverHz)) / s.relays;
+export function jobCost(s: DefenceSettings, world: { clients: number; rateHz?: number } = { clients: 1000 }): number {
+  const rate = world.rateHz ?? 1;
+  const observed = s.coalition === 'all' ? 1 : 1 / s.relays;
+  const concurrent = (world.clients * (rate + s.coverHz) * (s.delayMsMax - s.delayMsMin)) / 1000 / s.relays;
+  const runs = s.batchSize > 1 ? Math.min(concurrent, concurrent / s.batchSize + 1) : concurrent;
+  const share = s.paddingBytes === 0 ? 1 / 2000 : Math.min(1, s.paddingBytes / 2400);
+  return 0.2 * (1 + s.coverHz / rate) + observed * (0.8 + 0.1 * (1 + share * runs));
 }
 
 /**
@@ -32,7 +42,7 @@ export function jobCost(s: DefenceSettings): number {
 export async function metadataCurvesParallel(options: CurvesOptions, workers: number): Promise<MetadataResult> {
   const plan = planCurves(options);
   if (workers <= 1 || plan.jobs.length <= 1) return assembleCurves(options, plan, analyseJobs(options, plan.jobs, plan.coverHzMax));
-  const order = plan.jobs.map((_, i) => i).sort((a, b) => jobCost(plan.jobs[b]!) - jobCost(plan.jobs[a]!) || a - b);
+  const order = plan.jobs.map((_, i) => i).sort((a, b) => jobCost(plan.jobs[b]!, options) - jobCost(plan.jobs[a]!, options) || a - b);
   const points = new Array<MetadataPoint | undefined>(plan.jobs.length);
   const { base: _base, defences: _defences, ...world } = options;
   const data: MetadataWorkerData = { options: world };

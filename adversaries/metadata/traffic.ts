@@ -151,6 +151,41 @@ function merge(x: Columns, y: Columns): Columns {
   return out;
 }
 
+/** Streams merged at once by {@link mergeAll}, at most. */
+const MERGE_ALL_MAX = 8;
+
+/** Merges time-sorted column sets at once; ties: the earlier set in `sets` first (as `merge` applied left to right). */
+function mergeAll(sets: Columns[]): Columns {
+  let n = 0;
+  for (const c of sets) n += c.n;
+  const out = emptyColumns(n);
+  out.n = n;
+  const head = new Int32Array(sets.length);
+  for (let k = 0; k < n; k++) {
+    let best = -1;
+    let bestT = Infinity;
+    for (let q = 0; q < sets.length; q++) {
+      const c = sets[q]!;
+      const i = head[q]!;
+      // Strictly earlier only: on a tie the earlier set keeps its turn.
+      if (i < c.n && (best < 0 || c.tMs[i]! < bestT)) {
+        best = q;
+        bestT = c.tMs[i]!;
+      }
+    }
+    const src = sets[best]!;
+    const s = head[best]!++;
+    out.tMs[k] = src.tMs[s]!;
+    out.addr[k] = src.addr[s]!;
+    out.rawBytes[k] = src.rawBytes[s]!;
+    out.relayU[k] = src.relayU[s]!;
+    out.jitterU[k] = src.jitterU[s]!;
+    out.layer[k] = src.layer[s]!;
+    out.mark[k] = src.mark[s]!;
+  }
+  return out;
+}
+
 /**
  * The same pool with its columns in SharedArrayBuffers: posted to worker threads, it is shared,
  * not copied (`pph metadata --workers K` draws the traffic once).
@@ -205,11 +240,17 @@ export function drawRealPool(rng: Rng, model: TrafficModel, requests: number): T
 export function addCoverLayers(rng: Rng, model: TrafficModel, real: TrafficPool, coverHzMax: number): TrafficPool {
   const r = real.cols;
   const untilMs = r.n > 0 ? r.tMs[r.n - 1]! : 0;
-  let cols = r;
+  const layers: Columns[] = [];
   for (let layer = 0; layer < Math.ceil(coverHzMax); layer++) {
     if (layer > 127) throw new RangeError(`coverHz expected at most 128, got ${coverHzMax}`);
-    cols = merge(cols, drawStream(rng.fork(`cover/${layer}`), model, model.clients / 1000, { untilMs }, layer));
+    layers.push(drawStream(rng.fork(`cover/${layer}`), model, model.clients / 1000, { untilMs }, layer));
   }
+  // One merge of all the streams (ties: the real requests, then the lower layer), the same order
+  // as merging them in one after another, without the intermediate copies; past a few streams,
+  // one after another (a scan over the heads per send would cost more than the copies).
+  let cols = r;
+  if (layers.length > 0 && layers.length <= MERGE_ALL_MAX) cols = mergeAll([r, ...layers]);
+  else for (const l of layers) cols = merge(cols, l);
   return { cols, real: real.real, coverHzMax };
 }
 

@@ -32,7 +32,7 @@ const USAGE = [
   'pph metadata [--requests N] [--clients N] [--rate HZ] [--seed S] [--defence LIST] [--base SETTINGS]',
   '             [--coalition one|all] [--workers K] [--max-pairs N] [--out DIR] [--json]',
   '',
-  '  --requests N     real requests to simulate (default 200000, ~5 s; 1000000: ~19–22 s of CPU over the two threads, 0.1–2 s a point)',
+  '  --requests N     real requests to simulate (default 200000, ~7 s of CPU; 1000000: ~19–22 s of CPU (user + sys) over the two threads, 0.1–2.2 s a point)',
   '  --clients N      clients (default 1000)',
   '  --rate HZ        real requests per client per second (default 1)',
   '  --seed S         seed (default 1); same seed, same files',

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { metadataCurves } from '../../adversaries/metadata/index.js';
 import { sortPositiveDoubles } from '../../adversaries/metadata/link.js';
-import { metadataCurvesParallel } from '../../adversaries/metadata/parallel.js';
+import { jobCost, metadataCurvesParallel } from '../../adversaries/metadata/parallel.js';
+import { gallopGe, gallopGe2, gallopGt, gallopGt2, lowerBound, upperBound } from '../../adversaries/metadata/client-index.js';
+import { settingsOf, type DefenceSettings } from '../../adversaries/metadata/analyse.js';
 import { uniformFloat, uniformInt } from '../../protocol/rng.js';
 import { ChaChaRng } from '../../sim/rng.js';
 
@@ -63,4 +65,37 @@ describe('metadataCurvesParallel', () => {
       expect(JSON.stringify(await metadataCurvesParallel(o, 2), null, 2)).toBe(JSON.stringify(metadataCurves(o), null, 2));
     }
   }, 60_000);
+});
+
+describe('the specialised searches of the matcher (client-index.ts)', () => {
+  it('gallopGe/gallopGt and their stride-2 forms find the same index as a bisection, for every hint', () => {
+    const rng = ChaChaRng.fromSeed(21).fork('gallop');
+    // Sorted with runs of equal values (batches released together).
+    const a = Float64Array.from({ length: 300 }, () => uniformInt(rng, 60)).sort();
+    const rec = new Float64Array(2 * a.length);
+    a.forEach((v, i) => (rec[2 * i] = v));
+    for (const [lo, hi] of [[0, a.length], [17, 211], [40, 40]] as const) {
+      for (const x of [-1, 0, 5, 5.5, 30, 59, 60, 100]) {
+        const ge = lowerBound(a, lo, hi, x);
+        const gt = upperBound(a, lo, hi, x);
+        for (let hint = lo - 3; hint <= hi + 3; hint++) {
+          expect([gallopGe(a, lo, hi, x, hint), gallopGe2(rec, lo, hi, x, hint)]).toEqual([ge, ge]);
+          expect([gallopGt(a, lo, hi, x, hint), gallopGt2(rec, lo, hi, x, hint)]).toEqual([gt, gt]);
+        }
+      }
+    }
+    // the reference is not trivial: the bounds differ where x sits on a run
+    expect(lowerBound(a, 0, a.length, 30)).toBeLessThan(upperBound(a, 0, a.length, 30));
+  });
+});
+
+describe('jobCost (the order jobs are handed to workers)', () => {
+  it('ranks the padding points above the unpadded ones and the split relays below, as measured', () => {
+    const at = (s: Partial<DefenceSettings>): number => jobCost(settingsOf(s), { clients: 1000 });
+    expect(at({ paddingBytes: 16384 })).toBeGreaterThan(at({ paddingBytes: 1024 }));
+    expect(at({ paddingBytes: 1024 })).toBeGreaterThan(at({}));
+    expect(at({ paddingBytes: 65536, batchSize: 1000, coverHz: 2 })).toBeLessThan(at({ paddingBytes: 4096 }));
+    expect(at({ relays: 8 })).toBeLessThan(at({ relays: 2 }));
+    expect(at({ coverHz: 2 })).toBeGreaterThan(at({}));
+  });
 });
