@@ -128,9 +128,9 @@ export function renderBenchMarkdown(b: BenchFile): string {
   if (b.search) {
     const sr = b.search;
     const cell = (xs: (number | null)[]) => xs.map((x) => (x === null ? `>${sr.maxRuns}` : String(x))).join(', ');
-    out.push('', `## Search: runs to kill, random vs guided (seeds ${sr.seeds.join(', ')}, at most ${sr.maxRuns} runs)`, '', '| mutant | adversary | random | guided | median random | median guided |', '|---|---|---|---|---|---|');
-    for (const r of sr.rows) out.push(`| ${r.mutant} | ${r.adversary} | ${cell(r.random)} | ${cell(r.guided)} | ${r.randomMedian} | ${r.guidedMedian} |`);
-    out.push('', `Guided needed fewer runs (median) on ${sr.guidedFewer} mutants, as many on ${sr.ties}, more on ${sr.guidedMore}. A survivor counts as ${sr.maxRuns + 1} in a median (docs/coverage.md).`);
+    out.push('', `## Search: runs to kill, random vs guided (seeds ${sr.seeds.join(', ')}, at most ${sr.maxRuns} runs)`, '', '| mutant | adversary | random | guided | median random | median guided | |', '|---|---|---|---|---|---|---|');
+    for (const r of sr.rows) out.push(`| ${r.mutant} | ${r.adversary} | ${cell(r.random)} | ${cell(r.guided)} | ${r.randomMedian} | ${r.guidedMedian} | ${r.verdict ?? ''} |`);
+    out.push('', `Guided needed fewer runs (median) on ${sr.guidedFewer} mutants, as many on ${sr.ties}, more on ${sr.guidedMore}. A survivor counts as ${sr.maxRuns + 1} in a median. "tie (best possible)": random's median is 1 run (it kills in its first run), and guided's first run is random's first run by design, so a tie is the best possible (docs/coverage.md).`);
   }
 
   const md = (b as Record<string, unknown>).metadata;

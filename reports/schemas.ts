@@ -259,7 +259,7 @@ export const BenchFileSchema = z.looseObject({
     .looseObject({
       seeds: z.array(Count),
       maxRuns: Count,
-      rows: z.array(z.looseObject({ mutant: z.string(), adversary: z.string(), random: z.array(Count.nullable()), guided: z.array(Count.nullable()), randomMedian: z.number(), guidedMedian: z.number() })),
+      rows: z.array(z.looseObject({ mutant: z.string(), adversary: z.string(), random: z.array(Count.nullable()), guided: z.array(Count.nullable()), randomMedian: z.number(), guidedMedian: z.number(), verdict: z.string().optional() })),
       guidedFewer: Count,
       ties: Count,
       guidedMore: Count,

@@ -5,10 +5,17 @@
  * mark, a hit-count bucket of either, a violated invariant) and draws most later inputs as
  * mutations of a corpus entry.
  *
- * Choosing a run's input: {@link GUIDED_CANDIDATES} candidates are drawn (half fresh, half
- * mutations of corpus entries; drawing is cheap, a run is not) and the one whose plan tries the
- * most plan values the campaign has tried least is run ({@link planAtoms}: forgery kinds, network
- * ops, links, modes, flags, list lengths). Candidate 0 is the random search's input of that run.
+ * Features (what counts as new): the transitions of the machines the adversary drives (the ends
+ * of its links, the parties it holds, the client) with their hit counts bucketed, every other
+ * machine's transitions by presence only, the coverage marks bucketed (among them the observer's
+ * attestation-race marks, sim/port.ts), the violated invariants.
+ *
+ * Choosing a run's input ({@link chooseGuided}): odd runs mutate a corpus entry picked by energy
+ * (entries holding features few runs reached first); even runs draw {@link GUIDED_CANDIDATES}
+ * fresh candidates (drawing is cheap, a run is not) and run one with an untried world seed whose
+ * plan tries the plan values the campaign has tried least ({@link planAtoms}: forgery kinds,
+ * network ops, links, modes, flags, list lengths; a mean, so long plans are not favoured). The
+ * first run is the random search's first run.
  *
  * Determinism: runs go in generations of {@link GUIDED_BATCH}. The parent of run `i` is picked
  * with the seeded Rng of (campaign seed, i) from the corpus built from the runs of earlier
@@ -55,10 +62,36 @@ function bucket(n: number): number {
   return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
 }
 
-/** The features of a run: what it reached, bucketed. */
-export function featuresOf(r: Reached): string[] {
+/**
+ * The machines whose transitions an adversary with these positions drives (sim/adversary.ts
+ * positions): the ends of its links, the parties it holds, and always the client (whose defences
+ * every attack meets). Only their transitions count with hit-count buckets; the others (the log
+ * growing, the issuer serving, the host forwarding) count by presence only: their counts follow
+ * the run's length, not the attack, and would make nearly every run look new.
+ */
+export function focusMachines(positions: readonly string[]): string[] {
+  const out = new Set<string>(['client']);
+  const party = (p: string) => {
+    if (p === 'node' || p.startsWith('node:') || p.startsWith('node-key:') || p === 'vendor-key') out.add('host').add('enclave');
+    else if (p === 'witnesses') out.add('log');
+    else out.add(p);
+  };
+  for (const p of positions) {
+    if (p.startsWith('network:')) for (const end of p.slice('network:'.length).split('-')) party(end);
+    else party(p);
+  }
+  return [...out].sort();
+}
+
+/**
+ * The features of a run: its transitions (bucketed for the `focus` machines, presence only for
+ * the others; every machine bucketed when `focus` is absent), its marks bucketed, and its
+ * violated invariants.
+ */
+export function featuresOf(r: Reached, focus?: readonly string[]): string[] {
   const out: string[] = [];
-  for (const [id, n] of Object.entries(r.transitions ?? {})) if (n > 0) out.push(`t:${id}#${bucket(n)}`);
+  const bucketed = (id: string) => !focus || focus.includes(id.slice(0, id.indexOf(':')));
+  for (const [id, n] of Object.entries(r.transitions ?? {})) if (n > 0) out.push(bucketed(id) ? `t:${id}#${bucket(n)}` : `t:${id}`);
   for (const [m, n] of Object.entries(r.marks)) if (n > 0) out.push(`m:${m}#${bucket(n)}`);
   for (const v of r.violated) out.push(`v:${v}`);
   return out;
@@ -66,30 +99,46 @@ export function featuresOf(r: Reached): string[] {
 
 /** The corpus: entries in the order their runs found something new (runs added in run order). */
 export class Corpus {
-  private readonly seen = new Set<string>();
+  /** How many added runs reached each feature. */
+  private readonly hits = new Map<string, number>();
   readonly entries: CorpusEntry[] = [];
+  private readonly featuresOfEntry: string[][] = [];
+
+  constructor(private readonly focus?: readonly string[]) {}
 
   /** Adds the run when it reached a feature no earlier added run reached; says whether it did. */
   add(r: Reached): boolean {
     let fresh = false;
-    for (const f of featuresOf(r)) {
-      if (this.seen.has(f)) continue;
-      this.seen.add(f);
-      fresh = true;
+    const fs = featuresOf(r, this.focus);
+    for (const f of fs) {
+      const n = this.hits.get(f) ?? 0;
+      if (n === 0) fresh = true;
+      this.hits.set(f, n + 1);
     }
-    if (fresh) this.entries.push({ run: r.run, input: [r.seed, ...r.plans] });
+    if (fresh) {
+      this.entries.push({ run: r.run, input: [r.seed, ...r.plans] });
+      this.featuresOfEntry.push(fs);
+    }
     return fresh;
   }
 
   get features(): number {
-    return this.seen.size;
+    return this.hits.size;
+  }
+
+  /**
+   * The energy of entry `i`: the sum over its features of 1 / (runs that reached the feature). An
+   * entry holding a feature few runs reach (a rare mark, a near miss) gets most of the mutations.
+   */
+  energy(i: number): number {
+    return this.featuresOfEntry[i]!.reduce((s, f) => s + 1 / (this.hits.get(f) ?? 1), 0);
   }
 }
 
 /** The corpus a run of generation `generationOf(run)` mutates: built from the runs before it, in run order. */
-export function corpusBefore(run: number, lines: readonly Reached[]): Corpus {
+export function corpusBefore(run: number, lines: readonly Reached[], focus?: readonly string[]): Corpus {
   const limit = generationOf(run) * GUIDED_BATCH;
-  const c = new Corpus();
+  const c = new Corpus(focus);
   for (const l of [...lines].filter((l) => l.run < limit).sort((a, b) => a.run - b.run)) c.add(l);
   return c;
 }
@@ -102,17 +151,27 @@ export function generationOf(run: number): number {
 export const GUIDED_CANDIDATES = 8;
 
 /**
- * The parent of candidate `k` of guided run `run` (null: a fresh input), picked with the seeded
- * Rng of (campaign seed, run, k): the even candidates are fresh, the odd ones mutate a corpus
- * entry, recent entries preferred (they hold the newest discoveries).
+ * The parent of candidate `k` of guided run `run` (null: the corpus is empty), picked with the
+ * seeded Rng of (campaign seed, run, k), with probability proportional to its
+ * {@link Corpus.energy} (entries holding rare features first).
  */
 export function pickParent(campaignSeed: number, run: number, corpus: Corpus, k = 1): CorpusEntry | null {
   const n = corpus.entries.length;
-  if (n === 0 || k % 2 === 0) return null;
+  if (n === 0) return null;
   const rng = ChaChaRng.fromSeed(`pph-guided/${campaignSeed}/${run}/${k}`);
-  // Half the time one of the last four entries, otherwise any.
-  const i = uniformInt(rng, 2) === 0 ? n - 1 - uniformInt(rng, Math.min(4, n)) : uniformInt(rng, n);
-  return corpus.entries[i]!;
+  const energies = corpus.entries.map((_, i) => corpus.energy(i));
+  const total = energies.reduce((a, b) => a + b, 0);
+  let x = (uniformInt(rng, 2 ** 30) / 2 ** 30) * total;
+  for (let i = 0; i < n; i++) {
+    x -= energies[i]!;
+    if (x < 0) return corpus.entries[i]!;
+  }
+  return corpus.entries[n - 1]!;
+}
+
+/** Whether guided run `run` mutates a corpus entry (odd runs, once the corpus holds one) or draws a fresh input. */
+export function isMutationRun(run: number, corpus: Corpus): boolean {
+  return run % 2 === 1 && corpus.entries.length > 0;
 }
 
 /** fast-check's seed of candidate `k` of a run whose own seed is `fcSeed` (candidate 0: `fcSeed` itself). */
@@ -163,18 +222,29 @@ function scalarAtom(v: unknown): string | null {
   return null;
 }
 
-/** How often each plan atom was tried by the runs so far. */
+/** How often each plan atom was tried by the runs so far, and which world seeds were run. */
 export class Tried {
   private readonly counts = new Map<string, number>();
+  private readonly seeds = new Set<number>();
   /** Inputs added so far. */
   inputs = 0;
   add(input: RunInput): void {
     this.inputs++;
+    this.seeds.add(input[0]);
     for (const a of planAtoms(input)) this.counts.set(a, (this.counts.get(a) ?? 0) + 1);
   }
-  /** Novelty of an input: each of its atoms scores 1 / (1 + times tried). */
+  /** Whether an earlier run had this world seed. */
+  seedTried(seed: number): boolean {
+    return this.seeds.has(seed);
+  }
+  /**
+   * Novelty of an input: the mean over its atoms of 1 / (1 + times tried). A mean, not a sum: a
+   * sum ranks the longest plans first whatever they hold, and the search would run little else.
+   */
   score(input: RunInput): number {
-    return planAtoms(input).reduce((s, a) => s + 1 / (1 + (this.counts.get(a) ?? 0)), 0);
+    const atoms = planAtoms(input);
+    if (atoms.length === 0) return 0;
+    return atoms.reduce((s, a) => s + 1 / (1 + (this.counts.get(a) ?? 0)), 0) / atoms.length;
   }
 }
 
@@ -186,25 +256,37 @@ export interface GuidedChoice {
 }
 
 /**
- * Draws the candidates of guided run `run` and picks the most novel (the first on ties).
+ * The input of guided run `run`. An odd run, once the corpus holds an entry, mutates one entry
+ * (picked by energy, {@link pickParent}); a mutation is meant to stay near its parent, so it is not
+ * ranked by novelty (that would pick the mutation that departs most from it). Any other run
+ * draws {@link GUIDED_CANDIDATES} fresh candidates and runs one whose world seed no earlier run
+ * had (fast-check's bias draws the same small seeds again and again, and a race between parties
+ * lives in the world seed's timing), the most novel plan among those (the first on ties).
  * `fcSeed` is the run's own fast-check seed; `tried` holds the inputs of every earlier run.
  */
 export function chooseGuided(spec: RunSpec, adversaries: readonly Adversary<any>[], campaignSeed: number, run: number, fcSeed: number, corpus: Corpus, tried: Tried): GuidedChoice {
+  if (isMutationRun(run, corpus)) {
+    const parent = pickParent(campaignSeed, run, corpus, 0)!;
+    return { variant: 0, parent, input: sampleInput(spec, adversaries, parent.input, fcSeed) };
+  }
+  // Nothing tried yet: every candidate is as new as any other, so the first run is the random
+  // search's first run.
+  const count = tried.inputs === 0 ? 1 : GUIDED_CANDIDATES;
   let best: GuidedChoice | null = null;
   let bestScore = -1;
-  // Nothing tried yet: every candidate is as new as any other (a bigger plan is not more novel),
-  // so the first run is the random search's first run.
-  const count = tried.inputs === 0 ? 1 : GUIDED_CANDIDATES;
   for (let k = 0; k < count; k++) {
-    const parent = pickParent(campaignSeed, run, corpus, k);
-    const input = fc.sample(inputArbitrary(spec, adversaries, parent?.input ?? null), { seed: variantSeed(fcSeed, k), numRuns: 1 })[0]!;
-    const score = tried.score(input);
+    const input = sampleInput(spec, adversaries, null, variantSeed(fcSeed, k));
+    const score = tried.score(input) + (tried.seedTried(input[0]) ? 0 : 1);
     if (score > bestScore) {
-      best = { variant: k, parent, input };
+      best = { variant: k, parent: null, input };
       bestScore = score;
     }
   }
   return best!;
+}
+
+function sampleInput(spec: RunSpec, adversaries: readonly Adversary<any>[], parent: RunInput | null, seed: number): RunInput {
+  return fc.sample(inputArbitrary(spec, adversaries, parent), { seed, numRuns: 1 })[0]!;
 }
 
 /**
@@ -224,7 +306,7 @@ export function inputArbitrary(spec: RunSpec, adversaries: readonly Adversary<an
  */
 export function mutateInput(parent: RunInput, fresh: RunInput, mixSeed: number): RunInput {
   const rng = ChaChaRng.fromSeed(`pph-mutate/${mixSeed}`);
-  const seed = uniformInt(rng, 2) === 0 ? parent[0] : fresh[0];
+  const seed = uniformInt(rng, 4) !== 0 ? parent[0] : fresh[0];
   const plans = parent.slice(1).map((p, i) => mix(p, fresh[i + 1], rng, 0));
   // At least one change: when the mix kept everything, take one plan (or the seed) fresh.
   const out: RunInput = [seed, ...plans];
@@ -262,6 +344,13 @@ function mix(p: unknown, f: unknown, rng: Rng, depth: number): unknown {
     const must = keys[uniformInt(rng, keys.length)]!;
     for (const k of keys) if (k === must || uniformInt(rng, 4) === 0) out[k] = depth < 2 && k in p ? mix(p[k], f[k], rng, depth + 1) : f[k];
     return out;
+  }
+  // Two integers: half the time a step from the parent's value towards the fresh one, by a
+  // fraction 2^-1 … 2^-20 of the way (a local move: a delay a few ms longer). The value lies
+  // between two values of the arbitrary's own integer range, so it is in that range too.
+  if (Number.isInteger(p) && Number.isInteger(f) && p !== f && roll >= 4) {
+    const step = Math.trunc(((f as number) - (p as number)) / 2 ** (1 + uniformInt(rng, 20)));
+    return (p as number) + (step === 0 ? Math.sign((f as number) - (p as number)) : step);
   }
   return roll < 5 ? f : p;
 }

@@ -278,6 +278,11 @@ function judge(world: World, party: string, c: Claim): void {
   switch (c.kind) {
     case 'evidence-accepted': {
       const produced = world.reportNonce.get(toHex(sha256(c.report)));
+      // Coverage of the attestation race: another report was produced between this attempt's
+      // report and its acceptance (the window in which evidence not bound to the nonce is stale).
+      const at = world.nonceReportAt.get(toHex(c.nonce));
+      if (at !== undefined && world.reportsProduced > at + 1) world.mark('observer.attest-interleaved');
+      world.evidenceAcceptedAt.set(c.node, world.clock.nowMs());
       const size = c.checkpointSize;
       const trueRoot = size >= 1 && size <= world.keys.log.size ? toHex(world.keys.log.root(size)) : null;
       // Fresh: this very report was produced by an enclave for this attempt's nonce or, for a
@@ -318,6 +323,15 @@ function judge(world: World, party: string, c: Claim): void {
     }
     case 'report-produced':
       world.reportNonce.set(toHex(sha256(c.report)), toHex(c.nonce));
+      world.nonceReportAt.set(toHex(c.nonce), world.reportsProduced++);
+      // How close the race came: this node's report produced shortly after a client accepted
+      // this node's evidence for another attempt (2^k ms buckets up to 1 s): a little later, and
+      // that acceptance would have come after this report (the guided search climbs towards it).
+      {
+        const last = world.evidenceAcceptedAt.get(party);
+        const gap = last === undefined ? Infinity : world.clock.nowMs() - last;
+        if (gap <= 1024) world.mark(`observer.attest-gap.le-${2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, gap))))}ms`);
+      }
       return;
     case 'key-generated': {
       world.enclaveGenerated(c.publicKey);

@@ -76,6 +76,11 @@ export class World {
   readonly recorded: { link: string; bytes: Uint8Array; event: number; msg: number }[] = [];
   /** Ground truth: the nonce each report (by SHA-256 of its bytes) was produced for by an enclave. */
   readonly reportNonce = new Map<string, string>();
+  /** Reports produced so far, and at which count each nonce's report was (coverage of attestation races, sim/port.ts). */
+  reportsProduced = 0;
+  readonly nonceReportAt = new Map<string, number>();
+  /** When evidence of each node was last accepted (virtual ms). */
+  readonly evidenceAcceptedAt = new Map<string, number>();
   /** What adversaries registered through their powers; parties consult these at their decision points. */
   readonly hooks: AdversaryHooks = emptyHooks();
   /** Compromised nodes (position `node:<i>`) and the adversary that reads them. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { executeRun, replayFileName, resolveAll, sealReplay, shardRuns, summarise, type CampaignSpec, type CampaignSummary, type Catalogue, type ReplayFile, type RunLine, type RunOutcome, type RunGuide, fcSeedFor } from '../../sim/campaign.js';
 import type { Adversary } from '../../sim/adversary.js';
-import { chooseGuided, corpusBefore, generationOf, Tried } from '../../sim/guided.js';
+import { chooseGuided, corpusBefore, focusMachines, generationOf, Tried } from '../../sim/guided.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { Stopwatch } from '../../bench/stopwatch.js';
 import { assertSeed } from '../../sim/seed.js';
@@ -143,7 +143,7 @@ export interface Job {
 export function guidedJobs<J extends Job>(cs: CampaignSpec, adversaries: readonly Adversary<any>[], jobs: readonly (Omit<J, 'guide'> & { run: number })[] | number[], finished: readonly RunLine[]): J[] {
   const list = (jobs as unknown[]).map((j) => (typeof j === 'number' ? { cs, run: j } : j)) as J[];
   if (list.length === 0) return [];
-  const corpus = corpusBefore(list[0]!.run, finished);
+  const corpus = corpusBefore(list[0]!.run, finished, focusMachines(adversaries.flatMap((a) => a.positions)));
   const tried = new Tried();
   for (const l of [...finished].sort((a, b) => a.run - b.run)) tried.add([l.seed, ...l.plans]);
   for (const j of list) {

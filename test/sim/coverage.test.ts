@@ -15,7 +15,7 @@ import { executeRun, resolveAll, summarise, type CampaignSpec, type Catalogue } 
 import { runDetailed } from '../../sim/runner.js';
 import { loadScenario, resolveScenarioPath } from '../../scenarios/index.js';
 import { runCampaign } from '../../cli/campaign/pool.js';
-import { mutateInput, planAtoms, type RunInput } from '../../sim/guided.js';
+import { chooseGuided, Corpus, featuresOf, focusMachines, isMutationRun, mutateInput, pickParent, planAtoms, Tried, type Reached, type RunInput } from '../../sim/guided.js';
 import * as catalogue from '../../adversaries/index.js';
 import { coverageHtml, coverageMarkdown, matrixCoverageHtml, matrixCoverageMarkdown } from '../../reports/coverage.js';
 
@@ -90,10 +90,94 @@ describe('guided search', () => {
     const view = (r: typeof a) => r.lines.map((l) => [l.run, l.seed, l.traceHash, l.parent ?? null, l.variant ?? 0, JSON.stringify(l.plans)]);
     expect(view(a)).toEqual(view(b));
     expect(a.summary.search).toBe('guided');
-    // Candidates are ranked, so some run is not the random search's input (variant 0); a parent
-    // always belongs to an earlier generation.
+    // Fresh candidates are ranked, so some run is not the random search's input (variant 0); odd
+    // runs after the first generation mutate; a parent always belongs to an earlier generation.
     expect(a.lines.some((l) => (l.variant ?? 0) > 0)).toBe(true);
+    expect(a.lines[5]!.parent).toBeDefined();
     for (const l of a.lines) if (l.parent !== undefined) expect(l.parent).toBeLessThan(4 * Math.floor(l.run / 4));
+    for (const l of a.lines) if (l.run % 2 === 0) expect(l.parent).toBeUndefined();
+  });
+
+  it('counts hit-count buckets only on the machines the adversary drives', () => {
+    expect(focusMachines(['network:client-relay', 'node:0'])).toEqual(['client', 'enclave', 'host', 'relay']);
+    expect(focusMachines(['log', 'witnesses'])).toEqual(['client', 'log']);
+    const r = (n: number): Reached => ({ run: 0, seed: 1, plans: [], marks: {}, violated: [], transitions: { 'log: serving --PROOF_REQUEST--> (self)': n, 'client: idle --(always)[hasWork]--> attesting': n } });
+    const focus = focusMachines(['network:client-relay']);
+    // The log's count follows the run's length: presence only. The client's is bucketed.
+    expect(featuresOf(r(6), focus)).toContain('t:log: serving --PROOF_REQUEST--> (self)');
+    expect(featuresOf(r(6), focus)).toContain('t:client: idle --(always)[hasWork]--> attesting#8');
+    const c = new Corpus(focus);
+    expect(c.add(r(3))).toBe(true);
+    expect(c.add(r(4))).toBe(false); // same buckets (3-4), the log not counted
+    expect(c.add(r(6))).toBe(true); // the client's bucket 5-8 is new
+  });
+
+  it('gives mutations to entries holding rare features', () => {
+    const c = new Corpus();
+    const line = (run: number, marks: Record<string, number>): Reached => ({ run, seed: run, plans: [], marks, violated: [] });
+    c.add(line(0, { common: 1 }));
+    c.add(line(1, { common: 1, rare: 1 }));
+    for (let i = 2; i < 10; i++) expect(c.add(line(i, { common: 1 }))).toBe(false);
+    // `common` was reached by 10 runs, `rare` by one: energies 0.1 and 1.1; the draw follows them.
+    expect(c.entries.map((e) => e.run)).toEqual([0, 1]);
+    expect(c.energy(0)).toBeCloseTo(0.1);
+    expect(c.energy(1)).toBeCloseTo(1.1);
+    const picks = Array.from({ length: 400 }, (_, k) => pickParent(3, 9, c, k)!.run);
+    expect(picks.filter((r) => r === 0).length).toBeLessThan(picks.filter((r) => r === 1).length / 4);
+    expect(pickParent(3, 9, c, 5)).toEqual(pickParent(3, 9, c, 5)); // seeded
+    expect(pickParent(3, 9, new Corpus(), 1)).toBeNull();
+  });
+
+  it('ranks fresh plans by mean novelty and untried world seeds; odd runs mutate', () => {
+    const t = new Tried();
+    const short: RunInput = [5, [{ link: 'client-relay', nth: 1, op: 'drop', arg: 9 }]];
+    t.add(short);
+    const longOld: RunInput = [6, [0, 1, 2, 3].map(() => ({ link: 'client-relay', nth: 1, op: 'drop', arg: 9 }))];
+    const shortNew: RunInput = [7, [{ link: 'relay-gateway', nth: 3, op: 'delay', arg: 9 }]];
+    // A longer plan of the same values is no more novel (a mean, not a sum); new values are.
+    expect(t.score(longOld)).toBeLessThan(t.score(shortNew));
+    expect(t.seedTried(5)).toBe(true);
+    expect(t.seedTried(6)).toBe(false);
+    const corpus = new Corpus();
+    corpus.add({ run: 0, seed: 5, plans: short.slice(1), marks: { a: 1 }, violated: [] });
+    expect(isMutationRun(5, corpus)).toBe(true);
+    expect(isMutationRun(4, corpus)).toBe(false);
+    expect(isMutationRun(5, new Corpus())).toBe(false);
+    const odd = chooseGuided(spec, adversaries, 7, 5, 123, corpus, t);
+    expect(odd.parent?.run).toBe(0);
+    const even = chooseGuided(spec, adversaries, 7, 4, 123, corpus, t);
+    expect(even.parent).toBeNull();
+    expect(t.seedTried(even.input[0])).toBe(false);
+  });
+
+  it('an integer mutates by a step towards the fresh value, inside the range of the two', () => {
+    const parent: RunInput = [5, [{ link: 'client-relay', nth: 1, op: 'delay', arg: 1000 }]];
+    const fresh: RunInput = [6, [{ link: 'client-relay', nth: 1, op: 'delay', arg: 500_000 }]];
+    const args = Array.from({ length: 60 }, (_, s) => ((mutateInput(parent, fresh, s + 1)[1] as { arg: number }[])[0]?.arg ?? 1000));
+    for (const a of args) expect(a >= 1000 && a <= 500_000).toBe(true);
+    // Some steps are local (a delay a few ms longer), not a jump to the fresh value.
+    expect(args.some((a) => a > 1000 && a < 2000)).toBe(true);
+  });
+
+  it('the observer marks the attestation race a stale-evidence kill goes through', () => {
+    // pp-no-client-nonce attacked by targeting: the target's attest request held back (reorder),
+    // another client's report of the same node is produced before the target accepts its own
+    // (same bytes: REPORT_DATA binds the key only), so the target accepts stale evidence.
+    const matrix = loadScenario(resolveScenarioPath('matrix', process.cwd()));
+    const plan = { user: 0, actions: [
+      { link: 'client-relay', nth: 3, op: 'delay', arg: 265841 }, { link: 'client-relay', nth: 3, op: 'reorder', arg: 894155 },
+      { link: 'client-relay', nth: 7, op: 'reorder', arg: 303679 }, { link: 'client-relay', nth: 5, op: 'drop', arg: 759199 },
+      { link: 'client-relay', nth: 3, op: 'reorder', arg: 622030 }, { link: 'client-relay', nth: 7, op: 'drop', arg: 759205 },
+      { link: 'client-relay', nth: 0, op: 'reorder', arg: 302722 },
+    ] };
+    const run = (profile: string) => runDetailed({ ...matrix, profile }, { seed: 8, keepTrace: false, adversaries: [{ adversary: catalogue.targeting, plan }] }).result;
+    const r = run('pp-no-client-nonce');
+    expect(r.verdicts.freshness!.holds).toBe(false);
+    expect(r.marks['observer.attest-interleaved']).toBeGreaterThan(0);
+    // The baseline goes through the same race and refuses nothing it should not: evidence bound to the nonce stays fresh.
+    const base = run('pp');
+    expect(base.marks['observer.attest-interleaved']).toBeGreaterThan(0);
+    expect(base.verdicts.freshness!.holds).toBe(true);
   });
 
   it('mutations keep the plan shape and change something', () => {
