@@ -24,7 +24,7 @@ import { Stopwatch } from './stopwatch.js';
 
 /** The adversary that kills each real-finding mutant in `pph matrix` (README's kill table). */
 export const KILLERS: Record<string, string> = {
-  'pp-no-client-nonce': 'targeting',
+  'pp-no-client-nonce': 'replay',
   'pp-tcb-from-report': 'forged-quote',
   'pp-unmeasured-config': 'unmeasured-input',
   'pp-weak-binder': 'malicious-gateway',
