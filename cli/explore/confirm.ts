@@ -87,7 +87,8 @@ export function translate(adversary: string, actions: readonly Action[], spec: R
     case 'issuer-tagging':
       return { userMask: attacks.reduce((m, { a }) => m | (1 << a.user!), 0) };
     case 'split-view-log':
-      return { nodeMask: attacks.reduce((m, { a }) => m | (1 << a.node!), 0), copyCosignatures: false, extraEntries: 1 };
+      // The model's fork: one extra entry, the witnesses' cosignatures not copied, no colluding witnesses.
+      return { nodeMask: attacks.reduce((m, { a }) => m | (1 << a.node!), 0), copyCosignatures: false, extraEntries: 1, collude: false };
     case 'k-inflation': {
       const offers: string[] = [];
       for (const { a } of attacks) {

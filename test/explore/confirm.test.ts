@@ -52,9 +52,30 @@ describe('concrete confirmation', () => {
     const path = (profile: string, adversary: Parameters<typeof makeWorld>[0]['adversary']) => explore(makeWorld({ profile, adversary, nodes: 3, users: 2, requests: 2 }), { depth: 30, maxStates: 200_000 }).counterexample!.actions;
     expect(translate('malicious-gateway', path('pp-weak-binder', 'malicious-gateway'), spec, 1)).toEqual({ actions: [{ nth: 0, op: 'substitute-key', arg: 0 }] });
     expect(translate('issuer-tagging', path('pp-no-key-consistency', 'issuer-tagging'), spec, 1)).toEqual({ userMask: 1 });
-    expect(translate('split-view-log', path('pp-no-log-consistency', 'split-view-log'), spec, 1)).toEqual({ nodeMask: 1, copyCosignatures: false, extraEntries: 1 });
+    expect(translate('split-view-log', path('pp-no-log-consistency', 'split-view-log'), spec, 1)).toEqual({ nodeMask: 1, copyCosignatures: false, extraEntries: 1, collude: false });
     expect(translate('k-inflation', path('pp-no-k-cap', 'k-inflation'), spec, 1)).toEqual({ offers: ['all'] });
     expect(translate('forged-quote', path('pp-no-client-nonce', 'forged-quote'), spec, 1)).toEqual({ forgeries: [null, { kind: 'diversion', arg: 0 }], restartAfter: [] });
+  });
+
+  // A translation whose shape drifted from its adversary's plan arbitrary (split-view-log gained
+  // `collude`) made `pph explore --profile pp-no-log-consistency` exit 2: every finding's plan must
+  // be one its adversary can draw (what pph replay's reader checks), and must confirm.
+  it.each([
+    ['pp-tcb-from-report', 'forged-quote'],
+    ['pp-weak-binder', 'malicious-gateway'],
+    ['pp-unmeasured-config', 'unmeasured-input'],
+    ['pp-no-key-consistency', 'issuer-tagging'],
+    ['pp-no-log-consistency', 'split-view-log'],
+    ['pp-no-k-cap', 'k-inflation'],
+  ] as const)('%s by %s: the translated plan is one the adversary can draw, and it confirms', (profile, adversary) => {
+    const spec = { ...matrix(), profile };
+    const cex = explore(makeWorld({ profile, adversary, nodes: 3, users: 2, requests: 2 }), { depth: 30, maxStates: 200_000 }).counterexample!;
+    expect(cex).not.toBeNull();
+    const plan = translate(adversary, cex.actions, spec, 1);
+    expect(catalogue.resolveAttacker(adversary)![0]!.plan(spec).canShrinkWithoutContext(plan)).toBe(true);
+    const c = confirm(spec, adversary, cex, [1, 2, 3, 4]);
+    expect(c.confirmed).toBe(true);
+    expect(parseReplayFile(JSON.stringify(c.replay), 'explore replay').unexpected.length).toBeGreaterThan(0);
   });
 });
 
