@@ -405,7 +405,7 @@ function averagePrecisionOfRuns(
   const negAt = scratch.f64('negAt', distinct).fill(0);
   const lowest = u[0]!;
   const highest = u[distinct - 1]!;
-  const placer = new NegativePlacer(u, distinct, negAt, runsBound);
+  const placer = new NegativePlacer(u, distinct, negAt, runsBound, model.batchSize === 1);
   const a = model.delayMsMin;
   const b = model.delayMsMax;
   let negTop = 0;
@@ -503,8 +503,11 @@ export function sortPositiveDoubles(a: Float64Array): void {
  * placed one by one, each costs two or three dependent cache misses. So when the lookups are large,
  * pairs are first gathered per score range ("partition": a run of buckets whose slice of the
  * lookups is at most PART_BYTES, well inside L2) into a small buffer of their own, and a full
- * buffer is placed at once against its slice, which is then cache-resident. The counts are sums of
- * integers, so the order of placement changes nothing.
+ * buffer is placed at once against its slice, which is then cache-resident.
+ * Without batching (a run is one send, as in the padding points) only the scores are gathered (8 B
+ * a pair; the rare run of more, sends at the same instant, is placed at once); with batching, each
+ * run's negatives too (12 B). The counts are sums of integers, so the order of
+ * placement changes nothing.
  */
 class NegativePlacer {
   private readonly direct: boolean;
@@ -512,6 +515,7 @@ class NegativePlacer {
   private readonly capacity: number = 0;
   private readonly fill: Int32Array = new Int32Array(0);
   private readonly bufS: Float64Array = new Float64Array(0);
+  /** The runs' negatives, when they are gathered too (not `singles`). */
   private readonly bufN: Int32Array = new Int32Array(0);
   private readonly table: Int32Array;
   private readonly scale: number;
@@ -522,6 +526,8 @@ class NegativePlacer {
     private readonly negAt: Float64Array,
     /** At most this many runs will be added (sizes the buffers). */
     runsBound: number,
+    /** Nearly every run holds one negative (batchSize 1): gather the scores alone, place any other run at once. */
+    private readonly singles: boolean,
   ) {
     // Four buckets per threshold (a bucket holds a threshold or two). Few thresholds, or few pairs
     // to place: directly, pair by pair.
@@ -547,17 +553,17 @@ class NegativePlacer {
     this.capacity = Math.max(1024, Math.floor(Math.min(GATHER_PAIRS, runsBound) / parts));
     this.fill = new Int32Array(parts);
     this.bufS = scratch.f64('placerS', parts * this.capacity);
-    this.bufN = scratch.i32('placerN', parts * this.capacity);
+    if (!singles) this.bufN = scratch.i32('placerN', parts * this.capacity);
   }
 
   /** One run of `negatives` pairs with score s, lowest ≤ s < highest. */
   add(s: number, negatives: number): void {
-    if (this.direct) return this.place(s, negatives);
+    if (this.direct || (this.singles && negatives !== 1)) return this.place(s, negatives);
     const c = Math.floor(s * this.scale) >>> CELL_SHIFT;
     const p = this.partOfCell[c < this.partOfCell.length ? c : this.partOfCell.length - 1]!;
     const at = p * this.capacity + this.fill[p]!++;
     this.bufS[at] = s;
-    this.bufN[at] = negatives;
+    if (!this.singles) this.bufN[at] = negatives;
     if (this.fill[p] === this.capacity) this.flush(p);
   }
 
@@ -567,20 +573,48 @@ class NegativePlacer {
 
   private flush(p: number): void {
     const from = p * this.capacity;
-    const to = from + this.fill[p]!;
-    for (let i = from; i < to; i++) this.place(this.bufS[i]!, this.bufN[i]!);
+    placeGathered(this.bufS, this.singles ? null : this.bufN, from, from + this.fill[p]!, this.scale, this.table, this.u, this.negAt);
     this.fill[p] = 0;
   }
 
   private place(s: number, negatives: number): void {
-    // The highest threshold ≤ s: in s's bucket, or else the last one before it.
+    // The highest threshold ≤ s: in s's bucket, or else the last one before it (see placeGathered).
     const { u, table } = this;
     const k = Math.floor(s * this.scale);
     let th = table[k]!;
+    if (table[k + 1]! - th > 8) th = upperBound(u, th, table[k + 1]!, s);
+    else while (u[th]! <= s) th++;
+    this.negAt[th - 1]! += negatives;
+  }
+}
+
+/**
+ * `NegativePlacer.place(bufS[i], bufN[i] or 1)` for each gathered run in [from, to): a plain
+ * function over locals (the loop of a partition's flush). The scan needs no bound: every score
+ * placed is below the highest threshold, and the first threshold of the next bucket (table[k + 1])
+ * is above every score of bucket k, so `u[th] ≤ s` fails at table[k + 1] at the latest.
+ */
+function placeGathered(bufS: Float64Array, bufN: Int32Array | null, from: number, to: number, scale: number, table: Int32Array, u: Float64Array, negAt: Float64Array): void {
+  if (bufN === null) {
+    for (let i = from; i < to; i++) {
+      const s = bufS[i]!;
+      const k = Math.floor(s * scale);
+      let th = table[k]!;
+      const end = table[k + 1]!;
+      if (end - th > 8) th = upperBound(u, th, end, s);
+      else while (u[th]! <= s) th++;
+      negAt[th - 1]! += 1;
+    }
+    return;
+  }
+  for (let i = from; i < to; i++) {
+    const s = bufS[i]!;
+    const k = Math.floor(s * scale);
+    let th = table[k]!;
     const end = table[k + 1]!;
     if (end - th > 8) th = upperBound(u, th, end, s);
-    else while (th < end && u[th]! <= s) th++;
-    this.negAt[th - 1]! += negatives;
+    else while (u[th]! <= s) th++;
+    negAt[th - 1]! += bufN[i]!;
   }
 }
 
@@ -589,10 +623,10 @@ const DIRECT_BYTES = 1 << 20;
 /** ... and so are this few runs (gathering would not pay for its buffers). */
 const DIRECT_RUNS = 1 << 16;
 /** A partition's slice of the lookups, at most (one bucket cell may exceed it). */
-const PART_BYTES = 1 << 18;
+const PART_BYTES = 1 << 17;
 /** Buckets per cell, the unit partitions are made of (log2). */
 const CELL_SHIFT = 8;
-/** Runs gathered over all partitions before each is placed: at most 2^22 × 12 B = 48 MiB. */
+/** Runs gathered over all partitions before each is placed: at most 2^22 × 8 B (12 B with batching) = 32 (48) MiB. */
 const GATHER_PAIRS = 1 << 22;
 
 /**
