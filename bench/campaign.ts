@@ -17,12 +17,21 @@ export interface CampaignFigures {
   /** Process CPU time (all threads) per run with 1 and 2 workers: equal when the pool adds no work. */
   cpuMsPerRun1: number;
   cpuMsPerRun2: number;
+  /**
+   * CPU time over wall time of the 1-worker campaign: above 1 by what V8's own threads (concurrent
+   * GC marking, background compilation) did on the second core, which the 2-worker campaign must
+   * share with the second worker: scaling = (coresUsed2 / coresUsed1) × (cpuMsPerRun1 / cpuMsPerRun2).
+   */
+  coresUsed1: number;
   /** CPU time over wall time of the 2-worker campaign: the cores it actually got (≤ 2; less on a shared machine, which bounds `scaling`). */
   coresUsed2: number;
   runs: number;
   scenario: string;
   adversary: string;
 }
+
+/** Warm-up runs per thread before a measurement: enough for V8 to optimise the hot path in each (a worker is a fresh isolate). */
+const WARM_RUNS = 8;
 
 /** Campaign runs/s with 1 and 2 workers; `runs` per measurement (at least 4, so both workers stay busy). */
 export async function measureCampaign(options: { runs?: number } = {}): Promise<CampaignFigures> {
@@ -41,9 +50,9 @@ export async function measureCampaign(options: { runs?: number } = {}): Promise<
   // Warm-up (JIT, caches) on a short campaign on this thread and one on the persistent worker
   // pool (cli/campaign/pool.ts): the threads are started and warmed once, as in a matrix, so the
   // measured campaigns compare steady states, not thread start-up.
-  await runCampaign({ ...cs, runs: 4 }, { workers: 1, shard: null, timeLimitS: null, outDir: null, resume: false });
+  await runCampaign({ ...cs, seed: cs.seed + 1, runs: WARM_RUNS }, { workers: 1, shard: null, timeLimitS: null, outDir: null, resume: false });
   await warmPool(2);
-  await runCampaign({ ...cs, runs: 4 }, { workers: 2, shard: null, timeLimitS: null, outDir: null, resume: false });
+  await runCampaign({ ...cs, seed: cs.seed + 1, runs: 2 * WARM_RUNS }, { workers: 2, shard: null, timeLimitS: null, outDir: null, resume: false });
   const one = await rate(1);
   const two = await rate(2);
   return {
@@ -52,6 +61,7 @@ export async function measureCampaign(options: { runs?: number } = {}): Promise<
     scaling: two.perSec / one.perSec,
     cpuMsPerRun1: one.cpuMsPerRun,
     cpuMsPerRun2: two.cpuMsPerRun,
+    coresUsed1: one.cores,
     coresUsed2: two.cores,
     runs,
     scenario: spec.name,

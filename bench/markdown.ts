@@ -110,7 +110,7 @@ export function renderBenchMarkdown(b: BenchFile): string {
   out.push(b.campaign ? `${num(b.campaign.runsPerSec1)} runs/s with 1 worker, ${num(b.campaign.runsPerSec2)} with 2: scaling ${num(b.campaign.scaling)}×.` : 'Not measured in this run (campaign: null).');
   if (b.campaign && obj(b.campaign).cpuMsPerRun1 !== undefined) {
     const c = obj(b.campaign);
-    out.push('', `CPU per run (all threads): ${num(Number(c.cpuMsPerRun1))} ms with 1 worker, ${num(Number(c.cpuMsPerRun2))} ms with 2 (persistent, warmed pool); the 2-worker campaign got ${num(Number(c.coresUsed2))} cores of CPU time per second of wall time, which bounds the scaling on a shared machine.`);
+    out.push('', `CPU per run (all threads): ${num(Number(c.cpuMsPerRun1))} ms with 1 worker, ${num(Number(c.cpuMsPerRun2))} ms with 2 (persistent, warmed pool); the 1-worker campaign used ${num(Number(c.coresUsed1))} cores (V8's concurrent GC and compiler threads on the second core) and the 2-worker campaign ${num(Number(c.coresUsed2))}, so the scaling is (${num(Number(c.coresUsed2))} / ${num(Number(c.coresUsed1))}) × (${num(Number(c.cpuMsPerRun1))} / ${num(Number(c.cpuMsPerRun2))}).`);
   }
 
   const ex = (b as Record<string, unknown>).explore;

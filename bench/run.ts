@@ -237,7 +237,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchFile> {
   if (wanted.has('campaign')) {
     log('campaign');
     const c = await measureCampaign({ runs: Math.max(4, Math.round(settings.timeMs / 30)) });
-    campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), workers: [1, 2], cpuMsPerRun1: round(c.cpuMsPerRun1), cpuMsPerRun2: round(c.cpuMsPerRun2), coresUsed2: round(c.coresUsed2, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
+    campaign = { runsPerSec1: round(c.runsPerSec1), runsPerSec2: round(c.runsPerSec2), scaling: round(c.scaling, 2), workers: [1, 2], cpuMsPerRun1: round(c.cpuMsPerRun1), cpuMsPerRun2: round(c.cpuMsPerRun2), coresUsed1: round(c.coresUsed1, 2), coresUsed2: round(c.coresUsed2, 2), runs: c.runs, scenario: c.scenario, adversary: c.adversary };
   }
 
   let explore: BenchFile['explore'] = null;
