@@ -595,18 +595,6 @@ class NegativePlacer {
  * is above every score of bucket k, so `u[th] ≤ s` fails at table[k + 1] at the latest.
  */
 function placeGathered(bufS: Float64Array, bufN: Int32Array | null, from: number, to: number, scale: number, table: Int32Array, u: Float64Array, negAt: Float64Array): void {
-  if (bufN === null) {
-    for (let i = from; i < to; i++) {
-      const s = bufS[i]!;
-      const k = Math.floor(s * scale);
-      let th = table[k]!;
-      const end = table[k + 1]!;
-      if (end - th > 8) th = upperBound(u, th, end, s);
-      else while (u[th]! <= s) th++;
-      negAt[th - 1]! += 1;
-    }
-    return;
-  }
   for (let i = from; i < to; i++) {
     const s = bufS[i]!;
     const k = Math.floor(s * scale);
@@ -614,7 +602,7 @@ function placeGathered(bufS: Float64Array, bufN: Int32Array | null, from: number
     const end = table[k + 1]!;
     if (end - th > 8) th = upperBound(u, th, end, s);
     else while (u[th]! <= s) th++;
-    negAt[th - 1]! += bufN[i]!;
+    negAt[th - 1]! += bufN === null ? 1 : bufN[i]!;
   }
 }
 

@@ -130,6 +130,17 @@ function drawStream(rng: Rng, model: TrafficModel, perMs: number, limit: { count
 }
 
 /** Merges two time-sorted column sets (ties: `x` first). */
+/** Row `s` of `src` into row `k` of `out`, every column. */
+function copyRow(out: Columns, k: number, src: Columns, s: number): void {
+  out.tMs[k] = src.tMs[s]!;
+  out.addr[k] = src.addr[s]!;
+  out.rawBytes[k] = src.rawBytes[s]!;
+  out.relayU[k] = src.relayU[s]!;
+  out.jitterU[k] = src.jitterU[s]!;
+  out.layer[k] = src.layer[s]!;
+  out.mark[k] = src.mark[s]!;
+}
+
 function merge(x: Columns, y: Columns): Columns {
   const n = x.n + y.n;
   const out = emptyColumns(n);
@@ -140,13 +151,7 @@ function merge(x: Columns, y: Columns): Columns {
     const fromX = j >= y.n || (i < x.n && x.tMs[i]! <= y.tMs[j]!);
     const src = fromX ? x : y;
     const s = fromX ? i++ : j++;
-    out.tMs[k] = src.tMs[s]!;
-    out.addr[k] = src.addr[s]!;
-    out.rawBytes[k] = src.rawBytes[s]!;
-    out.relayU[k] = src.relayU[s]!;
-    out.jitterU[k] = src.jitterU[s]!;
-    out.layer[k] = src.layer[s]!;
-    out.mark[k] = src.mark[s]!;
+    copyRow(out, k, src, s);
   }
   return out;
 }
@@ -175,13 +180,7 @@ function mergeAll(sets: Columns[]): Columns {
     }
     const src = sets[best]!;
     const s = head[best]!++;
-    out.tMs[k] = src.tMs[s]!;
-    out.addr[k] = src.addr[s]!;
-    out.rawBytes[k] = src.rawBytes[s]!;
-    out.relayU[k] = src.relayU[s]!;
-    out.jitterU[k] = src.jitterU[s]!;
-    out.layer[k] = src.layer[s]!;
-    out.mark[k] = src.mark[s]!;
+    copyRow(out, k, src, s);
   }
   return out;
 }
