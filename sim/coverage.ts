@@ -179,7 +179,21 @@ export function coverageOf(hits: Readonly<Record<string, number>>, marks: Readon
 }
 
 /** Adds `b`'s counts into `a`. */
-export function addCounts(a: Record<string, number>, b: Readonly<Record<string, number>> | undefined): Record<string, number> {
-  if (b) for (const [k, n] of Object.entries(b)) a[k] = (a[k] ?? 0) + n;
+export function addCounts(a: Record<string, number>, b: Readonly<Record<string, number>> | ReadonlyMap<string, number> | undefined): Record<string, number> {
+  if (b) for (const [k, n] of b instanceof Map ? b : Object.entries(b)) a[k] = (a[k] ?? 0) + n;
   return a;
+}
+
+/** Machine-transition and coverage-mark hits, summed over simulator runs (explore's engines and confirmation). */
+export interface RunHits {
+  transitions: Record<string, number>;
+  marks: Record<string, number>;
+}
+export const newRunHits = (): RunHits => ({ transitions: {}, marks: {} });
+
+/** Adds a run's (or another sum's) hits into `into`, and returns it. */
+export function addRunHits(into: RunHits, hits: { transitions: RunHits['transitions'] | ReadonlyMap<string, number>; marks: RunHits['marks'] | ReadonlyMap<string, number> }): RunHits {
+  addCounts(into.transitions, hits.transitions);
+  addCounts(into.marks, hits.marks);
+  return into;
 }

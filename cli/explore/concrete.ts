@@ -31,17 +31,7 @@ import type { Message } from '../../sim/network.js';
 import { judgeTrace } from '../../sim/runner.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { World } from '../../sim/world.js';
-
-/** Machine-transition and coverage-mark hits (sim/coverage.ts), summed over simulator runs. */
-export interface RunHits {
-  transitions: Record<string, number>;
-  marks: Record<string, number>;
-}
-export const newRunHits = (): RunHits => ({ transitions: {}, marks: {} });
-
-function addMap(into: Record<string, number>, m: ReadonlyMap<string, number>): void {
-  for (const [k, n] of m) into[k] = (into[k] ?? 0) + n;
-}
+import { addRunHits, newRunHits, type RunHits } from '../../sim/coverage.js';
 
 /** The adversaries the concrete engine drives, with their alphabet: the links they hold and the ops tried at each choice point. */
 export const CONCRETE_ALPHABET = {
@@ -159,10 +149,7 @@ export function reach(spec: RunSpec, seed: number, adversary: ConcreteAdversary,
     if (e !== PAUSE) throw e;
     paused = true;
   }
-  if (hits) {
-    addMap(hits.transitions, world.transitions);
-    addMap(hits.marks, world.marks);
-  }
+  if (hits) addRunHits(hits, world);
   const judged = world.trace.judged;
   const verdicts = judgeTrace(judged, invariants, {});
   const violated = invariants.filter((id) => verdicts[id] && !verdicts[id]!.holds);

@@ -19,7 +19,7 @@ import type { TraceEvent } from '../../sim/trace.js';
 import type { Action } from '../../sim/explore/model.js';
 import type { Counterexample } from '../../sim/explore/explorer.js';
 import { checkReplayFile } from '../replay-file.js';
-import { addCounts } from '../../sim/coverage.js';
+import { addRunHits, newRunHits, type RunHits } from '../../sim/coverage.js';
 
 /** The seeds tried, in order, until one confirms. */
 export const CONFIRM_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
@@ -34,7 +34,7 @@ export interface Confirmation {
   concrete: { seed: number; violated: string[] }[];
   replay: (ReplayFile & { integrity: string }) | null;
   /** The machine transitions and coverage marks of the concrete runs of the plan (every seed tried), summed. */
-  hits: { transitions: Record<string, number>; marks: Record<string, number> };
+  hits: RunHits;
 }
 
 /** The concrete network messages of a passive run, per link, in the order a tap sees them. */
@@ -121,14 +121,13 @@ export function translate(adversary: string, actions: readonly Action[], spec: R
 /** Runs the counterexample concretely on each seed of {@link CONFIRM_SEEDS} until one violates one of its invariants. */
 export function confirm(spec: RunSpec, adversary: string, cex: Counterexample, seeds: readonly number[] = CONFIRM_SEEDS): Confirmation {
   const concrete: Confirmation['concrete'] = [];
-  const hits: Confirmation['hits'] = { transitions: {}, marks: {} };
+  const hits = newRunHits();
   let lastPlan: unknown = null;
   for (const seed of seeds) {
     const plan = translate(adversary, cex.actions, spec, seed);
     lastPlan = plan;
     const run = runPlan(spec, adversary, seed, plan);
-    addCounts(hits.transitions, run.hits.transitions);
-    addCounts(hits.marks, run.hits.marks);
+    addRunHits(hits, run.hits);
     concrete.push({ seed, violated: run.violated });
     if (!cex.invariants.some((id) => run.violated.includes(id))) continue;
     return { confirmed: true, seed, seedsTried: concrete.length, plan, concrete, replay: run.replay, hits };
@@ -140,7 +139,7 @@ export function confirm(spec: RunSpec, adversary: string, cex: Counterexample, s
  * One concrete run of a catalogue adversary's plan (real crypto), sealed as a replay file that
  * `pph replay` accepts and reproduces: what both engines of `pph explore` write.
  */
-export function runPlan(spec: RunSpec, adversary: string, seed: number, plan: unknown): { violated: string[]; replay: ReplayFile & { integrity: string }; hits: Confirmation['hits'] } {
+export function runPlan(spec: RunSpec, adversary: string, seed: number, plan: unknown): { violated: string[]; replay: ReplayFile & { integrity: string }; hits: RunHits } {
   const detail = runAttackedDetailed(spec, { seed, adversaries: [adversary], plans: [plan] }, true);
   const r = detail.result;
   const violated = Object.keys(r.verdicts).filter((id) => !r.verdicts[id]!.holds);
@@ -168,5 +167,5 @@ export function runPlan(spec: RunSpec, adversary: string, seed: number, plan: un
   });
   // The file must be one `pph replay` accepts (shape, plan bounds, integrity) before it is written.
   checkReplayFile(JSON.parse(JSON.stringify(file)), 'explore replay', resolveAttacker);
-  return { violated, replay: file, hits: { transitions: { ...r.transitions }, marks: { ...r.marks } } };
+  return { violated, replay: file, hits: addRunHits(newRunHits(), r) };
 }

@@ -9,8 +9,8 @@ import { worldOf } from '../../sim/explore/worlds.js';
 import type { RunSpec } from '../../sim/spec.js';
 import { entryBeside, spawnWorker } from '../../tee/spawn-worker.js';
 import { confirm, runPlan, type Confirmation } from './confirm.js';
-import { CONCRETE_ADVERSARIES, exploreConcrete, newRunHits, type ConcreteAdversary, type RunHits } from './concrete.js';
-import { addCounts, coverageOf, type CoverageSummary } from '../../sim/coverage.js';
+import { CONCRETE_ADVERSARIES, exploreConcrete, type ConcreteAdversary } from './concrete.js';
+import { addRunHits, coverageOf, newRunHits, type CoverageSummary, type RunHits } from '../../sim/coverage.js';
 import { ruleCoverageOf, type ModelRuleCoverage } from '../../sim/explore/rules.js';
 import { PROFILE_DEFS } from '../../model/profile.js';
 
@@ -253,12 +253,6 @@ function sumHits(all: readonly (readonly number[])[]): number[] {
   const out: number[] = [];
   for (const h of all) h.forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
   return out;
-}
-
-function addRunHits(a: RunHits, b: RunHits): RunHits {
-  addCounts(a.transitions, b.transitions);
-  addCounts(a.marks, b.marks);
-  return a;
 }
 
 /** The campaign/matrix coverage shape (sim/coverage.ts) of summed simulator-run hits. */

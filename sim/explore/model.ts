@@ -237,6 +237,21 @@ export interface Successor {
   next: State;
 }
 
+/**
+ * One check of step 4: when the evidence has the flaw, the defence refuses it (counted as rule
+ * `rej`, the failed check's name returned) or, switched off, lets it pass (counted as `pass`).
+ * No flaw: null, nothing counted.
+ */
+function gate(h: Uint32Array, flawed: boolean, defenceOn: boolean, rej: number, pass: number, check: string): string | null {
+  if (!flawed) return null;
+  if (defenceOn) {
+    h[rej]!++;
+    return check;
+  }
+  h[pass]!++;
+  return null;
+}
+
 /** The client's step 4 (PROTOCOL.md) on evidence for request r: null when it accepts, else the failed check. */
 export function clientChecks(w: World, e: Evidence, r: number, chosen: number, pcc: boolean): string | null {
   const d = w.d;
@@ -245,75 +260,19 @@ export function clientChecks(w: World, e: Evidence, r: number, chosen: number, p
     h[RU.rejParse]!++;
     return 'parse';
   }
-  if (e.signer === SIGNER.ownRoot) {
-    if (d['chain-check']) {
-      h[RU.rejChain]!++;
-      return 'chain';
-    }
-    h[RU.passChain]!++;
-  }
-  if (e.signer === SIGNER.badSig) {
-    if (d['report-signature']) {
-      h[RU.rejSig]!++;
-      return 'signature';
-    }
-    h[RU.passSig]!++;
-  }
-  if (e.debug) {
-    if (d['policy-check']) {
-      h[RU.rejDebug]!++;
-      return 'debug';
-    }
-    h[RU.passDebug]!++;
-  }
-  // TCB: the outdated chip's certificate says an old TCB; its report claims the current one.
-  if (e.signer === SIGNER.outdated) {
-    if (d['tcb-check'] && d['tcb-from-report']) {
-      h[RU.rejTcb]!++;
-      return 'tcb';
-    }
-    h[RU.passTcb]!++;
-  }
-  if (e.unlogged) {
-    if (d['measurement-log']) {
-      h[RU.rejMeas]!++;
-      return 'measurement';
-    }
-    h[RU.passMeas]!++;
-  }
-  if (e.fork) {
-    if (d['witness-cosignatures']) {
-      h[RU.rejWitness]!++;
-      return 'witnesses';
-    }
-    h[RU.passWitness]!++;
-    if (d['log-consistency']) {
-      h[RU.rejLog]!++;
-      return 'log-consistency';
-    }
-    h[RU.passLog]!++;
-  }
-  if (e.keyRogue !== e.boundRogue) {
-    if (d['report-binding']) {
-      h[RU.rejBindKey]!++;
-      return 'binding';
-    }
-    h[RU.passBindKey]!++;
-  }
-  if (!pcc && e.nonce !== r) {
-    if (d['report-binding'] && d['client-nonce']) {
-      h[RU.rejBindNonce]!++;
-      return 'binding';
-    }
-    h[RU.passBindNonce]!++;
-  }
-  if (e.hostOther) {
-    if (d['measured-config']) {
-      h[RU.rejHost]!++;
-      return 'host-data';
-    }
-    h[RU.passHost]!++;
-  }
+  const failed =
+    gate(h, e.signer === SIGNER.ownRoot, d['chain-check'], RU.rejChain, RU.passChain, 'chain') ??
+    gate(h, e.signer === SIGNER.badSig, d['report-signature'], RU.rejSig, RU.passSig, 'signature') ??
+    gate(h, e.debug, d['policy-check'], RU.rejDebug, RU.passDebug, 'debug') ??
+    // TCB: the outdated chip's certificate says an old TCB; its report claims the current one.
+    gate(h, e.signer === SIGNER.outdated, d['tcb-check'] && d['tcb-from-report'], RU.rejTcb, RU.passTcb, 'tcb') ??
+    gate(h, e.unlogged, d['measurement-log'], RU.rejMeas, RU.passMeas, 'measurement') ??
+    gate(h, e.fork, d['witness-cosignatures'], RU.rejWitness, RU.passWitness, 'witnesses') ??
+    gate(h, e.fork, d['log-consistency'], RU.rejLog, RU.passLog, 'log-consistency') ??
+    gate(h, e.keyRogue !== e.boundRogue, d['report-binding'], RU.rejBindKey, RU.passBindKey, 'binding') ??
+    gate(h, !pcc && e.nonce !== r, d['report-binding'] && d['client-nonce'], RU.rejBindNonce, RU.passBindNonce, 'binding') ??
+    gate(h, e.hostOther, d['measured-config'], RU.rejHost, RU.passHost, 'host-data');
+  if (failed !== null) return failed;
   if (!pcc && e.node !== chosen) {
     h[RU.rejNode]!++;
     return 'node-choice';
