@@ -177,7 +177,7 @@ export function keysForRun(spec: RunSpec, runRng: Rng): WorldKeys {
     if (sharedKeys.size >= SHARED_KEYS_MAX) sharedKeys.delete(sharedKeys.keys().next().value!);
     sharedKeys.set(id, shared);
   }
-  return { ...shared, log: releaseLog().log, loggedMeasurements: new Set(shared.loggedMeasurements) };
+  return { ...shared, ...releaseLog() };
 }
 const sharedKeys = new Map<string, WorldKeys>();
 const SHARED_KEYS_MAX = 16;
