@@ -156,29 +156,35 @@ export function drawPool(o: WorldOptions, coverHzMax: number): TrafficPool {
  * `drawPool` in two stages (the same pool: each stream has its own fork of the Rng, by label): the
  * real requests, enough for every point without cover, then `addCover` merges the cover layers in.
  */
-export function drawRealPool(o: WorldOptions): TrafficPool {
-  return drawRealTraffic(ChaChaRng.fromSeed(o.seed).fork('metadata'), worldOf(o).traffic, o.requests);
+export function drawRealPool(o: WorldOptions, shared = false): TrafficPool {
+  return drawRealTraffic(ChaChaRng.fromSeed(o.seed).fork('metadata'), worldOf(o).traffic, o.requests, shared);
 }
 
-export function addCover(o: WorldOptions, real: TrafficPool, coverHzMax: number): TrafficPool {
-  return addCoverLayers(ChaChaRng.fromSeed(o.seed).fork('metadata'), worldOf(o).traffic, real, coverHzMax);
+/** `shared`: the merged columns in SharedArrayBuffers (traffic.ts sharedPool), for worker threads. */
+export function addCover(o: WorldOptions, real: TrafficPool, coverHzMax: number, shared = false): TrafficPool {
+  return addCoverLayers(ChaChaRng.fromSeed(o.seed).fork('metadata'), worldOf(o).traffic, real, coverHzMax, shared);
 }
 
 /**
  * The pool's sends at one cover rate, kept for the next point at the same rate (most points of a
- * plan share coverHz 0; a worker computes them one after another). Read-only below, so sharing it
+ * plan share coverHz 0; a worker computes them one after another). One selection at a time, in
+ * this thread's scratch (scratch.ts): a new selection overwrites the last one's arrays, which no
+ * point still reads (a point finishes before the next starts). Read-only below, so sharing it
  * between points changes nothing but the copying.
  */
-const lastSelection = new WeakMap<TrafficPool, { coverHz: number; traffic: Traffic }>();
+let lastSelection: { pool: TrafficPool; coverHz: number; traffic: Traffic } | undefined;
 function selected(pool: TrafficPool, coverHz: number): Traffic {
-  let s = lastSelection.get(pool);
-  if (s === undefined || s.coverHz !== coverHz) lastSelection.set(pool, (s = { coverHz, traffic: selectTraffic(pool, coverHz) }));
-  return s.traffic;
+  if (lastSelection === undefined || lastSelection.pool !== pool || lastSelection.coverHz !== coverHz) {
+    lastSelection = undefined; // its arrays are about to be overwritten
+    lastSelection = { pool, coverHz, traffic: selectTraffic(pool, coverHz, scratch) };
+  }
+  return lastSelection.traffic;
 }
 
 /** Applies `settings` to the pool's traffic, runs the coalition's matcher, measures. */
 export function analysePool(pool: TrafficPool, o: WorldOptions, settings: DefenceSettings, x: number): MetadataPoint {
   const w = worldOf(o);
+  scratch.expectSends(pool.cols.n);
   const tr = selected(pool, settings.coverHz);
   const n = tr.n;
   const pad = settings.paddingBytes;
@@ -187,8 +193,8 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   const baseSpan = BASELINE.delayMsMax - BASELINE.delayMsMin;
 
   // Scratch (scratch.ts): none of the per-send arrays below outlives this call.
-  const wire = scratch.i32('apWire', n);
-  const relay = scratch.i32('apRelay', n);
+  const wire = scratch.i32('apWire', n, 1);
+  const relay = scratch.i32('apRelay', n, 1);
   const relayCount = new Int32Array(relays + 1);
   for (let i = 0; i < n; i++) {
     const raw = tr.rawBytes[i]!;
@@ -204,20 +210,20 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   let releaseMs: Float64Array;
   if (relays === 1) {
     if (settings.batchSize <= 1) releaseMs = tr.tMs;
-    else releaseTimes(tr.tMs, settings, (releaseMs = scratch.f64('apReleaseMs', n)));
+    else releaseTimes(tr.tMs, settings, (releaseMs = scratch.f64('apReleaseMs', n, 1)));
   } else {
     for (let r = 0; r < relays; r++) relayCount[r + 1]! += relayCount[r]!;
     const cursor = relayCount.slice(0, relays);
-    const byRelay = scratch.i32('apByRelay', n);
-    const arrivals = scratch.f64('apArrivals', n);
+    const byRelay = scratch.i32('apByRelay', n, 1);
+    const arrivals = scratch.f64('apArrivals', n, 1);
     for (let i = 0; i < n; i++) {
       const q = cursor[relay[i]!]!++;
       byRelay[q] = i;
       arrivals[q] = tr.tMs[i]!;
     }
-    const released = scratch.f64('apReleased', n);
+    const released = scratch.f64('apReleased', n, 1);
     for (let r = 0; r < relays; r++) releaseTimes(arrivals.subarray(relayCount[r]!, relayCount[r + 1]!), settings, released.subarray(relayCount[r]!, relayCount[r + 1]!));
-    releaseMs = scratch.f64('apReleaseMs', n);
+    releaseMs = scratch.f64('apReleaseMs', n, 1);
     for (let q = 0; q < n; q++) releaseMs[byRelay[q]!] = released[q]!;
   }
 
@@ -226,8 +232,7 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   const holds = (r: number): boolean => settings.coalition === 'all' || r === 0;
   let nc = 0;
   for (let i = 0; i < n; i++) if (holds(relay[i]!)) nc++;
-  const client: ClientSideArrays = { tMs: scratch.f64('apClientT', nc), bytes: scratch.i32('apClientBytes', nc), relay: scratch.i32('apClientRelay', nc) };
-  const clientOf = scratch.i32('apClientOf', n).fill(UNOBSERVED);
+  const client: ClientSideArrays = { tMs: scratch.f64('apClientT', nc, 1), bytes: scratch.i32('apClientBytes', nc, 1), relay: scratch.i32('apClientRelay', nc, 1) };
   const real = tr.real;
   const gateway: GatewaySideArrays = { tMs: scratch.f64('apGatewayT', real), bytes: scratch.i32('apGatewayBytes', real), relay: scratch.i32('apGatewayRelay', real), truth: scratch.i32('apGatewayTruth', real) };
   let c = 0;
@@ -237,11 +242,13 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
   let realRawBytes = 0;
   for (let i = 0; i < n; i++) {
     wireBytes += wire[i]!;
+    // The send's index on the client side, or UNOBSERVED (read right below, so no array of them).
+    let clientIndex = UNOBSERVED;
     if (holds(relay[i]!)) {
       client.tMs[c] = tr.tMs[i]!;
       client.bytes[c] = wire[i]!;
       client.relay[c] = relay[i]!;
-      clientOf[i] = c++;
+      clientIndex = c++;
     }
     if (!tr.isReal[i]) continue;
     const u = tr.jitterU[i]!;
@@ -250,7 +257,7 @@ export function analysePool(pool: TrafficPool, o: WorldOptions, settings: Defenc
     gateway.tMs[g] = releaseMs[i]! + delay;
     gateway.bytes[g] = wire[i]!;
     gateway.relay[g] = relay[i]!;
-    gateway.truth[g] = clientOf[i]!;
+    gateway.truth[g] = clientIndex;
     g++;
     realRawBytes += raw + OHTTP_REQUEST_OVERHEAD_BYTES;
     const padMs = (wire[i]! - OHTTP_REQUEST_OVERHEAD_BYTES - raw) / w.uplinkBytesPerMs;

@@ -59,7 +59,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   // Relays, densely numbered in order of first appearance (deterministic for a given input);
   // small non-negative ids through a table, others through a Map.
   const relayDense = new Map<number, number>();
-  const denseOf = scratch.i32('ixDenseOf', n);
+  const denseOf = scratch.i32('ixDenseOf', n, 1);
   const smallIds = new Int32Array(SMALL_RELAY_IDS).fill(-1);
   for (let p = 0; p < n; p++) {
     const i = timeOrder === null ? p : timeOrder[p]!;
@@ -76,8 +76,8 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   const relayStart = new Int32Array(relays + 1);
   for (let i = 0; i < n; i++) relayStart[denseOf[i]! + 1]!++;
   for (let r = 0; r < relays; r++) relayStart[r + 1]! += relayStart[r]!;
-  const byRelay = scratch.i32('ixByRelay', n);
-  const relayArrival = scratch.f64('ixRelayArrival', n);
+  const byRelay = scratch.i32('ixByRelay', n, 1);
+  const relayArrival = scratch.f64('ixRelayArrival', n, 1);
   if (relays === 1 && timeOrder === null) {
     for (let i = 0; i < n; i++) byRelay[i] = i;
     relayArrival.set(c.tMs);
@@ -90,7 +90,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
       relayArrival[q] = c.tMs[i]!;
     }
   }
-  const relayRel = scratch.f64('ixRelayRel', n);
+  const relayRel = scratch.f64('ixRelayRel', n, 1);
   for (let r = 0; r < relays; r++) {
     releaseTimes(relayArrival.subarray(relayStart[r]!, relayStart[r + 1]!), policy, relayRel.subarray(relayStart[r]!, relayStart[r + 1]!));
   }
@@ -106,7 +106,7 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   }
   const sizeSpan = maxSize + 1;
   const groupOf: Map<number, number>[] = Array.from({ length: relays }, () => new Map<number, number>());
-  const groupAt = scratch.i32('ixGroupAt', n);
+  const groupAt = scratch.i32('ixGroupAt', n, 1);
   let groups = 0;
   const sizeTable = minSize >= 0 && sizeSpan <= SMALL_SIZES ? new Int32Array(sizeSpan) : null;
   for (let r = 0; r < relays; r++) {
@@ -135,9 +135,9 @@ export function indexClientSide(c: ClientSideArrays, policy: BatchPolicy): Clien
   for (let q = 0; q < n; q++) groupStart[groupAt[q]! + 1]!++;
   for (let g = 0; g < groups; g++) groupStart[g + 1]! += groupStart[g]!;
   const gCursor = groupStart.slice(0, groups);
-  const groupRec = scratch.f64('ixGroupRec', 2 * n);
+  const groupRec = scratch.f64('ixGroupRec', 2 * n, 2);
   const groupRecI = new Int32Array(groupRec.buffer, groupRec.byteOffset, 4 * n);
-  const positionOf = scratch.i32('ixPositionOf', n);
+  const positionOf = scratch.i32('ixPositionOf', n, 1);
   for (let q = 0; q < n; q++) {
     const pos = gCursor[groupAt[q]!]!++;
     groupRec[2 * pos] = relayRel[q]!;

@@ -199,6 +199,11 @@ export function linkArrays(
     let ties = 0;
     let wTruth = 0;
     let guessPos = -1;
+    // Runs with a positive weight; the first one's weight and size, whose w·log2 w is added only
+    // once a second run shows the posterior is not flat (see the entropy below).
+    let runs = 0;
+    let firstW = 0;
+    let firstCnt = 0;
     const lo = winLo[g]!;
     if (lo >= 0) {
       const hi = winHi[g]!;
@@ -215,7 +220,13 @@ export function linkArrays(
           const cnt = j - i;
           k += cnt;
           wSum += cnt * w;
-          wLogW += cnt * w * Math.log2(w);
+          if (++runs === 1) {
+            firstW = w;
+            firstCnt = cnt;
+          } else {
+            if (runs === 2) wLogW += firstCnt * firstW * Math.log2(firstW);
+            wLogW += cnt * w * Math.log2(w);
+          }
           if (w > wMax) {
             wMax = w;
             ties = cnt;
@@ -226,9 +237,13 @@ export function linkArrays(
         i = j;
       }
     }
-    // H = −Σ p log2 p with p = w/W, rearranged to one pass: log2 W − (Σ w log2 w)/W.
+    // H = −Σ p log2 p with p = w/W, rearranged to one pass: log2 W − (Σ w log2 w)/W. One run (every
+    // candidate released together, or a single candidate: most requests of most points) is a flat
+    // posterior over its k candidates: H = log2 k exactly, from the table, without the two
+    // Math.log2 calls whose difference would only add rounding (Math.log2 was ~8 % of a million-
+    // request analysis; docs/performance.md).
     lCandidates[g] = k;
-    lEntropy[g] = k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
+    lEntropy[g] = runs === 1 ? (k < LOG2_INT_SIZE ? LOG2_INT[k]! : Math.log2(k)) : k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
     if (guessPos >= 0) {
       lGuess[g] = groupRecI[4 * guessPos + 3]!;
       lPosterior[g] = wMax / wSum;

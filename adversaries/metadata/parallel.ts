@@ -45,7 +45,10 @@ export async function metadataCurvesParallel(options: CurvesOptions, workers: nu
   const order = plan.jobs.map((_, i) => i).sort((a, b) => jobCost(plan.jobs[b]!, options) - jobCost(plan.jobs[a]!, options) || a - b);
   const points = new Array<MetadataPoint | undefined>(plan.jobs.length);
   const { base: _base, defences: _defences, ...world } = options;
-  const data: MetadataWorkerData = { options: world };
+  // The full pool's sends, expected: the real requests and coverHzMax dummies per client per
+  // second over the same span (Poisson: a few per mille more or less; 2 % spare).
+  const sendsExpected = Math.ceil(options.requests * (1 + plan.coverHzMax / (options.rateHz ?? 1)) * 1.02);
+  const data: MetadataWorkerData = { options: world, sendsExpected };
   const entry = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   const threads: Worker[] = Array.from({ length: Math.min(workers, plan.jobs.length) }, () => spawnWorker(entry, data));
   // A job without cover needs only the real requests (selectTraffic(pool, 0) is the same on both
@@ -55,8 +58,8 @@ export async function metadataCurvesParallel(options: CurvesOptions, workers: nu
   const waiting: (() => void)[] = [];
   try {
     // Stage 1, drawn here while the workers start: the real requests, posted before any job.
-    const real = drawRealPool(world);
-    const realShared: MetadataPoolMessage = { pool: sharedPool(real), stage: 'real' };
+    const real = drawRealPool(world, true);
+    const realShared: MetadataPoolMessage = { pool: sharedPool(real), stage: 'real' }; // drawn shared: no copy
     for (const w of threads) w.postMessage(realShared);
     const finished = Promise.all(
       threads.map(
@@ -85,7 +88,7 @@ export async function metadataCurvesParallel(options: CurvesOptions, workers: nu
     finished.catch(() => undefined); // awaited below; handled here too, in case stage 2 throws first
     if (!fullPosted) {
       // Stage 2, while the workers compute the jobs without cover: the cover layers merged in.
-      const full: MetadataPoolMessage = { pool: sharedPool(addCover(world, real, plan.coverHzMax)), stage: 'full' };
+      const full: MetadataPoolMessage = { pool: sharedPool(addCover(world, real, plan.coverHzMax, true)), stage: 'full' };
       for (const w of threads) w.postMessage(full);
       fullPosted = true;
       for (const resume of waiting.splice(0)) resume();

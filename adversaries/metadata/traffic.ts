@@ -75,16 +75,23 @@ interface Columns {
   mark: Float64Array;
 }
 
-function emptyColumns(capacity: number): Columns {
+/**
+ * Columns for `capacity` sends; `shared`: in SharedArrayBuffers, for a pool posted to worker
+ * threads (drawn straight into shared memory rather than copied there: a million-request pool with
+ * two cover layers is ~120 MB).
+ */
+function emptyColumns(capacity: number, shared = false): Columns {
+  const f64 = (): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(capacity * 8)) : new Float64Array(capacity));
+  const i32 = (): Int32Array => (shared ? new Int32Array(new SharedArrayBuffer(capacity * 4)) : new Int32Array(capacity));
   return {
     n: 0,
-    tMs: new Float64Array(capacity),
-    addr: new Int32Array(capacity),
-    rawBytes: new Int32Array(capacity),
-    relayU: new Float64Array(capacity),
-    jitterU: new Float64Array(capacity),
-    layer: new Int8Array(capacity),
-    mark: new Float64Array(capacity),
+    tMs: f64(),
+    addr: i32(),
+    rawBytes: i32(),
+    relayU: f64(),
+    jitterU: f64(),
+    layer: shared ? new Int8Array(new SharedArrayBuffer(capacity)) : new Int8Array(capacity),
+    mark: f64(),
   };
 }
 
@@ -102,9 +109,10 @@ function grow(c: Columns): Columns {
  * layers (`layer` ≥ 0) also draw a thinning mark. Draw order per send is fixed: gap, client,
  * size (2), relay, jitter (2), mark.
  */
-function drawStream(rng: Rng, model: TrafficModel, perMs: number, limit: { count?: number; untilMs?: number }, layer: number): Columns {
+function drawStream(rng: Rng, model: TrafficModel, perMs: number, limit: { count?: number; untilMs?: number }, layer: number, shared = false): Columns {
   const u = new UniformStream(rng);
-  let c = emptyColumns(limit.count ?? Math.ceil((limit.untilMs ?? 0) * perMs * 1.05 + 64));
+  // `shared` only with a count: the columns never grow (a grown copy would not be shared).
+  let c = emptyColumns(limit.count ?? Math.ceil((limit.untilMs ?? 0) * perMs * 1.05 + 64), shared && limit.count !== undefined);
   const mu = Math.log(model.sizeMedianBytes);
   const sigma = model.sizeSigma;
   const clients = model.clients;
@@ -141,9 +149,9 @@ function copyRow(out: Columns, k: number, src: Columns, s: number): void {
   out.mark[k] = src.mark[s]!;
 }
 
-function merge(x: Columns, y: Columns): Columns {
+function merge(x: Columns, y: Columns, shared = false): Columns {
   const n = x.n + y.n;
-  const out = emptyColumns(n);
+  const out = emptyColumns(n, shared);
   out.n = n;
   let i = 0;
   let j = 0;
@@ -160,10 +168,10 @@ function merge(x: Columns, y: Columns): Columns {
 const MERGE_ALL_MAX = 8;
 
 /** Merges time-sorted column sets at once; ties: the earlier set in `sets` first (as `merge` applied left to right). */
-function mergeAll(sets: Columns[]): Columns {
+function mergeAll(sets: Columns[], shared = false): Columns {
   let n = 0;
   for (const c of sets) n += c.n;
-  const out = emptyColumns(n);
+  const out = emptyColumns(n, shared);
   out.n = n;
   const head = new Int32Array(sets.length);
   for (let k = 0; k < n; k++) {
@@ -191,6 +199,7 @@ function mergeAll(sets: Columns[]): Columns {
  */
 export function sharedPool(pool: TrafficPool): TrafficPool {
   const c = pool.cols;
+  if (COLUMN_NAMES.every((k) => c[k].buffer instanceof SharedArrayBuffer)) return pool; // drawn shared
   const share = <T extends Float64Array | Int32Array | Int8Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
     const out = make(new SharedArrayBuffer(c.n * a.BYTES_PER_ELEMENT));
     out.set(a.subarray(0, c.n) as never);
@@ -229,14 +238,14 @@ export function drawTrafficPool(rng: Rng, model: TrafficModel, requests: number,
  * the same as the full pool's: the merge keeps the real sends in their order). `pph metadata`'s
  * workers start on these points while the cover layers are drawn (parallel.ts).
  */
-export function drawRealPool(rng: Rng, model: TrafficModel, requests: number): TrafficPool {
+export function drawRealPool(rng: Rng, model: TrafficModel, requests: number, shared = false): TrafficPool {
   const perMs = (model.clients * model.rateHz) / 1000;
-  const real = drawStream(rng.fork('real'), model, perMs, { count: requests }, -1);
+  const real = drawStream(rng.fork('real'), model, perMs, { count: requests }, -1, shared);
   return { cols: real, real: real.n, coverHzMax: 0 };
 }
 
 /** `real` (from drawRealPool with the same rng and model) with the cover layers up to `coverHzMax` merged in. */
-export function addCoverLayers(rng: Rng, model: TrafficModel, real: TrafficPool, coverHzMax: number): TrafficPool {
+export function addCoverLayers(rng: Rng, model: TrafficModel, real: TrafficPool, coverHzMax: number, shared = false): TrafficPool {
   const r = real.cols;
   const untilMs = r.n > 0 ? r.tMs[r.n - 1]! : 0;
   const layers: Columns[] = [];
@@ -248,33 +257,50 @@ export function addCoverLayers(rng: Rng, model: TrafficModel, real: TrafficPool,
   // as merging them in one after another, without the intermediate copies; past a few streams,
   // one after another (a scan over the heads per send would cost more than the copies).
   let cols = r;
-  if (layers.length > 0 && layers.length <= MERGE_ALL_MAX) cols = mergeAll([r, ...layers]);
-  else for (const l of layers) cols = merge(cols, l);
+  if (layers.length > 0 && layers.length <= MERGE_ALL_MAX) cols = mergeAll([r, ...layers], shared);
+  else layers.forEach((l, k) => (cols = merge(cols, l, shared && k === layers.length - 1)));
   return { cols, real: real.real, coverHzMax };
 }
 
-/** The sends at cover rate `coverHz` (≤ the pool's maximum): real ones, whole layers below it, the next layer thinned. */
-export function selectTraffic(pool: TrafficPool, coverHz: number): Traffic {
+/** Where {@link selectTraffic} puts its arrays: `n` elements each (fresh, or scratch the caller owns). */
+export interface TrafficArrays {
+  /** `perSend`: elements per send of the pool (a capacity hint for scratch). */
+  f64(name: string, n: number, perSend?: number): Float64Array;
+  i32(name: string, n: number, perSend?: number): Int32Array;
+  u8(name: string, n: number, perSend?: number): Uint8Array;
+}
+
+const FRESH: TrafficArrays = {
+  f64: (_name, n) => new Float64Array(n),
+  i32: (_name, n) => new Int32Array(n),
+  u8: (_name, n) => new Uint8Array(n),
+};
+
+/**
+ * The sends at cover rate `coverHz` (≤ the pool's maximum): real ones, whole layers below it, the
+ * next layer thinned. `into` says where the arrays come from: fresh by default; analyse.ts passes
+ * its scratch (a selection is three to five million sends, ~100 MB of fresh pages per cover rate).
+ */
+export function selectTraffic(pool: TrafficPool, coverHz: number, into: TrafficArrays = FRESH): Traffic {
   if (coverHz > pool.coverHzMax) throw new RangeError(`coverHz expected at most ${pool.coverHzMax}, got ${coverHz}`);
   const c = pool.cols;
-  const keep = new Uint8Array(c.n);
+  const keep = into.u8('selKeep', c.n, 1);
   let n = 0;
   for (let i = 0; i < c.n; i++) {
     const layer = c.layer[i]!;
-    if (layer < 0 || c.mark[i]! < coverHz - layer) {
-      keep[i] = 1;
-      n++;
-    }
+    const k = layer < 0 || c.mark[i]! < coverHz - layer ? 1 : 0;
+    keep[i] = k;
+    n += k;
   }
   const t: Traffic = {
     n,
     real: pool.real,
-    tMs: new Float64Array(n),
-    addr: new Int32Array(n),
-    rawBytes: new Int32Array(n),
-    isReal: new Uint8Array(n),
-    relayU: new Float64Array(n),
-    jitterU: new Float64Array(n),
+    tMs: into.f64('selT', n, 1),
+    addr: into.i32('selAddr', n, 1),
+    rawBytes: into.i32('selRawBytes', n, 1),
+    isReal: into.u8('selIsReal', n, 1),
+    relayU: into.f64('selRelayU', n, 1),
+    jitterU: into.f64('selJitterU', n, 1),
   };
   let k = 0;
   for (let i = 0; i < c.n; i++) {

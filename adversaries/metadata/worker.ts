@@ -7,9 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analysePool, type DefenceSettings, type WorldOptions } from './analyse.js';
 import type { TrafficPool } from './traffic.js';
+import { scratch } from './scratch.js';
 
 export interface MetadataWorkerData {
   options: WorldOptions;
+  /** About the most sends a job will analyse (the full pool's): the scratch capacity (scratch.ts expectSends). */
+  sendsExpected?: number;
 }
 
 /**
@@ -30,7 +33,8 @@ export interface MetadataJobMessage {
   stage: PoolStage;
 }
 
-const { options } = (workerData as { data: MetadataWorkerData }).data;
+const { options, sendsExpected } = (workerData as { data: MetadataWorkerData }).data;
+if (sendsExpected !== undefined) scratch.expectSends(sendsExpected);
 const pools: Partial<Record<PoolStage, TrafficPool>> = {};
 parentPort!.on('message', (m: MetadataPoolMessage | MetadataJobMessage) => {
   if ('pool' in m) {

@@ -101,6 +101,21 @@ describe('linkObservations (the attacker on observed links)', () => {
     expect(summary!.anonymityDegree).toBe(1);
   });
 
+  it('one run of equal weights (sent together) is a flat posterior: entropy log2 k exactly; two runs use the full formula', () => {
+    // Three sends at one instant under a triangular delay: one run, weight 20 each.
+    const together = [0, 1, 2].map((i) => ({ addr: `S${i}`, tMs: 0, size: 100 }));
+    const one = linkObservations(together, [{ tMs: 20, size: 100, truth: 1 }], model).links[0]!;
+    expect(one.candidates).toBe(3);
+    expect(one.entropyBits).toBe(Math.log2(3));
+    expect(one.posterior).toBe(1 / 3);
+    // A single candidate: no uncertainty at all.
+    expect(linkObservations(together.slice(0, 1), [{ tMs: 7, size: 100, truth: 0 }], model).links[0]!.entropyBits).toBe(0);
+    // Two runs (weights 20, 20, 10): the entropy of the weights, as measures.ts computes it.
+    const two = linkObservations([...together.slice(0, 2), { addr: 'L', tMs: 10, size: 100 }], [{ tMs: 20, size: 100, truth: 2 }], model).links[0]!;
+    expect(two.entropyBits).toBeCloseTo(entropyBits([20, 20, 10]), 12);
+    expect(two.entropyBits).not.toBeCloseTo(Math.log2(3), 3);
+  });
+
   it('a real request whose send was not observed is a miss; observations without truth are not scored', () => {
     const { links, summary } = linkObservations(client, [{ tMs: 20, size: 100, truth: -1 }, { tMs: 20, size: 100 }], model);
     expect(links[1]!.addr).toBe('A');
@@ -325,5 +340,29 @@ describe('metadataCurves', () => {
     expect(metadataCurves({ requests: 5000, seed: 3, clients: 300, defences: ['padding'] }).curves[0]).toEqual(file.curves[1]);
     const padding = file.curves[1]!.points;
     expect(padding[padding.length - 1]!.accuracy).toBeLessThan(padding[0]!.accuracy / 4);
+  });
+});
+
+describe('traffic selection and the shared pool', () => {
+  it('a selection into scratch equals a fresh one, and a pool drawn shared is the pool sharedPool would make', async () => {
+    const { drawRealPool, addCoverLayers, selectTraffic, sharedPool } = await import('../../adversaries/metadata/traffic.js');
+    const { scratch } = await import('../../adversaries/metadata/scratch.js');
+    const model = { clients: 50, rateHz: 1, sizeMedianBytes: 900, sizeSigma: 1 };
+    const rng = () => ChaChaRng.fromSeed(3).fork('metadata');
+    const plain = addCoverLayers(rng(), model, drawRealPool(rng(), model, 2000), 1.5);
+    const shared = addCoverLayers(rng(), model, drawRealPool(rng(), model, 2000, true), 1.5, true);
+    expect(shared.cols.tMs.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(sharedPool(shared)).toBe(shared); // already shared: not copied again
+    const copied = sharedPool(plain);
+    for (const k of ['tMs', 'addr', 'rawBytes', 'relayU', 'jitterU', 'layer', 'mark'] as const) {
+      expect(Array.from(shared.cols[k].subarray(0, shared.cols.n))).toEqual(Array.from(copied.cols[k].subarray(0, copied.cols.n)));
+    }
+    for (const hz of [0, 0.5, 1.5]) {
+      const fresh = selectTraffic(plain, hz);
+      const into = selectTraffic(shared, hz, scratch);
+      expect(into.n).toBe(fresh.n);
+      for (const k of ['tMs', 'addr', 'rawBytes', 'isReal', 'relayU', 'jitterU'] as const) expect(Array.from(into[k])).toEqual(Array.from(fresh[k]));
+    }
+    expect(selectTraffic(plain, 1.5).n).toBeGreaterThan(selectTraffic(plain, 0).n);
   });
 });
