@@ -174,10 +174,7 @@ export function addCover(o: WorldOptions, real: TrafficPool, coverHzMax: number,
  */
 let lastSelection: { pool: TrafficPool; coverHz: number; traffic: Traffic } | undefined;
 function selected(pool: TrafficPool, coverHz: number): Traffic {
-  if (lastSelection === undefined || lastSelection.pool !== pool || lastSelection.coverHz !== coverHz) {
-    lastSelection = undefined; // its arrays are about to be overwritten
-    lastSelection = { pool, coverHz, traffic: selectTraffic(pool, coverHz, scratch) };
-  }
+  if (lastSelection === undefined || lastSelection.pool !== pool || lastSelection.coverHz !== coverHz) lastSelection = { pool, coverHz, traffic: selectTraffic(pool, coverHz, scratch) };
   return lastSelection.traffic;
 }
 

@@ -105,6 +105,8 @@ const EPS_MS = 1e-6;
 /** Math.log2 of the integers below LOG2_INT_SIZE (the anonymity sets N), computed by Math.log2 itself. */
 const LOG2_INT_SIZE = 1 << 16;
 const LOG2_INT = Float64Array.from({ length: LOG2_INT_SIZE }, (_, i) => Math.log2(i));
+/** Math.log2(n) of a non-negative integer, from the table where it holds it. */
+const log2Int = (n: number): number => (n < LOG2_INT_SIZE ? LOG2_INT[n]! : Math.log2(n));
 
 /** Slots of linkArrays' sums. */
 const SCORED = 0;
@@ -243,7 +245,7 @@ export function linkArrays(
     // Math.log2 calls whose difference would only add rounding (Math.log2 was ~8 % of a million-
     // request analysis; docs/performance.md).
     lCandidates[g] = k;
-    lEntropy[g] = runs === 1 ? (k < LOG2_INT_SIZE ? LOG2_INT[k]! : Math.log2(k)) : k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
+    lEntropy[g] = runs === 1 ? log2Int(k) : k > 0 ? Math.max(0, Math.log2(wSum) - wLogW / wSum) : 0;
     if (guessPos >= 0) {
       lGuess[g] = groupRecI[4 * guessPos + 3]!;
       lPosterior[g] = wMax / wSum;
@@ -271,7 +273,7 @@ export function linkArrays(
     sums[ENTROPY]! += h;
     // anonymityDegree(h, N) (measures.ts), with log2 N of the table: the same value, one Math.log2 fewer per request.
     const setSize = k === 0 ? 0 : concurrent;
-    sums[DEGREE]! += setSize <= 0 ? 1 : setSize === 1 ? 0 : Math.min(1, Math.max(0, h / (setSize < LOG2_INT_SIZE ? LOG2_INT[setSize]! : Math.log2(setSize))));
+    sums[DEGREE]! += setSize <= 0 ? 1 : setSize === 1 ? 0 : Math.min(1, Math.max(0, h / log2Int(setSize)));
     if (gTruth[g]! >= 0) {
       sums[OBSERVED]!++;
       if (concurrent > 0) sums[CHANCE]! += 1 / concurrent;
