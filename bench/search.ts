@@ -10,13 +10,23 @@
  * random's median is 1 run (it kills in its first run on most seeds), a tie is the best guided
  * can do: its first run is random's first run by design.
  *
+ * A kill counts only when the adversary caused it (as in `pph matrix`, cli/campaign/matrix.ts
+ * classifyKill): the run's world seed, re-run with no adversary acting, must not show the
+ * violation. A mutant may break an invariant by itself in some worlds (`pp-no-client-nonce`'s
+ * attestation race happens in a few world seeds with a clean network); such a run is no kill,
+ * and the search goes on past it.
+ *
  * The run counts are deterministic (a pure function of seed and search); only wallMs is measured.
  */
 import { join } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../scenarios/index.js';
 import { expectedDir, loadExpected } from '../scenarios/expected.js';
 import { knownAttackers } from '../adversaries/index.js';
-import { runCampaign } from '../cli/campaign/pool.js';
+import { guidedJobs } from '../cli/campaign/pool.js';
+import { executeRun, resolveAll, type Catalogue, type RunLine } from '../sim/campaign.js';
+import { GUIDED_BATCH } from '../sim/guided.js';
+import { runDetailed } from '../sim/runner.js';
+import * as catalogue from '../adversaries/index.js';
 import { FINDING_PROFILES, familyOf } from '../model/profile.js';
 import type { CampaignSpec } from '../sim/campaign.js';
 import type { SearchMode } from '../sim/guided.js';
@@ -70,15 +80,39 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Runs to kill of `mutant` by `adversary` with `search` and campaign seed `seed`. */
-export async function runsToKill(mutant: string, adversary: string, search: SearchMode, seed: number, maxRuns: number): Promise<number | null> {
+/**
+ * Whether a failing run's violation was caused by the adversary: one of its unexpected
+ * violations is absent from the passive re-run (same world seed, no adversary).
+ */
+export function causedKill(cs: CampaignSpec, line: Pick<RunLine, 'ok' | 'seed' | 'unexpected'>): boolean {
+  if (line.ok) return false;
+  const passive = runDetailed(cs.spec, { seed: line.seed, adversaries: [], keepTrace: false }).result;
+  return line.unexpected.some((id) => passive.verdicts[id]?.holds !== false);
+}
+
+/**
+ * Runs to kill of `mutant` by `adversary` with `search` and campaign seed `seed`: the index + 1 of
+ * the first run whose violation the adversary caused ({@link causedKill}), null when none did in
+ * `maxRuns`. The runs are the campaign's (the same inputs as `pph campaign --seed S [--search
+ * guided]`: executeRun, and guidedJobs generation by generation), on this thread, unshrunk.
+ */
+export function runsToKill(mutant: string, adversary: string, search: SearchMode, seed: number, maxRuns: number): number | null {
   const base = loadScenario(resolveScenarioPath('matrix', process.cwd()));
   const expected = loadExpected(join(expectedDir(), `${familyOf(mutant)}.yaml`), knownAttackers());
   const expect = Object.fromEntries(Object.entries(expected.expected[adversary] ?? {}).filter((e): e is [string, 'holds' | 'violated'] => e[1] !== undefined));
-  const cs: CampaignSpec = { spec: { ...base, name: `${base.name}-${mutant}`, profile: mutant }, attackers: [adversary], expect, seed, runs: maxRuns, shrinkRuns: 0, stopOnFailure: true, ...(search === 'guided' ? { search } : {}) };
-  const r = await runCampaign(cs, { workers: 1, shard: null, timeLimitS: null, outDir: null, resume: false });
-  const first = r.lines.find((l) => !l.ok);
-  return first ? first.run + 1 : null;
+  const cs: CampaignSpec = { spec: { ...base, name: `${base.name}-${mutant}`, profile: mutant }, attackers: [adversary], expect, seed, runs: maxRuns, shrinkRuns: 0, ...(search === 'guided' ? { search } : {}) };
+  const adversaries = resolveAll(catalogue as Catalogue, cs.attackers);
+  const lines: RunLine[] = [];
+  for (let start = 0; start < maxRuns; start += GUIDED_BATCH) {
+    const runs = Array.from({ length: Math.min(GUIDED_BATCH, maxRuns - start) }, (_, k) => start + k);
+    const jobs = search === 'guided' ? guidedJobs(cs, adversaries, runs, lines) : runs.map((run) => ({ cs, run, guide: null }));
+    for (const j of jobs) {
+      const { line } = executeRun(cs, adversaries, j.run, j.guide ?? null);
+      if (causedKill(cs, line)) return j.run + 1;
+      lines.push(line);
+    }
+  }
+  return null;
 }
 
 export async function measureSearch(options: { seeds?: number[]; maxRuns?: number; mutants?: string[]; log?: (line: string) => void } = {}): Promise<SearchFigures> {
@@ -93,8 +127,8 @@ export async function measureSearch(options: { seeds?: number[]; maxRuns?: numbe
     const random: (number | null)[] = [];
     const guided: (number | null)[] = [];
     for (const seed of seeds) {
-      random.push(await runsToKill(mutant, adversary, 'random', seed, maxRuns));
-      guided.push(await runsToKill(mutant, adversary, 'guided', seed, maxRuns));
+      random.push(runsToKill(mutant, adversary, 'random', seed, maxRuns));
+      guided.push(runsToKill(mutant, adversary, 'guided', seed, maxRuns));
       options.log?.(`search: ${mutant} by ${adversary} seed ${seed}: random ${random.at(-1) ?? 'survived'}, guided ${guided.at(-1) ?? 'survived'}`);
     }
     const m = (xs: (number | null)[]) => median(xs.map((x) => x ?? maxRuns + 1));
