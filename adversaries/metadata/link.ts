@@ -401,13 +401,9 @@ function averagePrecisionOfRuns(
   runsBound: number,
 ): number {
   if (positivesTotal === 0) return 0;
-  let m = 0;
-  for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) m++;
+  const sortedPos = sortedPositiveScores(positiveScore);
+  const m = sortedPos.length;
   if (m === 0) return 0;
-  const sortedPos = scratch.f64('sortedPos', m);
-  m = 0;
-  for (let g = 0; g < positiveScore.length; g++) if (positiveScore[g]! > 0) sortedPos[m++] = positiveScore[g]!;
-  sortPositiveDoubles(sortedPos);
   // Distinct thresholds ascending, with how many positives sit at each.
   const u = scratch.f64('u', m);
   const posAt = scratch.f64('posAt', m);
@@ -464,6 +460,39 @@ function averagePrecisionOfRuns(
     ap += (posAt[j]! / positivesTotal) * (posGe / (posGe + negGe));
   }
   return ap;
+}
+
+/**
+ * The positive entries of `scores`, ascending (a scratch view): the same array as filtering them
+ * and `sortPositiveDoubles`, but the entries exactly 1 (the true send alone in its window, or
+ * alone at the top of a flat one: most requests of most points) are counted, not sorted, and put
+ * in at their place after the others are sorted. Equal doubles are indistinguishable, so the
+ * result is the same bit for bit (test/adversaries/metadata-speed.test.ts).
+ */
+export function sortedPositiveScores(scores: Float64Array): Float64Array {
+  let m = 0;
+  let ones = 0;
+  for (let g = 0; g < scores.length; g++) {
+    const p = scores[g]!;
+    if (p > 0) {
+      if (p === 1) ones++;
+      else m++;
+    }
+  }
+  const out = scratch.f64('sortedPos', m + ones);
+  const rest = out.subarray(0, m);
+  m = 0;
+  for (let g = 0; g < scores.length; g++) {
+    const p = scores[g]!;
+    if (p > 0 && p !== 1) rest[m++] = p;
+  }
+  sortPositiveDoubles(rest);
+  // The ones go before the first entry above 1 (a score w/W never is, but the order holds for any input).
+  let at = m;
+  while (at > 0 && rest[at - 1]! > 1) at--;
+  out.copyWithin(at + ones, at, m);
+  out.fill(1, at, at + ones);
+  return out;
 }
 
 /** Set once: a double's low 32-bit word comes first in memory (every platform node runs on; else the built-in sort). */

@@ -262,6 +262,29 @@ export function addCoverLayers(rng: Rng, model: TrafficModel, real: TrafficPool,
   return { cols, real: real.real, coverHzMax };
 }
 
+/**
+ * A selection that keeps every send of the pool (cover rate 0 on the real requests alone, or the
+ * pool's own maximum rate when it is whole): the pool's columns themselves, as views (read-only
+ * for the caller, as a selection is), not a copy; `isReal` from the cover layer. The same values
+ * as the copy (test/adversaries/metadata.test.ts).
+ */
+function wholePool(pool: TrafficPool, into: TrafficArrays): Traffic {
+  const c = pool.cols;
+  const n = c.n;
+  const isReal = into.u8('selIsReal', n, 1);
+  for (let i = 0; i < n; i++) isReal[i] = c.layer[i]! < 0 ? 1 : 0;
+  return {
+    n,
+    real: pool.real,
+    tMs: c.tMs.subarray(0, n),
+    addr: c.addr.subarray(0, n),
+    rawBytes: c.rawBytes.subarray(0, n),
+    isReal,
+    relayU: c.relayU.subarray(0, n),
+    jitterU: c.jitterU.subarray(0, n),
+  };
+}
+
 /** Where {@link selectTraffic} puts its arrays: `n` elements each (fresh, or scratch the caller owns). */
 export interface TrafficArrays {
   /** `perSend`: elements per send of the pool (a capacity hint for scratch). */
@@ -280,6 +303,7 @@ const FRESH: TrafficArrays = {
  * The sends at cover rate `coverHz` (≤ the pool's maximum): real ones, whole layers below it, the
  * next layer thinned. `into` says where the arrays come from: fresh by default; analyse.ts passes
  * its scratch (a selection is three to five million sends, ~100 MB of fresh pages per cover rate).
+ * With `into`, a selection that keeps every send is the pool's own columns (wholePool): no copy.
  */
 export function selectTraffic(pool: TrafficPool, coverHz: number, into: TrafficArrays = FRESH): Traffic {
   if (coverHz > pool.coverHzMax) throw new RangeError(`coverHz expected at most ${pool.coverHzMax}, got ${coverHz}`);
@@ -292,6 +316,7 @@ export function selectTraffic(pool: TrafficPool, coverHz: number, into: TrafficA
     keep[i] = k;
     n += k;
   }
+  if (n === c.n && into !== FRESH) return wholePool(pool, into);
   const t: Traffic = {
     n,
     real: pool.real,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { metadataCurves } from '../../adversaries/metadata/index.js';
-import { sortPositiveDoubles } from '../../adversaries/metadata/link.js';
+import { linkArrays, sortPositiveDoubles, sortedPositiveScores } from '../../adversaries/metadata/link.js';
 import { jobCost, metadataCurvesParallel } from '../../adversaries/metadata/parallel.js';
 import { gallopGe, gallopGe2, gallopGt, gallopGt2, lowerBound, upperBound } from '../../adversaries/metadata/client-index.js';
 import { settingsOf, type DefenceSettings } from '../../adversaries/metadata/analyse.js';
@@ -43,6 +43,50 @@ describe('sortPositiveDoubles', () => {
     expect(Buffer.from(view.buffer, view.byteOffset, view.byteLength).equals(Buffer.from(builtinSorted(before.subarray(1000, 9000)).buffer))).toBe(true);
     expect(whole.subarray(0, 1000)).toEqual(before.subarray(0, 1000));
     expect(whole.subarray(9000)).toEqual(before.subarray(9000));
+  });
+});
+
+describe('sortedPositiveScores', () => {
+  /** The computation it replaces in averagePrecisionOfRuns: the positive entries, filtered, then sorted. */
+  function old(scores: Float64Array): Float64Array {
+    const a = scores.filter((p) => p > 0);
+    sortPositiveDoubles(a);
+    return a;
+  }
+  const same = (got: Float64Array, want: Float64Array): boolean => got.length === want.length && Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength));
+  const rng = ChaChaRng.fromSeed(13).fork('ones');
+
+  it('on the matcher\'s own posteriors (w/W, many exactly 1, zeros for no candidate): the old array bit for bit', () => {
+    // 60,000 sends over 60 s, sizes from a few values (windows of one to a few dozen candidates), triangular 2–30 ms.
+    const n = 60_000;
+    const tMs = new Float64Array(n);
+    for (let i = 1; i < n; i++) tMs[i] = tMs[i - 1]! + uniformFloat(rng) * 2;
+    const bytes = Int32Array.from({ length: n }, () => 100 * (1 + uniformInt(rng, 8)));
+    const relay = new Int32Array(n);
+    const gT = Float64Array.from(tMs, (t) => t + 2 + 28 * (uniformFloat(rng) + uniformFloat(rng)) / 2);
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => gT[x]! - gT[y]!);
+    const gateway = { tMs: Float64Array.from(order, (i) => gT[i]!), bytes: Int32Array.from(order, (i) => bytes[i]!), relay: new Int32Array(n), truth: Int32Array.from(order, (i) => i) };
+    const model = { delayMsMin: 2, delayMsMax: 30, shape: 'triangular' as const, batchSize: 1, batchTimeoutMs: 0 };
+    const posterior = linkArrays({ tMs, bytes, relay }, gateway, model).links.posterior;
+    const ones = posterior.filter((p) => p === 1).length;
+    expect(ones).toBeGreaterThan(1000); // both parts are exercised
+    expect(posterior.length - ones).toBeGreaterThan(1000);
+    expect(same(sortedPositiveScores(posterior), old(posterior))).toBe(true);
+  });
+
+  it('with values above 1, zeros and negatives mixed in, all ones, none, and small inputs', () => {
+    const draws: (() => number)[] = [
+      () => [0, -1, 1, 1, 1 - uniformFloat(rng), 1 + uniformFloat(rng), 1 / (1 + uniformInt(rng, 30))][uniformInt(rng, 7)]!,
+      () => 1,
+      () => 0,
+      () => 0.5 + uniformFloat(rng),
+    ];
+    for (const draw of draws) {
+      for (const n of [0, 1, 9, 5000, 70_000]) {
+        const a = Float64Array.from({ length: n }, draw);
+        expect(same(sortedPositiveScores(a), old(a))).toBe(true);
+      }
+    }
   });
 });
 

@@ -365,4 +365,22 @@ describe('traffic selection and the shared pool', () => {
     }
     expect(selectTraffic(plain, 1.5).n).toBeGreaterThan(selectTraffic(plain, 0).n);
   });
+
+  it('a selection that keeps every send (rate 0 on the real requests, or the whole pool\'s own rate) is the pool\'s columns: the same values as the copy', async () => {
+    const { drawRealPool, addCoverLayers, selectTraffic } = await import('../../adversaries/metadata/traffic.js');
+    const { scratch } = await import('../../adversaries/metadata/scratch.js');
+    const model = { clients: 50, rateHz: 1, sizeMedianBytes: 900, sizeSigma: 1 };
+    const rng = () => ChaChaRng.fromSeed(4).fork('metadata');
+    const real = drawRealPool(rng(), model, 3000, true);
+    const full = addCoverLayers(rng(), model, drawRealPool(rng(), model, 3000, true), 2, true);
+    for (const [pool, hz] of [[real, 0], [full, 2]] as const) {
+      const fresh = selectTraffic(pool, hz); // the copy
+      const into = selectTraffic(pool, hz, scratch);
+      expect(into.n).toBe(pool.cols.n);
+      expect(into.tMs.buffer).toBe(pool.cols.tMs.buffer); // not copied
+      expect(into.real).toBe(fresh.real);
+      for (const k of ['tMs', 'addr', 'rawBytes', 'isReal', 'relayU', 'jitterU'] as const) expect(Array.from(into[k])).toEqual(Array.from(fresh[k]));
+    }
+    expect(Array.from(selectTraffic(full, 2, scratch).isReal).filter((r) => r === 0).length).toBeGreaterThan(1000); // cover sends in it
+  });
 });
