@@ -23,6 +23,7 @@ import { loadScenario, resolveScenarioPath } from '../scenarios/index.js';
 import { expectedDir, loadExpected } from '../scenarios/expected.js';
 import { knownAttackers } from '../adversaries/index.js';
 import { guidedJobs } from '../cli/campaign/pool.js';
+import { causedInvariant } from '../cli/campaign/matrix.js';
 import { executeRun, resolveAll, type Catalogue, type RunLine } from '../sim/campaign.js';
 import { GUIDED_BATCH } from '../sim/guided.js';
 import { runDetailed } from '../sim/runner.js';
@@ -87,7 +88,8 @@ function median(xs: readonly number[]): number {
 export function causedKill(cs: CampaignSpec, line: Pick<RunLine, 'ok' | 'seed' | 'unexpected'>): boolean {
   if (line.ok) return false;
   const passive = runDetailed(cs.spec, { seed: line.seed, adversaries: [], keepTrace: false }).result;
-  return line.unexpected.some((id) => passive.verdicts[id]?.holds !== false);
+  const passiveViolated = Object.keys(passive.verdicts).filter((id) => !passive.verdicts[id]!.holds);
+  return causedInvariant(line.unexpected, passiveViolated) !== null;
 }
 
 /**

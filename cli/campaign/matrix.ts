@@ -114,6 +114,11 @@ function members(attacker: string): string[] {
   return [...(cat.COALITIONS[attacker] ?? [attacker])];
 }
 
+/** The first of a failing run's violations that its passive re-run does not show (the adversary caused it), or null. */
+export function causedInvariant(violated: readonly string[], passiveViolated: readonly string[]): string | null {
+  return violated.find((inv) => !passiveViolated.includes(inv)) ?? null;
+}
+
 /**
  * Re-runs a kill's counterexample with the same world seed and the adversaries passive (installed
  * with nothing to do: no hook, no tap, no power used). Returns the first unexpected violation that
@@ -140,7 +145,7 @@ export function classifyKill(file: ReplayFile): { caused: MutantViolation | null
     trace: [...d.trace],
   };
   const unexpected = file.unexpected.length ? file.unexpected : file.violated;
-  const causedInv = unexpected.find((inv) => !violated.includes(inv)) ?? null;
+  const causedInv = causedInvariant(unexpected, violated);
   if (causedInv) return { caused: { invariant: causedInv, proof: file.verdicts[causedInv]?.proof ?? [] }, baseline: null, passive };
   const b = unexpected[0];
   return { caused: null, baseline: b ? { invariant: b, proof: verdicts[b]?.proof ?? [] } : null, passive };
